@@ -1,0 +1,188 @@
+package io.busbar.hub.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Flat, layered configuration: dotted keys ({@code mqtt.port}) to text values, read from YAML and
+ * overridden by environment variables and flags. The set of keys is fixed by the defaults file, so
+ * a typo is an error that names the key, and every typed getter names the key of a bad value.
+ */
+public final class ConfigValues {
+
+  /** Environment variables that override keys start with this: {@code BUSBAR_MQTT_PORT}. */
+  public static final String ENV_PREFIX = "BUSBAR_";
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private final Map<String, String> values;
+
+  private ConfigValues(Map<String, String> values) {
+    this.values = values;
+  }
+
+  /** Reads the defaults: the commented {@code busbar.yaml} packaged with the node. */
+  public static ConfigValues defaults() {
+    try (InputStream in = ConfigValues.class.getResourceAsStream("/busbar.yaml")) {
+      if (in == null) {
+        throw new IllegalStateException("busbar.yaml defaults are missing from the classpath");
+      }
+      return new ConfigValues(flatten(YAML.readTree(in), "source busbar.yaml (defaults)"));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the packaged busbar.yaml", e);
+    }
+  }
+
+  /** Overrides with the keys of a YAML file; every key must be a known one. */
+  public ConfigValues withFile(Path file) {
+    JsonNode tree;
+    try {
+      tree = YAML.readTree(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new ConfigException("--config " + file + ": cannot read it: " + e.getMessage());
+    }
+    if (tree == null || tree.isMissingNode() || tree.isNull()) {
+      return this; // an empty file overrides nothing
+    }
+    return with(flatten(tree, "--config " + file), "--config " + file);
+  }
+
+  /** Overrides with {@code BUSBAR_*} variables that name a known key; others are ignored. */
+  public ConfigValues withEnvironment(Map<String, String> env) {
+    Map<String, String> overrides = new LinkedHashMap<>();
+    for (String key : values.keySet()) {
+      String value = env.get(envName(key));
+      if (value != null) {
+        overrides.put(key, value);
+      }
+    }
+    return with(overrides, "environment");
+  }
+
+  /** Overrides with explicit key → value pairs (command-line flags). */
+  public ConfigValues with(Map<String, String> overrides, String source) {
+    Map<String, String> merged = new LinkedHashMap<>(values);
+    overrides.forEach(
+        (key, value) -> {
+          if (!values.containsKey(key)) {
+            throw new ConfigException(source + ": unknown key '" + key + "'");
+          }
+          merged.put(key, value);
+        });
+    return new ConfigValues(merged);
+  }
+
+  /** The environment variable that overrides {@code key}. */
+  public static String envName(String key) {
+    return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  public String string(String key) {
+    String value = values.get(key);
+    if (value == null) {
+      throw new IllegalArgumentException("no configuration key '" + key + "'");
+    }
+    return value;
+  }
+
+  public int integer(String key, int min, int max) {
+    String text = string(key).trim();
+    try {
+      int value = Integer.parseInt(text);
+      if (value < min || value > max) {
+        throw bad(key, text, "a whole number from " + min + " to " + max);
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw bad(key, text, "a whole number from " + min + " to " + max);
+    }
+  }
+
+  public int port(String key) {
+    return integer(key, 0, 65_535);
+  }
+
+  public boolean bool(String key) {
+    String text = string(key).trim().toLowerCase(Locale.ROOT);
+    return switch (text) {
+      case "true", "yes", "on" -> true;
+      case "false", "no", "off" -> false;
+      default -> throw bad(key, text, "true or false");
+    };
+  }
+
+  public Duration duration(String key) {
+    String text = string(key).trim();
+    Matcher m = DURATION.matcher(text);
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      };
+    }
+    try {
+      return Duration.parse(text);
+    } catch (DateTimeParseException e) {
+      throw bad(key, text, "a duration such as 200ms, 1s, 5m or PT1S");
+    }
+  }
+
+  public Path path(String key) {
+    String text = string(key).trim();
+    if (text.isEmpty()) {
+      throw bad(key, text, "a directory path");
+    }
+    try {
+      return Path.of(text);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw bad(key, text, "a directory path");
+    }
+  }
+
+  private static ConfigException bad(String key, String value, String expected) {
+    return new ConfigException(
+        key + " (" + envName(key) + "): expected " + expected + ", got '" + value + "'");
+  }
+
+  private static Map<String, String> flatten(JsonNode tree, String source) {
+    if (!tree.isObject()) {
+      throw new ConfigException(source + ": expected a mapping of keys at the top level");
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    flatten(tree, "", out, source);
+    return out;
+  }
+
+  private static void flatten(JsonNode node, String prefix, Map<String, String> out, String source) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = it.next();
+      String key = prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey();
+      JsonNode value = field.getValue();
+      if (value.isObject()) {
+        flatten(value, key, out, source);
+      } else if (value.isValueNode()) {
+        out.put(key, value.isNull() ? "" : value.asText());
+      } else {
+        throw new ConfigException(source + ": key '" + key + "' must be a single value");
+      }
+    }
+  }
+}
