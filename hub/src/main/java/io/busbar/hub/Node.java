@@ -1,0 +1,130 @@
+package io.busbar.hub;
+
+import io.busbar.codecs.bus.BusCodecs;
+import io.busbar.codecs.routing.DecoderTable;
+import io.busbar.hub.config.BusbarConfig;
+import io.busbar.security.acl.TopicAcl;
+import io.busbar.security.jwt.DevelopmentIssuer;
+import io.busbar.verticles.analytics.AnalyticsVerticle;
+import io.busbar.verticles.http.HttpVerticle;
+import io.busbar.verticles.mqtt.MqttBrokerVerticle;
+import io.busbar.verticles.storage.StorageVerticle;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Busbar node: a Vert.x instance with the storage, analytics, MQTT broker and HTTP
+ * verticles deployed in that order (consumers before producers), and undeployed in reverse on
+ * {@link #close()}: listeners stop accepting first, the store drains last.
+ */
+public final class Node {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+  private final BusbarConfig config;
+  private final Vertx vertx;
+  private final PrometheusMeterRegistry registry;
+  private final DevelopmentIssuer issuer;
+  private final Deque<String> deployments = new ArrayDeque<>();
+  private int mqttPort;
+  private int httpPort;
+
+  private Node(BusbarConfig config, Vertx vertx, PrometheusMeterRegistry registry, DevelopmentIssuer issuer) {
+    this.config = config;
+    this.vertx = vertx;
+    this.registry = registry;
+    this.issuer = issuer;
+  }
+
+  /**
+   * Starts a node. Blocks the calling thread briefly to load or create the development signing key
+   * (call it from {@code main} or a test, never from an event loop).
+   *
+   * @return a future of the running node; failed when a verticle cannot start (a port in use, an
+   *     unreadable database), after undoing what had started
+   */
+  public static Future<Node> start(BusbarConfig config) {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx =
+        Vertx.builder()
+            .with(
+                new VertxOptions()
+                    .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
+            .withMetrics(new MicrometerMetricsFactory(registry))
+            .build();
+    BusCodecs.register(vertx.eventBus());
+    DevelopmentIssuer issuer;
+    try {
+      issuer = DevelopmentIssuer.loadOrCreate(vertx, config.dataDir());
+    } catch (RuntimeException e) {
+      vertx.close();
+      return Future.failedFuture(e);
+    }
+    Node node = new Node(config, vertx, registry, issuer);
+    return node.deployAll().transform(ar -> ar.succeeded() ? Future.succeededFuture(node) : node.close().transform(v -> Future.failedFuture(ar.cause())));
+  }
+
+  private Future<Void> deployAll() {
+    StorageVerticle storage = new StorageVerticle(config.storage(), registry);
+    AnalyticsVerticle analytics = new AnalyticsVerticle(registry);
+    MqttBrokerVerticle broker =
+        new MqttBrokerVerticle(config.mqtt(), issuer.authenticator(), TopicAcl.defaults(), DecoderTable.defaults(), registry);
+    HttpVerticle http = new HttpVerticle(config.http(), issuer.jwks(), registry);
+    return deploy(storage)
+        .compose(v -> deploy(analytics))
+        .compose(v -> deploy(broker))
+        .compose(v -> deploy(http))
+        .onSuccess(
+            v -> {
+              mqttPort = broker.actualPort();
+              httpPort = http.actualPort();
+              LOG.info("node {} started: MQTT {}, HTTP {}", config.nodeId(), mqttPort, httpPort);
+            });
+  }
+
+  private Future<Void> deploy(io.vertx.core.Deployable verticle) {
+    return vertx.deployVerticle(verticle).map(id -> {
+      deployments.push(id);
+      return null;
+    });
+  }
+
+  /** Undeploys in reverse order (stop accepting, drain, close the store), then closes Vert.x. */
+  public Future<Void> close() {
+    Future<Void> chain = Future.succeededFuture();
+    while (!deployments.isEmpty()) {
+      String id = deployments.pop();
+      chain = chain.eventually(() -> vertx.undeploy(id));
+    }
+    return chain.eventually(vertx::close).mapEmpty();
+  }
+
+  public BusbarConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public DevelopmentIssuer issuer() {
+    return issuer;
+  }
+
+  public int mqttPort() {
+    return mqttPort;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+}
