@@ -4,7 +4,10 @@ import io.busbar.codecs.model.DeadLetter;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageCodec;
 
-/** Event-bus codec for {@link DeadLetter}: same instance locally, length-prefixed fields on the wire. */
+/**
+ * Event-bus codec for {@link DeadLetter}: same instance locally, length-prefixed fields on the
+ * wire.
+ */
 public final class DeadLetterMessageCodec implements MessageCodec<DeadLetter, DeadLetter> {
 
   public static final String NAME = "busbar-dead-letter";

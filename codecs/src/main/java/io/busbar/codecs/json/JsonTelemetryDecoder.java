@@ -50,7 +50,10 @@ public final class JsonTelemetryDecoder implements PayloadDecoder {
       return parseDocument(parser, context);
     } catch (JsonParseException e) {
       return DecodeResult.rejected(
-          "malformed JSON at offset " + e.getLocation().getCharOffset() + ": " + e.getOriginalMessage());
+          "malformed JSON at offset "
+              + e.getLocation().getCharOffset()
+              + ": "
+              + e.getOriginalMessage());
     } catch (IOException | RuntimeException e) {
       return DecodeResult.rejected("unreadable JSON: " + e.getMessage());
     }
@@ -69,7 +72,8 @@ public final class JsonTelemetryDecoder implements PayloadDecoder {
         case "ts" -> {
           Long parsed = timestamp(p, token);
           if (parsed == null) {
-            return DecodeResult.rejected("field \"ts\": expected epoch milliseconds or ISO-8601 text");
+            return DecodeResult.rejected(
+                "field \"ts\": expected epoch milliseconds or ISO-8601 text");
           }
           ts = parsed;
         }
@@ -131,7 +135,10 @@ public final class JsonTelemetryDecoder implements PayloadDecoder {
       } else {
         metric.value = scalar(p, token);
         if (metric.value == null) {
-          return "metric \"" + name + "\": expected a number, string, boolean or object, got " + token;
+          return "metric \""
+              + name
+              + "\": expected a number, string, boolean or object, got "
+              + token;
         }
       }
       out.add(metric);
@@ -165,7 +172,9 @@ public final class JsonTelemetryDecoder implements PayloadDecoder {
         case "ts" -> {
           metric.ts = timestamp(p, token);
           if (metric.ts == null) {
-            return "metric \"" + metric.name + "\".ts: expected epoch milliseconds or ISO-8601 text";
+            return "metric \""
+                + metric.name
+                + "\".ts: expected epoch milliseconds or ISO-8601 text";
           }
         }
         default -> p.skipChildren();

@@ -7,7 +7,8 @@ import java.util.Objects;
  *
  * @param tenant the tenant that owns the device (from the device's token)
  * @param deviceId the device id (the token's {@code sub})
- * @param metric the metric name, e.g. {@code temperature} or a Sparkplug name with {@code /} folders
+ * @param metric the metric name, e.g. {@code temperature} or a Sparkplug name with {@code /}
+ *     folders
  * @param timestamp milliseconds since the epoch, as stamped by the device or at receipt
  * @param value the typed value
  * @param quality how far the value can be trusted

@@ -37,7 +37,8 @@ public final class DecoderTable {
 
   /** The default table of the design: JSON telemetry on {@code devices/{device}/telemetry}. */
   public static DecoderTable defaults() {
-    return new DecoderTable(List.of(new Rule("devices/{device}/telemetry", new JsonTelemetryDecoder())));
+    return new DecoderTable(
+        List.of(new Rule("devices/{device}/telemetry", new JsonTelemetryDecoder())));
   }
 
   public Optional<Match> resolve(String topic) {

@@ -19,8 +19,24 @@ class EventBatchMessageCodecTest {
     EventBatch batch =
         new EventBatch(
             List.of(
-                new Event("t", "d1", "temp", 1L, Value.of(71.25), Quality.GOOD, "°C", "devices/d1/telemetry"),
-                new Event("t", "d1", "state", 2L, Value.of("RUNNING"), Quality.STALE, null, "devices/d1/telemetry"),
+                new Event(
+                    "t",
+                    "d1",
+                    "temp",
+                    1L,
+                    Value.of(71.25),
+                    Quality.GOOD,
+                    "°C",
+                    "devices/d1/telemetry"),
+                new Event(
+                    "t",
+                    "d1",
+                    "state",
+                    2L,
+                    Value.of("RUNNING"),
+                    Quality.STALE,
+                    null,
+                    "devices/d1/telemetry"),
                 new Event("t", "d1", "door", 3L, Value.of(true), Quality.BAD, null, "x")));
     EventBatchMessageCodec codec = new EventBatchMessageCodec();
     Buffer wire = Buffer.buffer().appendString("prefix");
@@ -32,7 +48,8 @@ class EventBatchMessageCodecTest {
   /** Verifies that a dead letter keeps its reason and exact payload bytes across the wire. */
   @Test
   void deadLetterRoundTrips() {
-    DeadLetter letter = new DeadLetter("t", "d1", "devices/d1/telemetry", "bad", new byte[] {0, -1, 7}, 9L);
+    DeadLetter letter =
+        new DeadLetter("t", "d1", "devices/d1/telemetry", "bad", new byte[] {0, -1, 7}, 9L);
     DeadLetterMessageCodec codec = new DeadLetterMessageCodec();
     Buffer wire = Buffer.buffer();
     codec.encodeToWire(wire, letter);

@@ -38,19 +38,45 @@ class JsonTelemetryDecoderTest {
   @Test
   void decodesScalarsWithTimestamp() {
     List<Event> events =
-        events("{\"ts\":1732440000000,\"metrics\":{\"temperature\":71.2,\"state\":\"RUNNING\",\"door\":false}}");
+        events(
+            "{\"ts\":1732440000000,\"metrics\":{\"temperature\":71.2,\"state\":\"RUNNING\",\"door\":false}}");
     assertThat(events)
         .containsExactly(
-            new Event("acme", "d1", "temperature", 1732440000000L, Value.of(71.2), Quality.GOOD, null, "devices/d1/telemetry"),
-            new Event("acme", "d1", "state", 1732440000000L, Value.of("RUNNING"), Quality.GOOD, null, "devices/d1/telemetry"),
-            new Event("acme", "d1", "door", 1732440000000L, Value.of(false), Quality.GOOD, null, "devices/d1/telemetry"));
+            new Event(
+                "acme",
+                "d1",
+                "temperature",
+                1732440000000L,
+                Value.of(71.2),
+                Quality.GOOD,
+                null,
+                "devices/d1/telemetry"),
+            new Event(
+                "acme",
+                "d1",
+                "state",
+                1732440000000L,
+                Value.of("RUNNING"),
+                Quality.GOOD,
+                null,
+                "devices/d1/telemetry"),
+            new Event(
+                "acme",
+                "d1",
+                "door",
+                1732440000000L,
+                Value.of(false),
+                Quality.GOOD,
+                null,
+                "devices/d1/telemetry"));
   }
 
   /** Verifies that the object form carries unit, quality and a per-metric ISO-8601 time. */
   @Test
   void decodesMetricObjects() {
     List<Event> events =
-        events("{\"metrics\":{\"power_kw\":{\"value\":12.5,\"unit\":\"kW\",\"quality\":\"uncertain\",\"ts\":\"2024-11-24T09:20:00Z\"}}}");
+        events(
+            "{\"metrics\":{\"power_kw\":{\"value\":12.5,\"unit\":\"kW\",\"quality\":\"uncertain\",\"ts\":\"2024-11-24T09:20:00Z\"}}}");
     Event e = events.get(0);
     assertThat(e.value()).isEqualTo(Value.of(12.5));
     assertThat(e.unit()).isEqualTo("kW");
@@ -75,7 +101,8 @@ class JsonTelemetryDecoderTest {
     assertThat(reason("{\"metrics\":[1]}")).contains("\"metrics\"");
     assertThat(reason("{\"metrics\":{\"t\":null}}")).contains("metric \"t\"");
     assertThat(reason("{\"metrics\":{\"t\":{\"unit\":\"C\"}}}")).contains("missing \"value\"");
-    assertThat(reason("{\"metrics\":{\"t\":{\"value\":1,\"quality\":\"SO-SO\"}}}")).contains("quality");
+    assertThat(reason("{\"metrics\":{\"t\":{\"value\":1,\"quality\":\"SO-SO\"}}}"))
+        .contains("quality");
     assertThat(reason("{\"ts\":\"yesterday\",\"metrics\":{\"t\":1}}")).contains("\"ts\"");
     assertThat(reason("{\"metrics\":{\"t\":1}} trailing")).isNotBlank();
     assertThat(reason("{\"metrics\":{\"\":1}}")).contains("blank");
@@ -85,7 +112,8 @@ class JsonTelemetryDecoderTest {
   @Test
   void neverThrowsOnArbitraryBytes() {
     Random random = new Random(1234);
-    byte[] valid = "{\"ts\":1,\"metrics\":{\"a\":{\"value\":1.5,\"unit\":\"x\"},\"b\":\"s\"}}".getBytes();
+    byte[] valid =
+        "{\"ts\":1,\"metrics\":{\"a\":{\"value\":1.5,\"unit\":\"x\"},\"b\":\"s\"}}".getBytes();
     for (int i = 0; i < 20_000; i++) {
       byte[] bytes;
       if (i % 2 == 0) {

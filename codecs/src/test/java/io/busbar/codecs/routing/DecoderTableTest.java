@@ -11,14 +11,17 @@ class DecoderTableTest {
   @Test
   void defaultTableMatchesTelemetry() {
     DecoderTable table = DecoderTable.defaults();
-    assertThat(table.resolve("devices/d1/telemetry")).hasValueSatisfying(m -> assertThat(m.deviceId()).isEqualTo("d1"));
+    assertThat(table.resolve("devices/d1/telemetry"))
+        .hasValueSatisfying(m -> assertThat(m.deviceId()).isEqualTo("d1"));
     assertThat(table.resolve("devices/d1/telemetry/x")).isEmpty();
     assertThat(table.resolve("devices//telemetry")).isEmpty();
     assertThat(table.resolve("devices/d1/commands/reset")).isEmpty();
     assertThat(table.resolve("other")).isEmpty();
   }
 
-  /** Verifies that a pattern without exactly one {device} level is refused at configuration time. */
+  /**
+   * Verifies that a pattern without exactly one {device} level is refused at configuration time.
+   */
   @Test
   void refusesPatternsWithoutDevice() {
     assertThatThrownBy(() -> new DecoderTable.Rule("devices/telemetry", null))

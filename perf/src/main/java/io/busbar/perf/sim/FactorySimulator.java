@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A simulated factory: one real MQTT connection per machine, authenticated with the machine's own
- * JWT, publishing JSON telemetry to {@code devices/{id}/telemetry} at QoS 1 every interval. A machine
- * whose connection drops reconnects with back-off. Runs on the Vert.x event loop it is started on.
+ * JWT, publishing JSON telemetry to {@code devices/{id}/telemetry} at QoS 1 every interval. A
+ * machine whose connection drops reconnects with back-off. Runs on the Vert.x event loop it is
+ * started on.
  */
 public final class FactorySimulator {
 
@@ -142,7 +143,9 @@ public final class FactorySimulator {
 
     Future<?> close() {
       cancelTimer();
-      return client != null && client.isConnected() ? client.disconnect() : Future.succeededFuture();
+      return client != null && client.isConnected()
+          ? client.disconnect()
+          : Future.succeededFuture();
     }
   }
 }

@@ -33,7 +33,9 @@ public final class MachineModel {
     this.ratedKw = RUNNING_KW * (0.8 + 0.4 * random.nextDouble());
   }
 
-  /** Advances the machine by one tick and returns its telemetry as Busbar JSON (docs/payloads.md). */
+  /**
+   * Advances the machine by one tick and returns its telemetry as Busbar JSON (docs/payloads.md).
+   */
   public String tick(long nowMillis) {
     state = nextState();
     double powerKw =
@@ -45,7 +47,8 @@ public final class MachineModel {
     double target = AMBIENT_C + powerKw * 3.5;
     temperature += (target - temperature) * 0.1 + random.nextGaussian() * 0.2;
     wear = Math.min(1.0, wear + 0.0005);
-    double vibration = (state == State.RUNNING ? 2.0 + 6.0 * wear : 0.2) + random.nextGaussian() * 0.1;
+    double vibration =
+        (state == State.RUNNING ? 2.0 + 6.0 * wear : 0.2) + random.nextGaussian() * 0.1;
     if (state == State.RUNNING) {
       parts += 1 + random.nextInt(2);
     }
@@ -55,7 +58,12 @@ public final class MachineModel {
             + "\"power_kw\":{\"value\":%.3f,\"unit\":\"kW\"},"
             + "\"vibration\":{\"value\":%.3f,\"unit\":\"mm/s\"},"
             + "\"parts\":%d,\"state\":\"%s\"}}",
-        nowMillis, temperature, powerKw, Math.max(0, vibration), parts, state);
+        nowMillis,
+        temperature,
+        powerKw,
+        Math.max(0, vibration),
+        parts,
+        state);
   }
 
   public State state() {

@@ -4,9 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The shape of a simulated plant: sites × lines × machines. Machine ids read as
- * {@code s1-l2-m3} (site 1, line 2, machine 3) and are the devices' MQTT client ids and token
- * subjects.
+ * The shape of a simulated plant: sites × lines × machines. Machine ids read as {@code s1-l2-m3}
+ * (site 1, line 2, machine 3) and are the devices' MQTT client ids and token subjects.
  */
 public record PlantLayout(int sites, int lines, int machinesPerLine) {
 
@@ -14,7 +13,11 @@ public record PlantLayout(int sites, int lines, int machinesPerLine) {
     if (sites < 1 || lines < 1 || machinesPerLine < 1) {
       throw new IllegalArgumentException(
           "a plant needs at least 1 site, 1 line and 1 machine per line, got "
-              + sites + "×" + lines + "×" + machinesPerLine);
+              + sites
+              + "×"
+              + lines
+              + "×"
+              + machinesPerLine);
     }
   }
 
