@@ -1,6 +1,7 @@
 package io.busbar.security.jwt;
 
 import io.busbar.security.Principal;
+import io.busbar.security.acl.TopicAcl;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -8,7 +9,8 @@ import java.util.Set;
 /**
  * What to put in a token minted by {@link DevelopmentIssuer#mint(TokenRequest)}.
  *
- * @param subject the {@code sub} claim: a device id or an application's name; not blank
+ * @param subject the {@code sub} claim: a device id or an application's name; not blank, and usable
+ *     as one MQTT topic level (no {@code /}, {@code +}, {@code #})
  * @param tenant the {@code tenant} claim; {@code null} means {@link Principal#DEFAULT_TENANT}
  * @param roles the {@code roles} claim ({@code null} means none); a device has none, an
  *     application has {@link Principal#ROLE_APP}
@@ -24,8 +26,9 @@ public record TokenRequest(String subject, String tenant, Set<String> roles, Dur
 
   public TokenRequest {
     Objects.requireNonNull(subject, "subject");
-    if (subject.isBlank()) {
-      throw new IllegalArgumentException("token subject is blank");
+    if (subject.isBlank() || !TopicAcl.isTopicLevel(subject)) {
+      throw new IllegalArgumentException(
+          "token subject '" + subject + "' must be one topic level: not blank, no / + # or NUL");
     }
     tenant = tenant == null ? Principal.DEFAULT_TENANT : tenant;
     if (tenant.isBlank()) {
