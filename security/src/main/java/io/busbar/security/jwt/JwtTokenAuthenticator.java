@@ -5,7 +5,7 @@ import io.busbar.security.AuthenticationException.Reason;
 import io.busbar.security.Principal;
 import io.busbar.security.TokenAuthenticator;
 import io.vertx.core.Future;
-import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.authentication.TokenCredentials;
@@ -69,8 +69,9 @@ final class JwtTokenAuthenticator implements TokenAuthenticator {
     try {
       header = decodeJson(parts[0]);
       claims = decodeJson(parts[1]);
-    } catch (IllegalArgumentException | DecodeException | ClassCastException e) {
-      return refuse(Reason.MALFORMED, "header or payload is not base64url JSON");
+    } catch (RuntimeException e) {
+      // bad base64url, bad JSON, or JSON that is not an object ("null", "[1]", "42")
+      return refuse(Reason.MALFORMED, "header or payload is not a base64url JSON object");
     }
     // algorithm allow-list before any key is touched (RFC 8725 §3.1)
     Object alg = header.getValue("alg");
@@ -197,7 +198,10 @@ final class JwtTokenAuthenticator implements TokenAuthenticator {
       throw new IllegalArgumentException("empty part");
     }
     String json = new String(B64URL.decode(part), StandardCharsets.UTF_8);
-    return new JsonObject(json);
+    if (!(Json.decodeValue(json) instanceof JsonObject object)) {
+      throw new IllegalArgumentException("not a JSON object");
+    }
+    return object;
   }
 
   private static <T> Future<T> refuse(Reason reason, String message) {

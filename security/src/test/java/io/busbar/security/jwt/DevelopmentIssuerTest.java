@@ -261,6 +261,9 @@ class DevelopmentIssuerTest {
         "..",
         "eyJhbGciOiJFUzI1NiJ9.bm90IGpzb24.c2ln", // payload "not json"
         "WzEsMl0.e30.c2ln", // header is a JSON array
+        "bnVsbA.e30.c2ln", // header is JSON null
+        "eyJhbGciOiJFUzI1NiJ9.NDI.c2ln", // payload is the number 42
+        "eyJhbGciOiJFUzI1NiJ9.IiI.c2ln", // payload is an empty JSON string
         "eyJhbGciOiJFUzI1NiJ9.e30.c2ln", // {} without sub
         "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJkMSJ9.!!!" // signature not base64url
       })
