@@ -14,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
@@ -377,10 +378,11 @@ class HttpVerticleTest {
   /** Verifies that a client that stops reading has frames skipped and counted, not buffered. */
   @Test
   void slowClientFramesDroppedAndCounted() throws Exception {
-    WebSocket slow = ws.connect(port, HOST, "/ws").await(5, TimeUnit.SECONDS);
-    sockets.add(slow);
     BlockingQueue<String> first = new LinkedBlockingQueue<>();
-    slow.textMessageHandler(first::add);
+    // Handlers set before connecting: no frame can arrive unhandled.
+    ClientWebSocket slow = ws.webSocket().textMessageHandler(first::add);
+    slow.connect(port, HOST, "/ws").await(5, TimeUnit.SECONDS);
+    sockets.add(slow);
     assertThat(first.poll(5, TimeUnit.SECONDS)).contains("hello");
     slow.pause(); // stop reading: TCP fills up, then the server's write queue
 
@@ -409,15 +411,18 @@ class HttpVerticleTest {
   }
 
   private BlockingQueue<JsonObject> connect(String uri) throws Exception {
-    WebSocket socket = ws.connect(port, HOST, uri).await(5, TimeUnit.SECONDS);
-    sockets.add(socket);
     BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
     BlockingQueue<JsonObject> hello = new LinkedBlockingQueue<>();
-    socket.textMessageHandler(
-        text -> {
-          JsonObject frame = new JsonObject(text);
-          (frame.getString("type").equals("hello") ? hello : frames).add(frame);
-        });
+    // Handlers set before connecting: no frame can arrive unhandled.
+    ClientWebSocket socket =
+        ws.webSocket()
+            .textMessageHandler(
+                text -> {
+                  JsonObject frame = new JsonObject(text);
+                  (frame.getString("type").equals("hello") ? hello : frames).add(frame);
+                });
+    socket.connect(port, HOST, uri).await(5, TimeUnit.SECONDS);
+    sockets.add(socket);
     // The hello frame is sent after the socket is subscribed: safe to publish from here on.
     JsonObject greeting = hello.poll(5, TimeUnit.SECONDS);
     assertThat(greeting).isNotNull();
