@@ -1,0 +1,257 @@
+package io.busbar.verticles.http;
+
+import io.busbar.codecs.bus.Addresses;
+import io.busbar.codecs.model.EventBatch;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The HTTP side of a node: health and metrics, the REST API over the analytics and storage
+ * verticles (reached only through {@link Addresses}), the {@code /ws} live stream and the
+ * dashboard's static files.
+ *
+ * <p>Routes:
+ *
+ * <ul>
+ *   <li>{@code GET /health} — {@code {"status":"UP","node","uptimeMs"}}
+ *   <li>{@code GET /ready} — 200 {@code {"status":"READY"}} while deployed, 503 while stopping
+ *   <li>{@code GET /metrics} — Prometheus text format 0.0.4
+ *   <li>{@code GET /.well-known/jwks.json} — the JWKS given to the constructor
+ *   <li>{@code GET /api/v1/devices} — {@link Addresses#DEVICES_QUERY}
+ *   <li>{@code GET /api/v1/devices/:id/telemetry?metric=&from=&to=&limit=} — {@link
+ *       Addresses#STORAGE_TELEMETRY_QUERY}; from/to as epoch ms or ISO-8601 instant
+ *   <li>{@code GET /api/v1/state[?device=]} — {@link Addresses#STATE_QUERY}
+ *   <li>{@code GET /api/v1/deadletters[?limit=]} — {@link Addresses#STORAGE_DEAD_LETTERS_QUERY}
+ *   <li>{@code GET /ws[?device=a&device=b]} — WebSocket: a {@code {"type":"hello","node"}} frame
+ *       once subscribed, then one {@code {"type":"events","events":[…]}} text frame per {@link
+ *       EventBatch} (see {@link EventJson})
+ *   <li>{@code /*} — static files from the classpath folder {@code webroot/}
+ * </ul>
+ *
+ * <p>Errors under {@code /api} are RFC 7807 {@code application/problem+json}: 400 bad parameter,
+ * 404 unknown path, 503 no backend or backend timeout, a backend's 4xx/5xx failure code passed
+ * through, 502 for any other backend failure.
+ *
+ * <p>Deploy one instance per node: it owns the one {@link Addresses#EVENTS} consumer that feeds
+ * every socket.
+ */
+public final class HttpVerticle extends VerticleBase {
+
+  /** How long a REST request waits for the analytics or storage verticle. */
+  public static final long BUS_TIMEOUT_MS = 5_000;
+
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  private static final String JSON = "application/json";
+
+  private final HttpConfig config;
+  private final JsonObject jwks;
+  private final PrometheusMeterRegistry registry;
+
+  private HttpServer server;
+  private LiveStream live;
+  private MessageConsumer<EventBatch> events;
+  private long startedNanos;
+  private volatile boolean ready;
+
+  /**
+   * @param config where to listen
+   * @param jwks the public keys served at {@code /.well-known/jwks.json}
+   * @param registry where this verticle's meters go, scraped at {@code /metrics}
+   */
+  public HttpVerticle(HttpConfig config, JsonObject jwks, PrometheusMeterRegistry registry) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.jwks = Objects.requireNonNull(jwks, "jwks").copy();
+    this.registry = Objects.requireNonNull(registry, "registry");
+  }
+
+  /**
+   * Subscribes to {@link Addresses#EVENTS} and binds the server.
+   *
+   * @return a future that fails when the port cannot be bound
+   */
+  @Override
+  public Future<?> start() {
+    startedNanos = System.nanoTime();
+    live = new LiveStream(registry);
+    events = vertx.eventBus().consumer(Addresses.EVENTS, msg -> live.publish(msg.body()));
+    Router router = router();
+    server =
+        vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()));
+    return events
+        .completion()
+        .compose(v -> server.requestHandler(router).listen())
+        .onSuccess(s -> ready = true);
+  }
+
+  /** Closes the sockets, the consumer and the server. */
+  @Override
+  public Future<?> stop() {
+    ready = false;
+    if (live != null) {
+      live.close();
+    }
+    Future<Void> consumer = events == null ? Future.succeededFuture() : events.unregister();
+    Future<Void> listener = server == null ? Future.succeededFuture() : server.close();
+    return Future.all(consumer, listener);
+  }
+
+  /** Returns the bound port (useful when the config says 0); -1 before start. */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  private Router router() {
+    Router router = Router.router(vertx);
+    router.get("/health").handler(this::health);
+    router.get("/ready").handler(this::ready);
+    router.get("/metrics").handler(this::metrics);
+    router.get("/.well-known/jwks.json").handler(ctx -> json(ctx, 200, jwks.encode()));
+
+    router.get("/api/v1/devices").handler(ctx -> ask(ctx, Addresses.DEVICES_QUERY, new JsonObject()));
+    router.get("/api/v1/devices/:id/telemetry").handler(this::telemetry);
+    router.get("/api/v1/state").handler(this::state);
+    router.get("/api/v1/deadletters").handler(this::deadLetters);
+    router.route("/api/*").handler(ctx -> problem(ctx, Problem.notFound(ctx.normalizedPath())));
+    router.route("/api/*").failureHandler(this::apiFailure);
+
+    router.get("/ws").handler(this::webSocket);
+    router.route("/*").handler(StaticHandler.create("webroot"));
+    return router;
+  }
+
+  private void health(RoutingContext ctx) {
+    long uptimeMs = (System.nanoTime() - startedNanos) / 1_000_000;
+    JsonObject body =
+        new JsonObject().put("status", "UP").put("node", config.nodeId()).put("uptimeMs", uptimeMs);
+    json(ctx, 200, body.encode());
+  }
+
+  private void ready(RoutingContext ctx) {
+    json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "READY" : "STOPPING").encode());
+  }
+
+  private void metrics(RoutingContext ctx) {
+    // scrape() is CPU-only and quick for the few hundred meters of a node; no blocking I/O.
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(registry.scrape());
+  }
+
+  private void telemetry(RoutingContext ctx) {
+    TelemetryQuery query =
+        TelemetryQuery.parse(
+            ctx.pathParam("id"),
+            ctx.queryParams().get("metric"),
+            ctx.queryParams().get("from"),
+            ctx.queryParams().get("to"),
+            ctx.queryParams().get("limit"));
+    ask(ctx, Addresses.STORAGE_TELEMETRY_QUERY, query.toJson());
+  }
+
+  private void state(RoutingContext ctx) {
+    JsonObject request = new JsonObject();
+    String device = ctx.queryParams().get("device");
+    if (device != null && !device.isEmpty()) {
+      request.put("device", device);
+    }
+    ask(ctx, Addresses.STATE_QUERY, request);
+  }
+
+  private void deadLetters(RoutingContext ctx) {
+    JsonObject request = new JsonObject();
+    Integer limit = QueryParameters.limit("limit", ctx.queryParams().get("limit"));
+    if (limit != null) {
+      request.put("limit", limit);
+    }
+    ask(ctx, Addresses.STORAGE_DEAD_LETTERS_QUERY, request);
+  }
+
+  /** Requests {@code address} and answers with its JSON reply, or a problem. */
+  private void ask(RoutingContext ctx, String address, JsonObject request) {
+    vertx
+        .eventBus()
+        .request(address, request, new DeliveryOptions().setSendTimeout(BUS_TIMEOUT_MS))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                problem(ctx, Problem.fromBusFailure(address, ar.cause()));
+                return;
+              }
+              Object body = ar.result().body();
+              if (body instanceof JsonArray array) {
+                json(ctx, 200, array.encode());
+              } else if (body instanceof JsonObject object) {
+                json(ctx, 200, object.encode());
+              } else {
+                String kind = body == null ? "null" : body.getClass().getSimpleName();
+                problem(ctx, Problem.badGateway(address + " replied with " + kind + ", not JSON"));
+              }
+            });
+  }
+
+  private void apiFailure(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof BadParameterException bad) {
+      problem(ctx, Problem.badParameter(bad));
+    } else if (failure == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      problem(
+          ctx,
+          new Problem(
+              "urn:busbar:problem:http-" + ctx.statusCode(),
+              "Request rejected",
+              ctx.statusCode(),
+              ctx.request().method() + " " + ctx.normalizedPath()));
+    } else {
+      problem(ctx, Problem.internal(failure));
+    }
+  }
+
+  private void webSocket(RoutingContext ctx) {
+    Set<String> devices = new HashSet<>();
+    for (String device : ctx.queryParam("device")) {
+      if (!device.isEmpty()) {
+        devices.add(device);
+      }
+    }
+    ctx.request()
+        .toWebSocket()
+        .onSuccess(
+            socket -> {
+              live.add(socket, devices);
+              socket.writeTextMessage(EventJson.hello(config.nodeId()));
+            })
+        .onFailure(
+            e -> {
+              // Not an upgrade request (or a broken one): the protocol's own answer is 400.
+              if (!ctx.response().ended()) {
+                ctx.response().setStatusCode(400).end("WebSocket upgrade expected at /ws");
+              }
+            });
+  }
+
+  private static void json(RoutingContext ctx, int status, String body) {
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body);
+  }
+
+  private static void problem(RoutingContext ctx, Problem problem) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response()
+        .setStatusCode(problem.status())
+        .putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
+        .end(problem.toJson(ctx.request().path()).encode());
+  }
+}

@@ -1,0 +1,95 @@
+package io.busbar.verticles.http;
+
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import java.util.Objects;
+
+/**
+ * An HTTP error as RFC 7807 "Problem Details" ({@code application/problem+json}).
+ *
+ * @param type a URI naming the kind of problem (RFC 7807 §3.1), {@code urn:busbar:problem:…}
+ * @param title a short summary of the kind, the same for every occurrence
+ * @param status the HTTP status code
+ * @param detail what went wrong this time: the parameter and value, or the backend's reason
+ */
+public record Problem(String type, String title, int status, String detail) {
+
+  /** The media type of RFC 7807 §6.1. */
+  public static final String MEDIA_TYPE = "application/problem+json";
+
+  public Problem {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(title, "title");
+    Objects.requireNonNull(detail, "detail");
+  }
+
+  /** 400: a query or path parameter is malformed or out of range. */
+  public static Problem badParameter(BadParameterException e) {
+    return new Problem("urn:busbar:problem:bad-parameter", "Bad parameter", 400, e.getMessage());
+  }
+
+  /** 404: no resource under {@code /api} at that path. */
+  public static Problem notFound(String path) {
+    return new Problem("urn:busbar:problem:not-found", "Not found", 404, "no resource at " + path);
+  }
+
+  /** 500: a bug on this side. */
+  public static Problem internal(Throwable cause) {
+    return new Problem(
+        "urn:busbar:problem:internal",
+        "Internal error",
+        500,
+        String.valueOf(cause == null ? "unknown" : cause.getMessage()));
+  }
+
+  /**
+   * Turns a failed event-bus request into the answer the caller sees: 503 when no backend answers
+   * (no consumer or timeout), the backend's own failure code when it is an HTTP error code (e.g. a
+   * 400 from storage), else 502.
+   */
+  public static Problem fromBusFailure(String address, Throwable failure) {
+    if (failure instanceof ReplyException re) {
+      switch (re.failureType()) {
+        case NO_HANDLERS:
+          return unavailable("no backend listens on " + address);
+        case TIMEOUT:
+          return unavailable("backend on " + address + " did not answer in time");
+        default:
+          int code = re.failureCode();
+          if (code >= 400 && code <= 599) {
+            return new Problem(
+                "urn:busbar:problem:backend-" + code,
+                code < 500 ? "Rejected by backend" : "Backend failed",
+                code,
+                String.valueOf(re.getMessage()));
+          }
+          return badGateway(address + " failed: " + re.getMessage());
+      }
+    }
+    return badGateway(address + " failed: " + (failure == null ? "unknown" : failure.getMessage()));
+  }
+
+  /** 502: a backend answered with something this side cannot use. */
+  public static Problem badGateway(String detail) {
+    return new Problem("urn:busbar:problem:bad-gateway", "Bad backend reply", 502, detail);
+  }
+
+  private static Problem unavailable(String detail) {
+    return new Problem(
+        "urn:busbar:problem:backend-unavailable", "Backend unavailable", 503, detail);
+  }
+
+  /** Returns the RFC 7807 JSON body, with {@code instance} (§3.1) set to the request path. */
+  public JsonObject toJson(String instance) {
+    JsonObject json =
+        new JsonObject()
+            .put("type", type)
+            .put("title", title)
+            .put("status", status)
+            .put("detail", detail);
+    if (instance != null) {
+      json.put("instance", instance);
+    }
+    return json;
+  }
+}
