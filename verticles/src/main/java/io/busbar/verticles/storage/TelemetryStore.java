@@ -12,7 +12,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,8 +22,10 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Properties;
 import org.duckdb.DuckDBAppender;
 import org.duckdb.DuckDBConnection;
+import org.duckdb.DuckDBDriver;
 
 /**
  * The DuckDB database behind the {@link StorageVerticle}: schema, batch writes and queries.
@@ -84,7 +85,9 @@ final class TelemetryStore {
     if (config.dataDir() != null) {
       Files.createDirectories(config.dataDir());
     }
-    DuckDBConnection writer = (DuckDBConnection) DriverManager.getConnection(config.jdbcUrl());
+    // the driver directly, not DriverManager: a shaded jar may lose META-INF/services
+    DuckDBConnection writer =
+        (DuckDBConnection) new DuckDBDriver().connect(config.jdbcUrl(), new Properties());
     try (Statement statement = writer.createStatement()) {
       statement.execute(TELEMETRY_DDL);
       statement.execute(DEAD_LETTERS_DDL);
