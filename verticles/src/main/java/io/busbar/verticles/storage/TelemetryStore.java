@@ -1,0 +1,325 @@
+package io.busbar.verticles.storage;
+
+import io.busbar.codecs.model.DeadLetter;
+import io.busbar.codecs.model.Event;
+import io.busbar.codecs.model.Value;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Properties;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+import org.duckdb.DuckDBDriver;
+
+/**
+ * The DuckDB database behind the {@link StorageVerticle}: schema, batch writes and queries.
+ *
+ * <p>Two connections to one database: the writer connection is used only by the storage writer
+ * thread, the reader connection (a {@link DuckDBConnection#duplicate() duplicate}) only by the query
+ * thread, so a slow query never holds up ingestion. DuckDB's MVCC gives each query a consistent
+ * snapshot of committed batches.
+ *
+ * <p>Times are stored as {@code TIMESTAMP} (UTC, no zone, millisecond values) rather than epoch-ms
+ * {@code BIGINT}, so SQL rollups can use {@code time_bucket} and {@code date_trunc}; they are
+ * converted back with {@code epoch_ms(ts)}.
+ */
+final class TelemetryStore {
+
+  static final String TELEMETRY_DDL =
+      """
+      CREATE TABLE IF NOT EXISTS telemetry (
+        tenant  VARCHAR   NOT NULL,
+        device  VARCHAR   NOT NULL,
+        metric  VARCHAR   NOT NULL,
+        ts      TIMESTAMP NOT NULL,
+        num     DOUBLE,
+        txt     VARCHAR,
+        bool    BOOLEAN,
+        quality VARCHAR   NOT NULL,
+        unit    VARCHAR,
+        topic   VARCHAR   NOT NULL
+      )""";
+
+  static final String DEAD_LETTERS_DDL =
+      """
+      CREATE TABLE IF NOT EXISTS dead_letters (
+        tenant      VARCHAR   NOT NULL,
+        device      VARCHAR   NOT NULL,
+        topic       VARCHAR   NOT NULL,
+        reason      VARCHAR   NOT NULL,
+        payload     BLOB      NOT NULL,
+        received_at TIMESTAMP NOT NULL
+      )""";
+
+  private final DuckDBConnection writer;
+  private final Connection reader;
+
+  private TelemetryStore(DuckDBConnection writer, Connection reader) {
+    this.writer = writer;
+    this.reader = reader;
+  }
+
+  /**
+   * Opens (or creates) the database and its tables. Blocking: call on the writer thread.
+   *
+   * @throws IOException if the data directory cannot be created
+   * @throws SQLException if DuckDB cannot open the file (e.g. another process holds its lock)
+   */
+  static TelemetryStore open(StorageConfig config) throws IOException, SQLException {
+    if (config.dataDir() != null) {
+      Files.createDirectories(config.dataDir());
+    }
+    // the driver directly, not DriverManager: a shaded jar may lose META-INF/services
+    DuckDBConnection writer =
+        (DuckDBConnection) new DuckDBDriver().connect(config.jdbcUrl(), new Properties());
+    try (Statement statement = writer.createStatement()) {
+      statement.execute(TELEMETRY_DDL);
+      statement.execute(DEAD_LETTERS_DDL);
+      return new TelemetryStore(writer, writer.duplicate());
+    } catch (SQLException e) {
+      writer.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Appends the events and dead letters in one transaction: either all are stored or none. Events
+   * whose timestamp DuckDB cannot hold are skipped so they cannot fail the whole batch. Writer
+   * thread only.
+   *
+   * @return the number of events skipped for an unstorable timestamp
+   * @throws SQLException if the batch could not be written; it was rolled back
+   */
+  int write(List<Event> events, List<DeadLetter> deadLetters) throws SQLException {
+    int skipped = 0;
+    try (Statement statement = writer.createStatement()) {
+      statement.execute("BEGIN TRANSACTION");
+      try {
+        if (!events.isEmpty()) {
+          skipped = appendEvents(events);
+        }
+        if (!deadLetters.isEmpty()) {
+          appendDeadLetters(deadLetters);
+        }
+        statement.execute("COMMIT");
+      } catch (SQLException | RuntimeException e) {
+        try {
+          statement.execute("ROLLBACK");
+        } catch (SQLException rollbackFailure) {
+          e.addSuppressed(rollbackFailure);
+        }
+        throw e;
+      }
+    }
+    return skipped;
+  }
+
+  private int appendEvents(List<Event> events) throws SQLException {
+    int skipped = 0;
+    try (DuckDBAppender appender =
+        writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "telemetry")) {
+      for (Event event : events) {
+        if (!TelemetryQuery.inRange(event.timestamp())) {
+          skipped++;
+          continue;
+        }
+        appender.beginRow();
+        appender.append(event.tenant());
+        appender.append(event.deviceId());
+        appender.append(event.metric());
+        appender.appendLocalDateTime(utc(event.timestamp()));
+        // one of num / txt / bool is set, the others are NULL (append((String) null) appends NULL)
+        Value value = event.value();
+        if (value instanceof Value.Numeric numeric) {
+          appender.append(numeric.value());
+        } else {
+          appender.append((String) null);
+        }
+        appender.append(value instanceof Value.Text text ? text.value() : null);
+        if (value instanceof Value.Bool bool) {
+          appender.append(bool.value());
+        } else {
+          appender.append((String) null);
+        }
+        appender.append(event.quality().name());
+        appender.append(event.unit());
+        appender.append(event.sourceTopic());
+        appender.endRow();
+      }
+    }
+    return skipped;
+  }
+
+  private void appendDeadLetters(List<DeadLetter> deadLetters) throws SQLException {
+    try (DuckDBAppender appender =
+        writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "dead_letters")) {
+      for (DeadLetter letter : deadLetters) {
+        long receivedAt =
+            TelemetryQuery.inRange(letter.receivedAt())
+                ? letter.receivedAt()
+                : System.currentTimeMillis();
+        appender.beginRow();
+        appender.append(letter.tenant());
+        appender.append(letter.deviceId());
+        appender.append(letter.topic());
+        appender.append(letter.reason());
+        appender.append(letter.payload());
+        appender.appendLocalDateTime(utc(receivedAt));
+        appender.endRow();
+      }
+    }
+  }
+
+  /**
+   * The latest {@code query.limit()} readings of the window, oldest first, as {@code {metric, ts,
+   * value, quality, unit}}. Query thread only.
+   */
+  JsonArray telemetry(TelemetryQuery query) throws SQLException {
+    StringBuilder where = new StringBuilder("device = ?");
+    List<Object> params = new ArrayList<>();
+    params.add(query.device());
+    if (query.tenant() != null) {
+      where.append(" AND tenant = ?");
+      params.add(query.tenant());
+    }
+    if (query.metric() != null) {
+      where.append(" AND metric = ?");
+      params.add(query.metric());
+    }
+    if (query.from() != null) {
+      where.append(" AND ts >= epoch_ms(CAST(? AS BIGINT))");
+      params.add(query.from());
+    }
+    if (query.to() != null) {
+      where.append(" AND ts < epoch_ms(CAST(? AS BIGINT))");
+      params.add(query.to());
+    }
+    params.add(query.limit());
+    // the inner query takes the latest rows of the window, the outer one puts them oldest first
+    String sql =
+        "SELECT metric, epoch_ms(ts) AS ts_ms, num, txt, bool, quality, unit FROM ("
+            + " SELECT * FROM telemetry WHERE "
+            + where
+            + " ORDER BY ts DESC, metric DESC LIMIT ?)"
+            + " ORDER BY ts ASC, metric ASC";
+    JsonArray readings = new JsonArray();
+    try (PreparedStatement statement = reader.prepareStatement(sql)) {
+      bind(statement, params);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          readings.add(
+              new JsonObject()
+                  .put("metric", rows.getString(1))
+                  .put("ts", rows.getLong(2))
+                  .put("value", typedValue(rows))
+                  .put("quality", rows.getString(6))
+                  .put("unit", rows.getString(7)));
+        }
+      }
+    }
+    return readings;
+  }
+
+  private static Object typedValue(ResultSet rows) throws SQLException {
+    double number = rows.getDouble(3);
+    if (!rows.wasNull()) {
+      // JSON has no NaN or infinity
+      return Double.isFinite(number) ? number : null;
+    }
+    String text = rows.getString(4);
+    if (text != null) {
+      return text;
+    }
+    boolean flag = rows.getBoolean(5);
+    return rows.wasNull() ? null : flag;
+  }
+
+  /**
+   * The latest dead letters, newest first, as {@code {tenant, device, topic, reason, payload,
+   * payloadText, receivedAt}}. Query thread only.
+   */
+  JsonArray deadLetters(DeadLetterQuery query) throws SQLException {
+    String sql =
+        "SELECT tenant, device, topic, reason, payload, epoch_ms(received_at) FROM dead_letters"
+            + (query.tenant() != null ? " WHERE tenant = ?" : "")
+            + " ORDER BY received_at DESC LIMIT ?";
+    List<Object> params = new ArrayList<>();
+    if (query.tenant() != null) {
+      params.add(query.tenant());
+    }
+    params.add(query.limit());
+    JsonArray letters = new JsonArray();
+    try (PreparedStatement statement = reader.prepareStatement(sql)) {
+      bind(statement, params);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          byte[] payload = blob(rows, 5);
+          letters.add(
+              new JsonObject()
+                  .put("tenant", rows.getString(1))
+                  .put("device", rows.getString(2))
+                  .put("topic", rows.getString(3))
+                  .put("reason", rows.getString(4))
+                  .put("payload", Base64.getEncoder().encodeToString(payload))
+                  .put("payloadText", utf8OrNull(payload))
+                  .put("receivedAt", rows.getLong(6)));
+        }
+      }
+    }
+    return letters;
+  }
+
+  /** Closes the reader connection. Query thread only, after the last query. */
+  void closeReader() throws SQLException {
+    reader.close();
+  }
+
+  /** Closes the writer connection and with it the database. Writer thread only, after the drain. */
+  void closeWriter() throws SQLException {
+    writer.close();
+  }
+
+  private static void bind(PreparedStatement statement, List<Object> params) throws SQLException {
+    for (int i = 0; i < params.size(); i++) {
+      statement.setObject(i + 1, params.get(i));
+    }
+  }
+
+  private static byte[] blob(ResultSet rows, int column) throws SQLException {
+    java.sql.Blob blob = rows.getBlob(column);
+    return blob == null ? new byte[0] : blob.getBytes(1, (int) blob.length());
+  }
+
+  private static String utf8OrNull(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
+
+  private static LocalDateTime utc(long epochMs) {
+    return LocalDateTime.ofInstant(Instant.ofEpochMilli(epochMs), ZoneOffset.UTC);
+  }
+}
