@@ -12,7 +12,11 @@ import io.busbar.security.Principal;
  *       broker keeps tenants apart, so "anywhere" means inside its own tenant.
  * </ul>
  *
- * Pure and thread-safe.
+ * A device whose id could not stand as one topic level (empty, or holding {@code /}, {@code +} or
+ * {@code #}) may do nothing: with id {@code +} the rule "under {@code devices/{sub}/}" would read
+ * as a wildcard over every device (MQTT 5.0 §4.7.1).
+ *
+ * <p>Pure and thread-safe.
  */
 public final class TopicAcl {
 
@@ -29,6 +33,9 @@ public final class TopicAcl {
     if (principal.hasRole(Principal.ROLE_APP)) {
       return true;
     }
+    if (!isTopicLevel(principal.subject())) {
+      return false;
+    }
     String[] levels = topic.split("/", -1);
     return levels.length >= 3 && "devices".equals(levels[0]) && principal.subject().equals(levels[1]);
   }
@@ -38,10 +45,27 @@ public final class TopicAcl {
     if (principal.hasRole(Principal.ROLE_APP)) {
       return true;
     }
+    if (!isTopicLevel(principal.subject())) {
+      return false;
+    }
     String[] levels = filter.split("/", -1);
     return levels.length >= 4
         && "devices".equals(levels[0])
         && principal.subject().equals(levels[1])
         && "commands".equals(levels[2]);
+  }
+
+  /** Whether {@code id} can stand as exactly one topic level, wildcard-free (MQTT 5.0 §4.7.1). */
+  public static boolean isTopicLevel(String id) {
+    if (id.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (c == '/' || c == '+' || c == '#' || c == 0) {
+        return false;
+      }
+    }
+    return true;
   }
 }
