@@ -1,0 +1,201 @@
+package io.busbar.verticles.mqtt;
+
+import io.busbar.security.AuthenticationException;
+import io.busbar.security.Principal;
+import io.busbar.verticles.mqtt.BrokerMetrics.RefusalReason;
+import io.busbar.verticles.mqtt.session.Session;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
+import io.netty.handler.codec.mqtt.MqttProperties.StringProperty;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.mqtt.MqttAuth;
+import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Handles a CONNECT: authenticates the token carried as the password, answers with a CONNACK and,
+ * when accepted, binds the client to its session (new, resumed or taken over).
+ *
+ * <p>Refusals (MQTT 3.1.1 §3.2.2.3, 5.0 §3.2.2.2):
+ *
+ * <ul>
+ *   <li>3.1.1: a missing, expired, badly signed token or a user name that is not the token's
+ *       subject gets 0x05 not authorized; a token that is not a JWT at all gets 0x04 bad user name
+ *       or password ("the data in the user name or password is malformed").
+ *   <li>5.0: a missing token gets 0x87 not authorized; any other refusal 0x86 bad user name or
+ *       password.
+ * </ul>
+ */
+final class ConnectHandler {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectHandler.class);
+
+  /** MQTT 3.1.1 has no expiry: a non-clean session lasts until the next clean connect. */
+  static final long NEVER_EXPIRES = 0xFFFF_FFFFL;
+
+  /** The tenant of anonymous clients. */
+  static final String ANONYMOUS_TENANT = "public";
+
+  private final Broker broker;
+
+  ConnectHandler(Broker broker) {
+    this.broker = broker;
+  }
+
+  void handle(MqttEndpoint endpoint) {
+    Context context = Vertx.currentContext();
+    boolean v5 = endpoint.protocolVersion() == 5;
+    boolean assigned = false;
+    String clientId = endpoint.clientIdentifier();
+    if (clientId == null || clientId.isEmpty()) {
+      // MQTT 3.1.1 §3.1.3.1 / 5.0 §3.1.3.1.1: the server assigns a unique id to a zero-length one
+      clientId = "auto-" + UUID.randomUUID();
+      endpoint.setClientIdentifier(clientId);
+      assigned = true;
+    }
+    MqttAuth auth = endpoint.auth();
+    String username = auth == null ? null : auth.getUsername();
+    String token = auth == null ? null : auth.getPassword();
+    Future<Principal> principal;
+    if ((token == null || token.isEmpty()) && broker.config().allowAnonymous()) {
+      principal =
+          Future.succeededFuture(
+              new Principal(clientId, ANONYMOUS_TENANT, Set.of(), Long.MAX_VALUE, null));
+    } else {
+      try {
+        principal = broker.authenticator().authenticate(token);
+      } catch (RuntimeException e) {
+        principal = Future.failedFuture(e);
+      }
+    }
+    boolean assignedId = assigned;
+    String id = clientId;
+    principal.onComplete(
+        ar -> {
+          Runnable answer =
+              () -> {
+                if (ar.failed()) {
+                  refuse(endpoint, v5, ar.cause());
+                } else if (username != null
+                    && !username.isEmpty()
+                    && !username.equals(ar.result().subject())) {
+                  refuse(
+                      endpoint,
+                      v5,
+                      new AuthenticationException(
+                          AuthenticationException.Reason.IDENTITY_MISMATCH,
+                          "user name is not the token's subject"));
+                } else {
+                  accept(endpoint, v5, id, assignedId, ar.result());
+                }
+              };
+          if (Vertx.currentContext() == context) {
+            answer.run();
+          } else {
+            context.runOnContext(v -> answer.run());
+          }
+        });
+  }
+
+  private void refuse(MqttEndpoint endpoint, boolean v5, Throwable cause) {
+    RefusalReason reason;
+    MqttConnectReturnCode code;
+    if (cause instanceof AuthenticationException ae) {
+      reason = RefusalReason.valueOf(ae.reason().name());
+      code = refusalCode(ae.reason(), v5);
+    } else {
+      LOG.warn("authentication failed unexpectedly for {}", endpoint.clientIdentifier(), cause);
+      reason = RefusalReason.AUTH_ERROR;
+      code =
+          v5
+              ? MqttConnectReturnCode.CONNECTION_REFUSED_UNSPECIFIED_ERROR
+              : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
+    }
+    broker.metrics().refused(reason);
+    if (v5) {
+      String text = cause.getMessage() == null ? reason.name() : cause.getMessage();
+      endpoint.reject(code, Mqtt5Properties.reasonString(text));
+    } else {
+      endpoint.reject(code);
+    }
+  }
+
+  /** The CONNACK code for a refused token, per protocol version. */
+  static MqttConnectReturnCode refusalCode(AuthenticationException.Reason reason, boolean v5) {
+    if (v5) {
+      return reason == AuthenticationException.Reason.MISSING_TOKEN
+          ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
+          : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD;
+    }
+    return reason == AuthenticationException.Reason.MALFORMED
+        ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD
+        : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
+  }
+
+  private void accept(
+      MqttEndpoint endpoint, boolean v5, String clientId, boolean assigned, Principal principal) {
+    MqttProperties connect = endpoint.connectProperties();
+    long expiry;
+    if (v5) {
+      // MQTT 5.0 §3.1.2.11.2: absent means 0, the session ends with the connection
+      expiry = Mqtt5Properties.integer(connect, MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0);
+    } else {
+      expiry = endpoint.isCleanSession() ? 0 : NEVER_EXPIRES;
+    }
+    boolean cleanStart = endpoint.isCleanSession();
+    Session existing = broker.sessions().get(principal.tenant(), clientId).orElse(null);
+    if (existing != null && existing.isConnected()) {
+      // MQTT 3.1.1 §3.1.4 / 5.0 §3.1.4: the existing connection is closed, 5.0 with 0x8E
+      MqttConnection old = MqttConnection.of(existing);
+      if (old != null) {
+        old.takenOver();
+      }
+    }
+    boolean sessionPresent = existing != null && !cleanStart;
+    Session session;
+    if (sessionPresent) {
+      session = existing;
+    } else {
+      if (existing != null) {
+        SessionEnd.discard(broker, existing);
+      }
+      session =
+          new Session(
+              principal.tenant(),
+              clientId,
+              MqttConnection.MAX_QUEUED,
+              io.busbar.verticles.mqtt.session.QueuePolicy.DROP_OLDEST,
+              d -> broker.metrics().queueDropped.increment());
+      broker.sessions().put(session);
+    }
+    session.expiryIntervalSeconds(expiry);
+    MqttProperties connack = new MqttProperties();
+    if (v5) {
+      if (assigned) {
+        connack.add(
+            new StringProperty(MqttPropertyType.ASSIGNED_CLIENT_IDENTIFIER.value(), clientId));
+      }
+      connack.add(
+          new IntegerProperty(
+              MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), broker.config().maxMessageSize()));
+      connack.add(new IntegerProperty(MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), 0));
+    }
+    endpoint.publishAutoAck(false);
+    endpoint.subscriptionAutoAck(false);
+    MqttConnection connection = new MqttConnection(broker, endpoint, principal, session, v5);
+    endpoint.accept(sessionPresent, connack);
+    connection.start();
+  }
+
+  static void logDisconnect(MqttEndpoint endpoint, MqttDisconnectReasonCode code) {
+    LOG.debug("client {} disconnected: {}", endpoint.clientIdentifier(), code);
+  }
+}

@@ -1,0 +1,102 @@
+package io.busbar.verticles.mqtt;
+
+import io.busbar.codecs.routing.DecoderTable;
+import io.busbar.security.TokenAuthenticator;
+import io.busbar.security.acl.TopicAcl;
+import io.busbar.verticles.mqtt.session.MemoryRetainedStore;
+import io.busbar.verticles.mqtt.session.PostOffice;
+import io.busbar.verticles.mqtt.session.SessionRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.mqtt.MqttServer;
+import io.vertx.mqtt.MqttServerOptions;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The MQTT broker: one listener for MQTT 3.1.1 and 5.0 on vertx-mqtt. Devices authenticate with a
+ * JWT as the CONNECT password; messages are routed to subscribers inside the publisher's tenant,
+ * and messages on decoder topics are also decoded into events on {@code busbar.events} (or dead
+ * letters on {@code busbar.deadletters}).
+ *
+ * <p>Deploy one instance: all broker state lives on this verticle's event-loop context.
+ *
+ * <p>Metrics: {@code busbar.mqtt.messages.in}, {@code busbar.mqtt.messages.out}, {@code
+ * busbar.mqtt.bytes.in}, {@code busbar.mqtt.bytes.out}, gauge {@code
+ * busbar.mqtt.clients.connected}, {@code busbar.mqtt.connect.refused} (tag {@code reason}), {@code
+ * busbar.mqtt.publish.denied}, {@code busbar.mqtt.subscribe.denied}, {@code
+ * busbar.mqtt.queue.dropped}, {@code busbar.mqtt.protocol.errors}, {@code busbar.decode.failures}.
+ */
+public final class MqttBrokerVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MqttBrokerVerticle.class);
+
+  private final MqttConfig config;
+  private final TokenAuthenticator authenticator;
+  private final TopicAcl acl;
+  private final DecoderTable decoders;
+  private final MeterRegistry registry;
+  private MqttServer server;
+  private volatile int actualPort = -1;
+
+  public MqttBrokerVerticle(
+      MqttConfig config,
+      TokenAuthenticator authenticator,
+      TopicAcl acl,
+      DecoderTable decoders,
+      MeterRegistry registry) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+    this.acl = Objects.requireNonNull(acl, "acl");
+    this.decoders = Objects.requireNonNull(decoders, "decoders");
+    this.registry = Objects.requireNonNull(registry, "registry");
+  }
+
+  @Override
+  public Future<?> start() {
+    BrokerMetrics metrics = new BrokerMetrics(registry);
+    SessionRegistry sessions = new SessionRegistry();
+    PostOffice postOffice = new PostOffice(sessions, new MemoryRetainedStore());
+    Broker broker =
+        new Broker(
+            vertx,
+            config,
+            authenticator,
+            acl,
+            sessions,
+            postOffice,
+            new TelemetryIngest(decoders, vertx.eventBus(), metrics),
+            metrics);
+    ConnectHandler connects = new ConnectHandler(broker);
+    MqttServerOptions options =
+        new MqttServerOptions()
+            .setHost(config.host())
+            .setPort(config.port())
+            .setMaxMessageSize(config.maxMessageSize())
+            // zero-length client ids are assigned by ConnectHandler, which tells 5.0 clients
+            .setAutoClientId(false);
+    server =
+        MqttServer.create(vertx, options)
+            .endpointHandler(connects::handle)
+            .exceptionHandler(t -> LOG.debug("mqtt connection error: {}", t.toString()));
+    return server
+        .listen()
+        .onSuccess(
+            s -> {
+              actualPort = s.actualPort();
+              LOG.info("MQTT broker listening on {}:{}", config.host(), actualPort);
+            });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  /** The port the listener is bound to, after {@link #start()} succeeded; -1 before. */
+  public int actualPort() {
+    return actualPort;
+  }
+}

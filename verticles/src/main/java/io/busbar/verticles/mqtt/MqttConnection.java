@@ -1,0 +1,315 @@
+package io.busbar.verticles.mqtt;
+
+import io.busbar.security.Principal;
+import io.busbar.verticles.mqtt.session.Delivery;
+import io.busbar.verticles.mqtt.session.Message;
+import io.busbar.verticles.mqtt.session.Outlet;
+import io.busbar.verticles.mqtt.session.Session;
+import io.busbar.verticles.mqtt.session.Subscription;
+import io.busbar.verticles.mqtt.topic.TopicNames;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.MqttTopicSubscription;
+import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.MqttSubscribeMessage;
+import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
+import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttUnsubAckReasonCode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One accepted MQTT connection: turns the endpoint's packets into calls on the session and the
+ * post office, and sends the session's deliveries out. Runs on the broker verticle's event loop.
+ */
+final class MqttConnection implements Outlet {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
+
+  /** Messages a session queues while offline or while its window is full. */
+  static final int MAX_QUEUED = 1000;
+
+  private final Broker broker;
+  private final MqttEndpoint endpoint;
+  private final Principal principal;
+  private final Session session;
+  private final boolean v5;
+  private boolean closed;
+
+  MqttConnection(
+      Broker broker, MqttEndpoint endpoint, Principal principal, Session session, boolean v5) {
+    this.broker = broker;
+    this.endpoint = endpoint;
+    this.principal = principal;
+    this.session = session;
+    this.v5 = v5;
+  }
+
+  /** The live connection of {@code session}, or {@code null}. */
+  static MqttConnection of(Session session) {
+    return session.outlet() instanceof MqttConnection c ? c : null;
+  }
+
+  Principal principal() {
+    return principal;
+  }
+
+  /** Called right after the CONNACK: installs the packet handlers and resumes the session. */
+  void start() {
+    broker.metrics().clientsConnected.incrementAndGet();
+    endpoint.publishHandler(this::onPublish);
+    endpoint.publishReleaseHandler(this::onPubrel);
+    endpoint.publishAcknowledgeHandler(session::acknowledged);
+    endpoint.publishReceivedHandler(session::received);
+    endpoint.publishCompletionHandler(session::completed);
+    endpoint.subscribeHandler(this::onSubscribe);
+    endpoint.unsubscribeHandler(this::onUnsubscribe);
+    endpoint.disconnectMessageHandler(
+        m -> ConnectHandler.logDisconnect(endpoint, m == null ? null : m.code()));
+    endpoint.exceptionHandler(
+        t -> {
+          broker.metrics().protocolErrors.increment();
+          LOG.debug("connection {} failed: {}", endpoint.clientIdentifier(), t.toString());
+        });
+    endpoint.closeHandler(v -> onClose());
+    int receiveMaximum =
+        v5
+            ? (int)
+                Mqtt5Properties.integer(
+                    endpoint.connectProperties(), MqttPropertyType.RECEIVE_MAXIMUM, 65_535)
+            : 65_535;
+    session.attach(this, receiveMaximum);
+  }
+
+  // ---- incoming PUBLISH (MQTT 3.1.1 §3.3, 5.0 §3.3) ----
+
+  private void onPublish(MqttPublishMessage m) {
+    broker.metrics().messagesIn.increment();
+    broker.metrics().bytesIn.increment(m.payload().length());
+    String topic = m.topicName();
+    int qos = m.qosLevel().value();
+    int packetId = m.messageId();
+    Optional<String> problem = TopicNames.checkName(topic);
+    if (problem.isPresent()) {
+      // MQTT 5.0 §3.3.2.1 / 3.1.1 §4.8: an invalid topic name is a protocol violation
+      protocolViolation(MqttDisconnectReasonCode.TOPIC_NAME_INVALID, problem.get());
+      return;
+    }
+    if (!broker.acl().mayPublish(principal, topic)) {
+      broker.metrics().publishDenied.increment();
+      denyPublish(qos, packetId);
+      return;
+    }
+    if (qos == 2 && !session.firstIncomingQos2(packetId)) {
+      // a retransmission of a QoS 2 message already routed: acknowledge, do not route again
+      endpoint.publishReceived(packetId);
+      return;
+    }
+    String contentType = v5 ? Mqtt5Properties.string(m.properties(), MqttPropertyType.CONTENT_TYPE) : null;
+    broker.ingest().ingest(principal.tenant(), topic, m.payload(), contentType);
+    long now = System.currentTimeMillis();
+    long expiry =
+        v5
+            ? Mqtt5Properties.integer(
+                m.properties(), MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL, -1)
+            : -1;
+    Message message =
+        new Message(
+            principal.tenant(),
+            topic,
+            m.payload(),
+            qos,
+            m.isRetain(),
+            v5 ? m.properties() : MqttProperties.NO_PROPERTIES,
+            session.clientId(),
+            expiry < 0 ? Long.MAX_VALUE : now + expiry * 1000);
+    int receivers = broker.postOffice().publish(message);
+    if (qos == 1) {
+      if (v5 && receivers == 0) {
+        endpoint.publishAcknowledge(
+            packetId, MqttPubAckReasonCode.NO_MATCHING_SUBSCRIBERS, MqttProperties.NO_PROPERTIES);
+      } else {
+        endpoint.publishAcknowledge(packetId);
+      }
+    } else if (qos == 2) {
+      if (v5 && receivers == 0) {
+        endpoint.publishReceived(
+            packetId, MqttPubRecReasonCode.NO_MATCHING_SUBSCRIBERS, MqttProperties.NO_PROPERTIES);
+      } else {
+        endpoint.publishReceived(packetId);
+      }
+    }
+  }
+
+  private void denyPublish(int qos, int packetId) {
+    if (qos == 1) {
+      if (v5) {
+        endpoint.publishAcknowledge(
+            packetId,
+            MqttPubAckReasonCode.NOT_AUTHORIZED,
+            Mqtt5Properties.reasonString("not authorized to publish to this topic"));
+      } else {
+        // MQTT 3.1.1 has no negative PUBACK: acknowledge and drop (counted)
+        endpoint.publishAcknowledge(packetId);
+      }
+    } else if (qos == 2) {
+      if (v5) {
+        endpoint.publishReceived(
+            packetId,
+            MqttPubRecReasonCode.NOT_AUTHORIZED,
+            Mqtt5Properties.reasonString("not authorized to publish to this topic"));
+      } else {
+        session.firstIncomingQos2(packetId);
+        endpoint.publishReceived(packetId);
+      }
+    }
+  }
+
+  private void onPubrel(int packetId) {
+    session.releaseIncomingQos2(packetId);
+    endpoint.publishComplete(packetId);
+  }
+
+  // ---- SUBSCRIBE / UNSUBSCRIBE (MQTT §3.8, §3.10) ----
+
+  private void onSubscribe(MqttSubscribeMessage m) {
+    int subscriptionId =
+        v5
+            ? (int)
+                Mqtt5Properties.integer(
+                    m.properties(), MqttPropertyType.SUBSCRIPTION_IDENTIFIER, 0)
+            : 0;
+    List<MqttSubAckReasonCode> codes = new ArrayList<>();
+    List<Delivery> retained = new ArrayList<>();
+    for (MqttTopicSubscription ts : m.topicSubscriptions()) {
+      String filter = ts.topicName();
+      if (TopicNames.checkFilter(filter).isPresent()) {
+        codes.add(
+            v5 ? MqttSubAckReasonCode.TOPIC_FILTER_INVALID : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
+        continue;
+      }
+      if (!broker.acl().maySubscribe(principal, TopicNames.innerFilter(filter))) {
+        broker.metrics().subscribeDenied.increment();
+        codes.add(v5 ? MqttSubAckReasonCode.NOT_AUTHORIZED : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
+        continue;
+      }
+      int qos = Math.min(2, Math.max(0, ts.qualityOfService().value()));
+      MqttSubscriptionOption o = ts.subscriptionOption();
+      Subscription sub =
+          v5 && o != null
+              ? new Subscription(
+                  filter,
+                  qos,
+                  o.isNoLocal(),
+                  o.isRetainAsPublished(),
+                  o.retainHandling().value(),
+                  subscriptionId)
+              : Subscription.of(filter, qos);
+      boolean existed = broker.postOffice().subscribe(session, sub);
+      codes.add(MqttSubAckReasonCode.qosGranted(MqttQoS.valueOf(qos)));
+      // MQTT 5.0 §3.3.1.3 retain handling: 0 always, 1 only for a new subscription, 2 never
+      if (sub.retainHandling() == 0 || (sub.retainHandling() == 1 && !existed)) {
+        List<Integer> ids = subscriptionId > 0 ? List.of(subscriptionId) : List.of();
+        for (Message r : broker.postOffice().retainedFor(principal.tenant(), filter)) {
+          retained.add(new Delivery(r, Math.min(qos, r.qos()), true, ids));
+        }
+      }
+    }
+    endpoint.subscribeAcknowledge(m.messageId(), codes, MqttProperties.NO_PROPERTIES);
+    long now = System.currentTimeMillis();
+    for (Delivery d : retained) {
+      if (!d.message().isExpired(now)) {
+        session.deliver(d);
+      }
+    }
+  }
+
+  private void onUnsubscribe(MqttUnsubscribeMessage m) {
+    List<MqttUnsubAckReasonCode> codes = new ArrayList<>();
+    for (String filter : m.topics()) {
+      boolean existed = broker.postOffice().unsubscribe(session, filter);
+      codes.add(
+          existed ? MqttUnsubAckReasonCode.SUCCESS : MqttUnsubAckReasonCode.NO_SUBSCRIPTION_EXISTED);
+    }
+    if (v5) {
+      endpoint.unsubscribeAcknowledge(m.messageId(), codes, MqttProperties.NO_PROPERTIES);
+    } else {
+      endpoint.unsubscribeAcknowledge(m.messageId());
+    }
+  }
+
+  // ---- outgoing (Outlet) ----
+
+  @Override
+  public void publish(int packetId, Delivery delivery, boolean dup) {
+    if (closed || !endpoint.isConnected()) {
+      return;
+    }
+    Message m = delivery.message();
+    MqttProperties props =
+        v5
+            ? Mqtt5Properties.forDelivery(
+                m.properties(), delivery.subscriptionIds(), m.expiresAt(), System.currentTimeMillis())
+            : MqttProperties.NO_PROPERTIES;
+    endpoint.publish(
+        m.topic(),
+        m.payload(),
+        MqttQoS.valueOf(delivery.qos()),
+        dup,
+        delivery.retain(),
+        delivery.qos() == 0 ? 0 : packetId,
+        props);
+    broker.metrics().messagesOut.increment();
+    broker.metrics().bytesOut.increment(m.payload().length());
+  }
+
+  @Override
+  public void pubrel(int packetId) {
+    if (!closed && endpoint.isConnected()) {
+      endpoint.publishRelease(packetId);
+    }
+  }
+
+  // ---- ending ----
+
+  private void protocolViolation(MqttDisconnectReasonCode code, String reason) {
+    broker.metrics().protocolErrors.increment();
+    LOG.debug("closing {}: {}", endpoint.clientIdentifier(), reason);
+    if (v5 && endpoint.isConnected()) {
+      endpoint.disconnect(code, Mqtt5Properties.reasonString(reason));
+    }
+    endpoint.close();
+  }
+
+  /** Another connection took the session over (MQTT 3.1.1 §3.1.4, 5.0 §3.1.4, reason 0x8E). */
+  void takenOver() {
+    session.detach(this);
+    if (v5 && endpoint.isConnected()) {
+      endpoint.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
+    }
+    endpoint.close();
+  }
+
+  private void onClose() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    broker.metrics().clientsConnected.decrementAndGet();
+    session.detach(this);
+    boolean stillRegistered =
+        broker.sessions().get(session.tenant(), session.clientId()).orElse(null) == session;
+    if (stillRegistered && !session.isConnected() && !session.isPersistent()) {
+      SessionEnd.discard(broker, session);
+    }
+  }
+}

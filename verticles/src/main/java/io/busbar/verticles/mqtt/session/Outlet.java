@@ -1,0 +1,20 @@
+package io.busbar.verticles.mqtt.session;
+
+/**
+ * The sending side of a live connection, as a session sees it. Implemented by the connection
+ * handler on top of a vertx-mqtt endpoint; called on the connection's event-loop context.
+ */
+public interface Outlet {
+
+  /**
+   * Sends a PUBLISH.
+   *
+   * @param packetId the packet identifier (ignored for QoS 0)
+   * @param delivery what to send, at which QoS, with which RETAIN flag and subscription ids
+   * @param dup whether this is a redelivery (MQTT 3.1.1 §3.3.1.1, 5.0 §3.3.1.1)
+   */
+  void publish(int packetId, Delivery delivery, boolean dup);
+
+  /** Sends a PUBREL for an outgoing QoS 2 message the client has acknowledged with PUBREC. */
+  void pubrel(int packetId);
+}

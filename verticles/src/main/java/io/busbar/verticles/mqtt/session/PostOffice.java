@@ -1,0 +1,176 @@
+package io.busbar.verticles.mqtt.session;
+
+import io.busbar.verticles.mqtt.topic.SubscriptionTrie;
+import io.busbar.verticles.mqtt.topic.TopicNames;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Routes published messages to the sessions whose subscriptions match, inside the publisher's
+ * tenant only: each tenant has its own subscription trie, so tenants never see each other's
+ * messages. Also keeps retained messages and distributes shared subscriptions (MQTT 5.0 §4.8.2)
+ * round-robin among the group's members.
+ */
+public final class PostOffice {
+
+  private final SessionRegistry sessions;
+  private final RetainedStore retained;
+  private final Map<String, SubscriptionTrie<Subscription>> tries = new HashMap<>();
+  private final Map<String, Integer> shareCursor = new HashMap<>();
+
+  public PostOffice(SessionRegistry sessions, RetainedStore retained) {
+    this.sessions = sessions;
+    this.retained = retained;
+  }
+
+  public RetainedStore retained() {
+    return retained;
+  }
+
+  /** Trie key of a subscription: the client id, or share group and client id for a shared one. */
+  private static String trieKey(String clientId, String filter) {
+    return TopicNames.isShared(filter)
+        ? TopicNames.shareGroup(filter) + '\u0000' + clientId
+        : clientId;
+  }
+
+  private static String clientIdOf(String trieKey) {
+    int nul = trieKey.indexOf('\u0000');
+    return nul < 0 ? trieKey : trieKey.substring(nul + 1);
+  }
+
+  /**
+   * Adds or replaces {@code session}'s subscription (MQTT §3.8.4).
+   *
+   * @return whether the session already had a subscription to the same filter
+   */
+  public boolean subscribe(Session session, Subscription subscription) {
+    SubscriptionTrie<Subscription> trie =
+        tries.computeIfAbsent(session.tenant(), t -> new SubscriptionTrie<>());
+    String filter = subscription.filter();
+    trie.put(
+        TopicNames.innerFilter(filter), trieKey(session.clientId(), filter), subscription);
+    return session.subscriptions().put(filter, subscription) != null;
+  }
+
+  /** Removes {@code session}'s subscription to {@code filter}; returns whether it existed. */
+  public boolean unsubscribe(Session session, String filter) {
+    Subscription removed = session.subscriptions().remove(filter);
+    SubscriptionTrie<Subscription> trie = tries.get(session.tenant());
+    if (trie != null) {
+      trie.remove(TopicNames.innerFilter(filter), trieKey(session.clientId(), filter));
+    }
+    return removed != null;
+  }
+
+  /** Removes all of {@code session}'s subscriptions from the routing tables. */
+  public void unsubscribeAll(Session session) {
+    for (String filter : List.copyOf(session.subscriptions().keySet())) {
+      unsubscribe(session, filter);
+    }
+  }
+
+  /** Retained messages for a new subscription to {@code filter} (never for shared, 5.0 §4.8.2). */
+  public List<Message> retainedFor(String tenant, String filter) {
+    if (TopicNames.isShared(filter)) {
+      return List.of();
+    }
+    return retained.matching(tenant, filter);
+  }
+
+  private static final class Target {
+    int qos = -1;
+    boolean retainAsPublished;
+    final List<Integer> subscriptionIds = new ArrayList<>(1);
+  }
+
+  /**
+   * Stores a retained message, then delivers {@code message} to every matching session of its
+   * tenant: once per session with the highest granted QoS and all subscription identifiers of the
+   * matching subscriptions (MQTT 5.0 §3.3.4), to one member of each shared group.
+   *
+   * @return the number of sessions it was handed to
+   */
+  public int publish(Message message) {
+    if (message.retain()) {
+      retained.put(message);
+    }
+    SubscriptionTrie<Subscription> trie = tries.get(message.tenant());
+    if (trie == null) {
+      return 0;
+    }
+    Map<String, Target> targets = new LinkedHashMap<>();
+    Map<String, List<String>> groups = new LinkedHashMap<>();
+    Map<String, Subscription> groupSubs = new HashMap<>();
+    trie.match(
+        message.topic(),
+        (key, sub) -> {
+          String clientId = clientIdOf(key);
+          if (sub.noLocal() && clientId.equals(message.publisherId())) {
+            return; // MQTT 5.0 §3.8.3.1: no-local
+          }
+          if (TopicNames.isShared(sub.filter())) {
+            groups.computeIfAbsent(sub.filter(), f -> new ArrayList<>()).add(clientId);
+            groupSubs.put(sub.filter() + '\u0000' + clientId, sub);
+            return;
+          }
+          addTarget(targets, clientId, sub);
+        });
+    for (Map.Entry<String, List<String>> group : groups.entrySet()) {
+      List<String> members = group.getValue();
+      members.sort(null);
+      int cursor = shareCursor.merge(group.getKey(), 1, Integer::sum);
+      String chosen = pickConnected(message.tenant(), members, cursor);
+      addTarget(targets, chosen, groupSubs.get(group.getKey() + '\u0000' + chosen));
+    }
+    int count = 0;
+    for (Map.Entry<String, Target> e : targets.entrySet()) {
+      Session session = sessions.find(message.tenant(), e.getKey());
+      if (session == null) {
+        continue;
+      }
+      Target t = e.getValue();
+      int qos = Math.min(message.qos(), t.qos);
+      // MQTT 3.1.1 §3.3.1.3 / 5.0 §3.8.3.1: RETAIN is cleared on live deliveries unless
+      // retain-as-published
+      boolean retain = message.retain() && t.retainAsPublished;
+      session.deliver(new Delivery(message, qos, retain, t.subscriptionIds));
+      count++;
+    }
+    return count;
+  }
+
+  /** Round-robin, preferring members that are connected (shared delivery to a live client). */
+  private String pickConnected(String tenant, List<String> members, int cursor) {
+    int n = members.size();
+    for (int i = 0; i < n; i++) {
+      String candidate = members.get(Math.floorMod(cursor + i, n));
+      Session s = sessions.find(tenant, candidate);
+      if (s != null && s.isConnected()) {
+        return candidate;
+      }
+    }
+    return members.get(Math.floorMod(cursor, n));
+  }
+
+  private static void addTarget(Map<String, Target> targets, String clientId, Subscription sub) {
+    Target t = targets.computeIfAbsent(clientId, c -> new Target());
+    t.qos = Math.max(t.qos, sub.qos());
+    t.retainAsPublished |= sub.retainAsPublished();
+    if (sub.subscriptionId() > 0) {
+      t.subscriptionIds.add(sub.subscriptionId());
+    }
+  }
+
+  /** The number of subscriptions in all tenants. */
+  public int subscriptionCount() {
+    int n = 0;
+    for (SubscriptionTrie<Subscription> t : tries.values()) {
+      n += t.size();
+    }
+    return n;
+  }
+}

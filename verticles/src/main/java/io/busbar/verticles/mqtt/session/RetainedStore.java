@@ -1,0 +1,19 @@
+package io.busbar.verticles.mqtt.session;
+
+import java.util.List;
+
+/**
+ * The last retained message of every topic, per tenant (MQTT 3.1.1 §3.3.1.3, 5.0 §3.3.1.3). One
+ * implementation per backing: memory now; disk and Hazelcast later.
+ */
+public interface RetainedStore {
+
+  /** Stores {@code message} as the retained message of its topic; an empty payload clears it. */
+  void put(Message message);
+
+  /** The retained messages of {@code tenant} whose topics match the valid filter {@code filter}. */
+  List<Message> matching(String tenant, String filter);
+
+  /** The number of retained messages held, all tenants. */
+  int size();
+}
