@@ -33,10 +33,11 @@ public record BusbarConfig(
   public record DemoConfig(PlantLayout layout, Duration interval) {}
 
   public static BusbarConfig from(ConfigValues values) {
-    String nodeId = values.string("node.id").trim();
-    if (nodeId.isEmpty()) {
-      nodeId = hostName() + "-" + UUID.randomUUID().toString().substring(0, 6);
-    }
+    String configuredId = values.string("node.id").trim();
+    String nodeId =
+        configuredId.isEmpty()
+            ? hostName() + "-" + UUID.randomUUID().toString().substring(0, 6)
+            : configuredId;
     Path dataDir = values.path("node.data-dir");
     MqttConfig mqtt =
         build(
