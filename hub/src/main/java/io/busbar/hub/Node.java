@@ -54,13 +54,25 @@ public final class Node {
    */
   public static Future<Node> start(BusbarConfig config) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx =
-        Vertx.builder()
-            .with(
-                new VertxOptions()
-                    .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
-            .withMetrics(new MicrometerMetricsFactory(registry))
-            .build();
+    return createVertx(config, registry).compose(vertx -> startOn(vertx, config, registry));
+  }
+
+  private static Future<Vertx> createVertx(BusbarConfig config, PrometheusMeterRegistry registry) {
+    VertxOptions options =
+        new VertxOptions()
+            .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+    var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
+    if (!config.cluster().enabled()) {
+      return Future.succeededFuture(builder.with(options).build());
+    }
+    options.getEventBusOptions().setHost(config.cluster().host()).setPort(0);
+    return builder
+        .with(options)
+        .withClusterManager(ClusterSetup.clusterManager(config.cluster()))
+        .buildClustered();
+  }
+
+  private static Future<Node> startOn(Vertx vertx, BusbarConfig config, PrometheusMeterRegistry registry) {
     BusCodecs.register(vertx.eventBus());
     DevelopmentIssuer issuer;
     try {

@@ -28,6 +28,9 @@ final class NodeOptions {
   @Option(names = "--allow-anonymous", description = "let clients without a token in as tenant 'public'")
   boolean allowAnonymous;
 
+  @Option(names = "--cluster", description = "join the Hazelcast cluster of conf/busbar.yaml (cluster.*)")
+  boolean cluster;
+
   /** Defaults, then --config, then BUSBAR_* variables, then flags. */
   BusbarConfig resolve(Map<String, String> env) {
     ConfigValues values = ConfigValues.defaults();
@@ -45,6 +48,9 @@ final class NodeOptions {
     put(flags, "http.port", httpPort);
     put(flags, "node.data-dir", dataDir);
     put(flags, "node.id", nodeId);
+    if (cluster) {
+      flags.put("cluster.enabled", "true");
+    }
     if (allowAnonymous) {
       flags.put("mqtt.allow-anonymous", "true");
     }

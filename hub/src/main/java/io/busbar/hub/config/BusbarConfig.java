@@ -19,6 +19,7 @@ import java.util.UUID;
  * @param mqtt the MQTT listener
  * @param http the HTTP listener
  * @param storage the embedded store
+ * @param cluster how the node joins a cluster
  * @param demo the simulated factory of {@code busbar demo}
  */
 public record BusbarConfig(
@@ -27,6 +28,7 @@ public record BusbarConfig(
     MqttConfig mqtt,
     HttpConfig http,
     StorageConfig storage,
+    ClusterConfig cluster,
     DemoConfig demo) {
 
   /** The simulated plant: its layout and how often each machine publishes. */
@@ -69,7 +71,8 @@ public record BusbarConfig(
                         values.integer("demo.lines", 1, 100),
                         values.integer("demo.machines-per-line", 1, 1_000)),
                     values.duration("demo.interval")));
-    return new BusbarConfig(nodeId, dataDir, mqtt, http, storage, demo);
+    ClusterConfig cluster = build("cluster", () -> ClusterConfig.from(values));
+    return new BusbarConfig(nodeId, dataDir, mqtt, http, storage, cluster, demo);
   }
 
   /** Runs a record constructor, turning its validation message into one that names the section. */

@@ -1,0 +1,88 @@
+package io.busbar.hub;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.FileSystemXmlConfig;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MultiMapConfig;
+import io.busbar.hub.config.ClusterConfig;
+import io.busbar.hub.config.ConfigException;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.FileNotFoundException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Builds the Hazelcast configuration of a node from {@link ClusterConfig}. */
+final class ClusterSetup {
+
+  /** Hazelcast ports tried after the first one, so several nodes share one host. */
+  static final int PORT_RANGE = 20;
+
+  private static final Pattern PORT_RANGE_MEMBER = Pattern.compile("(.+):(\\d+)-(\\d+)");
+
+  private ClusterSetup() {}
+
+  static HazelcastClusterManager clusterManager(ClusterConfig cluster) {
+    return new HazelcastClusterManager(hazelcastConfig(cluster));
+  }
+
+  static Config hazelcastConfig(ClusterConfig cluster) {
+    if (cluster.hazelcastConfig() != null) {
+      try {
+        return new FileSystemXmlConfig(cluster.hazelcastConfig().toFile());
+      } catch (FileNotFoundException | RuntimeException e) {
+        throw new ConfigException(
+            "cluster.hazelcast-config: cannot read '" + cluster.hazelcastConfig() + "': " + e.getMessage());
+      }
+    }
+    // Vert.x's own maps (subscriptions, HA info) come from its default configuration
+    Config config = ConfigUtil.loadConfig();
+    config.setClusterName(cluster.name());
+    config.setProperty("hazelcast.logging.type", "slf4j");
+    config.setProperty("hazelcast.shutdownhook.enabled", "false"); // the node leaves on its own terms
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(true).setPortCount(PORT_RANGE);
+    config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(cluster.host());
+    config.setProperty("hazelcast.local.localAddress", cluster.host());
+    JoinConfig join = config.getNetworkConfig().getJoin();
+    join.getAutoDetectionConfig().setEnabled(false);
+    if (cluster.members().isEmpty()) {
+      join.getMulticastConfig().setEnabled(true);
+      join.getTcpIpConfig().setEnabled(false);
+    } else {
+      join.getMulticastConfig().setEnabled(false);
+      join.getTcpIpConfig().setEnabled(true).setMembers(expandPortRanges(cluster.members()));
+    }
+    for (MapConfig map : config.getMapConfigs().values()) {
+      map.setBackupCount(cluster.backupCount());
+    }
+    for (MultiMapConfig map : config.getMultiMapConfigs().values()) {
+      map.setBackupCount(cluster.backupCount());
+    }
+    return config;
+  }
+
+  /** Hazelcast takes one port per member address: {@code h:5701-5703} becomes three members. */
+  static List<String> expandPortRanges(List<String> members) {
+    List<String> expanded = new ArrayList<>();
+    for (String member : members) {
+      Matcher m = PORT_RANGE_MEMBER.matcher(member);
+      if (!m.matches()) {
+        expanded.add(member);
+        continue;
+      }
+      int from = Integer.parseInt(m.group(2));
+      int to = Integer.parseInt(m.group(3));
+      if (to < from || to - from > 100) {
+        throw new ConfigException("cluster.members: bad port range in '" + member + "'");
+      }
+      for (int port = from; port <= to; port++) {
+        expanded.add(m.group(1) + ":" + port);
+      }
+    }
+    return expanded;
+  }
+}
