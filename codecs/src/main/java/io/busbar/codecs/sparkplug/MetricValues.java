@@ -16,10 +16,10 @@ import org.eclipse.tahu.protobuf.SparkplugBProto.Payload.PropertyValue;
 
 /**
  * Turns the value of a Sparkplug metric into a Busbar {@link Value}, by its datatype (Sparkplug 3.0
- * §6.4.16). Numbers stay numbers (signed and unsigned widths as the datatype says); String, Text and
- * UUID are text; DateTime is ISO-8601 text; Bytes, File, DataSet and arrays (§6.4.17, little-endian
- * packed in {@code bytes_value}) are summarised as text, since an event carries one scalar.
- * Templates are flattened by the caller. Pure functions.
+ * §6.4.16). Numbers stay numbers (signed and unsigned widths as the datatype says); String, Text
+ * and UUID are text; DateTime is ISO-8601 text; Bytes, File, DataSet and arrays (§6.4.17,
+ * little-endian packed in {@code bytes_value}) are summarised as text, since an event carries one
+ * scalar. Templates are flattened by the caller. Pure functions.
  */
 final class MetricValues {
 
@@ -102,15 +102,17 @@ final class MetricValues {
     };
   }
 
-  private static void expect(Metric m, Metric.ValueCase expected, DataType type)
-      throws BadMetric {
+  private static void expect(Metric m, Metric.ValueCase expected, DataType type) throws BadMetric {
     if (m.getValueCase() != expected) {
-      throw new BadMetric(type + " value expected in " + field(expected) + ", got " + field(m.getValueCase()));
+      throw new BadMetric(
+          type + " value expected in " + field(expected) + ", got " + field(m.getValueCase()));
     }
   }
 
   private static String field(Metric.ValueCase c) {
-    return c == Metric.ValueCase.VALUE_NOT_SET ? "no value" : c.name().toLowerCase(java.util.Locale.ROOT);
+    return c == Metric.ValueCase.VALUE_NOT_SET
+        ? "no value"
+        : c.name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /** An integer from int_value (uint32, two's complement for signed types) or long_value. */
@@ -119,7 +121,8 @@ final class MetricValues {
       case INT_VALUE -> m.getIntValue() & 0xFFFF_FFFFL;
       case LONG_VALUE -> m.getLongValue();
       default ->
-          throw new BadMetric(type + " value expected in int_value or long_value, got " + field(m.getValueCase()));
+          throw new BadMetric(
+              type + " value expected in int_value or long_value, got " + field(m.getValueCase()));
     };
   }
 
@@ -128,7 +131,10 @@ final class MetricValues {
       case FLOAT_VALUE -> m.getFloatValue();
       case DOUBLE_VALUE -> m.getDoubleValue();
       default ->
-          throw new BadMetric(type + " value expected in float_value or double_value, got " + field(m.getValueCase()));
+          throw new BadMetric(
+              type
+                  + " value expected in float_value or double_value, got "
+                  + field(m.getValueCase()));
     };
   }
 
@@ -149,7 +155,8 @@ final class MetricValues {
   }
 
   private static String fileSummary(Metric m, ByteString content) {
-    String name = m.hasMetadata() && m.getMetadata().hasFileName() ? m.getMetadata().getFileName() : "file";
+    String name =
+        m.hasMetadata() && m.getMetadata().hasFileName() ? m.getMetadata().getFileName() : "file";
     return name + " (" + content.size() + " bytes)";
   }
 
@@ -163,7 +170,9 @@ final class MetricValues {
     return "DataSet " + ds.getRowsCount() + "×" + ds.getColumnsCount() + " " + columns;
   }
 
-  /** The engineering unit of a metric: property {@code engUnit}, {@code engUnits} or {@code units}. */
+  /**
+   * The engineering unit of a metric: property {@code engUnit}, {@code engUnits} or {@code units}.
+   */
   static String unit(Metric m) {
     if (!m.hasProperties()) {
       return null;
@@ -171,7 +180,9 @@ final class MetricValues {
     PropertySet props = m.getProperties();
     for (String key : new String[] {"engUnit", "engUnits", "units", "unit"}) {
       PropertyValue v = property(props, key);
-      if (v != null && v.getValueCase() == PropertyValue.ValueCase.STRING_VALUE && !v.getStringValue().isEmpty()) {
+      if (v != null
+          && v.getValueCase() == PropertyValue.ValueCase.STRING_VALUE
+          && !v.getStringValue().isEmpty()) {
         return v.getStringValue();
       }
     }
@@ -193,7 +204,10 @@ final class MetricValues {
           case LONG_VALUE -> v.getLongValue();
           default -> -1;
         };
-    Quality q = code == 192 ? Quality.GOOD : code == 0 ? Quality.BAD : code == 500 ? Quality.STALE : Quality.UNCERTAIN;
+    Quality q =
+        code == 192
+            ? Quality.GOOD
+            : code == 0 ? Quality.BAD : code == 500 ? Quality.STALE : Quality.UNCERTAIN;
     // a stale or rebirth-pending source never upgrades to GOOD
     return fallback == Quality.GOOD ? q : fallback;
   }
@@ -214,13 +228,14 @@ final class MetricValues {
 
     static String of(DataType type, ByteString packed) throws BadMetric {
       ByteBuffer b = packed.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-      int size = switch (type) {
-        case Int8Array, UInt8Array -> 1;
-        case Int16Array, UInt16Array -> 2;
-        case Int32Array, UInt32Array, FloatArray -> 4;
-        case Int64Array, UInt64Array, DoubleArray, DateTimeArray -> 8;
-        default -> 0;
-      };
+      int size =
+          switch (type) {
+            case Int8Array, UInt8Array -> 1;
+            case Int16Array, UInt16Array -> 2;
+            case Int32Array, UInt32Array, FloatArray -> 4;
+            case Int64Array, UInt64Array, DoubleArray, DateTimeArray -> 8;
+            default -> 0;
+          };
       StringJoiner out = new StringJoiner(", ", "[", "]");
       int count = 0;
       if (type == DataType.StringArray) {
@@ -228,12 +243,17 @@ final class MetricValues {
         byte[] raw = packed.toByteArray();
         for (int i = 0; i < raw.length; i++) {
           if (raw[i] == 0) {
-            count = add(out, count, "\"" + new String(raw, start, i - start, StandardCharsets.UTF_8) + "\"");
+            count =
+                add(
+                    out,
+                    count,
+                    "\"" + new String(raw, start, i - start, StandardCharsets.UTF_8) + "\"");
             start = i + 1;
           }
         }
         if (start != raw.length) {
-          throw new BadMetric("StringArray: last string is not NUL-terminated at byte " + raw.length);
+          throw new BadMetric(
+              "StringArray: last string is not NUL-terminated at byte " + raw.length);
         }
       } else if (type == DataType.BooleanArray) {
         // a 4-byte little-endian count, then the booleans packed MSB first
@@ -242,7 +262,13 @@ final class MetricValues {
         }
         long n = b.getInt() & 0xFFFF_FFFFL;
         if ((n + 7) / 8 != b.remaining()) {
-          throw new BadMetric("BooleanArray: count " + n + " needs " + (n + 7) / 8 + " bytes, got " + b.remaining());
+          throw new BadMetric(
+              "BooleanArray: count "
+                  + n
+                  + " needs "
+                  + (n + 7) / 8
+                  + " bytes, got "
+                  + b.remaining());
         }
         for (int i = 0; i < n; i++) {
           boolean bit = (b.get(4 + i / 8) & (0x80 >>> (i % 8))) != 0;
@@ -253,24 +279,27 @@ final class MetricValues {
           throw new BadMetric(type + ": " + b.remaining() + " bytes is not a multiple of " + size);
         }
         while (b.remaining() > 0) {
-          String element = switch (type) {
-            case Int8Array -> Byte.toString(b.get());
-            case UInt8Array -> Integer.toString(b.get() & 0xFF);
-            case Int16Array -> Short.toString(b.getShort());
-            case UInt16Array -> Integer.toString(b.getShort() & 0xFFFF);
-            case Int32Array -> Integer.toString(b.getInt());
-            case UInt32Array -> Long.toString(b.getInt() & 0xFFFF_FFFFL);
-            case Int64Array -> Long.toString(b.getLong());
-            case UInt64Array -> Long.toUnsignedString(b.getLong());
-            case FloatArray -> Float.toString(b.getFloat());
-            case DoubleArray -> Double.toString(b.getDouble());
-            default -> "\"" + Instant.ofEpochMilli(b.getLong()) + "\"";
-          };
+          String element =
+              switch (type) {
+                case Int8Array -> Byte.toString(b.get());
+                case UInt8Array -> Integer.toString(b.get() & 0xFF);
+                case Int16Array -> Short.toString(b.getShort());
+                case UInt16Array -> Integer.toString(b.getShort() & 0xFFFF);
+                case Int32Array -> Integer.toString(b.getInt());
+                case UInt32Array -> Long.toString(b.getInt() & 0xFFFF_FFFFL);
+                case Int64Array -> Long.toString(b.getLong());
+                case UInt64Array -> Long.toUnsignedString(b.getLong());
+                case FloatArray -> Float.toString(b.getFloat());
+                case DoubleArray -> Double.toString(b.getDouble());
+                default -> "\"" + Instant.ofEpochMilli(b.getLong()) + "\"";
+              };
           count = add(out, count, element);
         }
       }
       String shown = out.toString();
-      return count > MAX_ARRAY_ELEMENTS ? shown.substring(0, shown.length() - 1) + ", … " + count + " elements]" : shown;
+      return count > MAX_ARRAY_ELEMENTS
+          ? shown.substring(0, shown.length() - 1) + ", … " + count + " elements]"
+          : shown;
     }
 
     private static int add(StringJoiner out, int count, String element) {

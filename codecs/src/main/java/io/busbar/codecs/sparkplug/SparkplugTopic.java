@@ -4,9 +4,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A Sparkplug B topic (Sparkplug 3.0 §4.1): {@code spBv1.0/{group}/{type}/{edge}[/{device}]}, or
- * a host application's {@code spBv1.0/STATE/{host_id}} (§4.1.3). Busbar names a Sparkplug edge
- * node {@code {group}:{edge}} and a device {@code {group}:{edge}:{device}}.
+ * A Sparkplug B topic (Sparkplug 3.0 §4.1): {@code spBv1.0/{group}/{type}/{edge}[/{device}]}, or a
+ * host application's {@code spBv1.0/STATE/{host_id}} (§4.1.3). Busbar names a Sparkplug edge node
+ * {@code {group}:{edge}} and a device {@code {group}:{edge}:{device}}.
  *
  * @param type the message type
  * @param group the group id ({@code null} for STATE)
@@ -91,7 +91,9 @@ public record SparkplugTopic(
           : validId(levels[2], "host_id");
     }
     if (levels.length < 4) {
-      return "Sparkplug topic needs spBv1.0/group/type/edge[/device] (§4.1), got " + levels.length + " levels";
+      return "Sparkplug topic needs spBv1.0/group/type/edge[/device] (§4.1), got "
+          + levels.length
+          + " levels";
     }
     MessageType type;
     try {
@@ -116,7 +118,8 @@ public record SparkplugTopic(
     if (problem != null) {
       return problem;
     }
-    return new SparkplugTopic(type, levels[1], levels[3], type.isDeviceLevel() ? levels[4] : null, null);
+    return new SparkplugTopic(
+        type, levels[1], levels[3], type.isDeviceLevel() ? levels[4] : null, null);
   }
 
   /** §4.1.1.2, §4.1.1.4, §4.1.1.5: ids are non-empty and hold no MQTT wildcard or separator. */
