@@ -76,6 +76,8 @@ public final class SparkplugDecoder implements PayloadDecoder {
           + payload.length()
           + ": "
           + e.getMessage();
+    } catch (java.io.IOException e) {
+      return "unreadable Sparkplug B protobuf: " + e.getMessage();
     }
   }
 }
