@@ -27,4 +27,44 @@ class DecoderTableTest {
     assertThatThrownBy(() -> new DecoderTable.Rule("devices/telemetry", null))
         .hasMessageContaining("{device}");
   }
+
+  /** Verifies that the frames rule names the device and hands the layout level to the decoder. */
+  @Test
+  void framesRulePicksLayoutByLastLevel() {
+    io.busbar.codecs.frame.FrameLayout layout =
+        io.busbar.codecs.frame.FrameLayout.fixed(
+            "plc1",
+            2,
+            java.util.List.of(
+                io.busbar.codecs.frame.FieldSpec.of("x", 0, io.busbar.codecs.frame.FieldType.U16)),
+            null);
+    DecoderTable table = DecoderTable.defaults(java.util.Map.of("plc1", layout));
+    String topic = "devices/d1/frames/plc1";
+    DecoderTable.Match match = table.resolve(topic).orElseThrow();
+    assertThat(match.deviceId()).isEqualTo("d1");
+    io.busbar.codecs.model.DecodeResult result =
+        match
+            .decoder()
+            .decode(
+                new io.busbar.codecs.model.MessageContext("t", "d1", topic, 1, null),
+                io.vertx.core.buffer.Buffer.buffer(new byte[] {0, 7}));
+    assertThat(result).isInstanceOf(io.busbar.codecs.model.DecodeResult.Decoded.class);
+    assertThat(table.resolve("devices/d1/frames")).isEmpty();
+    assertThat(table.resolve("devices/d1/frames/")).isEmpty();
+    assertThat(table.resolve("devices/d1/telemetry")).isPresent();
+  }
+
+  /** Verifies that custom routes are tried in order before the default rules. */
+  @Test
+  void customRoutesComeFirst() {
+    DecoderTable.Match mine = new DecoderTable.Match("x", (c, p) -> null);
+    java.util.List<DecoderTable.Route> routes = new java.util.ArrayList<>();
+    routes.add(
+        (topic, levels) ->
+            levels[0].equals("spBv1.0") ? java.util.Optional.of(mine) : java.util.Optional.empty());
+    routes.addAll(DecoderTable.defaultRules(java.util.Map.of()));
+    DecoderTable table = DecoderTable.of(routes);
+    assertThat(table.resolve("spBv1.0/g/NDATA/e")).containsSame(mine);
+    assertThat(table.resolve("devices/d1/telemetry")).isPresent();
+  }
 }
