@@ -16,7 +16,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.busbar.codecs.sparkplug.SparkplugDecoder;
+import io.busbar.codecs.sparkplug.SparkplugHostState;
+import io.busbar.codecs.sparkplug.SparkplugRoute;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Deque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +40,7 @@ public final class Node {
   private final PrometheusMeterRegistry registry;
   private final DevelopmentIssuer issuer;
   private final Deque<String> deployments = new ArrayDeque<>();
+  private final SparkplugHostState sparkplugHost = new SparkplugHostState();
   private int mqttPort;
   private int httpPort;
 
@@ -89,7 +95,7 @@ public final class Node {
     StorageVerticle storage = new StorageVerticle(config.storage(), registry);
     AnalyticsVerticle analytics = new AnalyticsVerticle(registry);
     MqttBrokerVerticle broker =
-        new MqttBrokerVerticle(config.mqtt(), issuer.authenticator(), TopicAcl.defaults(), DecoderTable.defaults(), registry);
+        new MqttBrokerVerticle(config.mqtt(), issuer.authenticator(), TopicAcl.defaults(), decoders(), registry);
     HttpVerticle http = new HttpVerticle(config.http(), issuer.jwks(), registry);
     return deploy(storage)
         .compose(v -> deploy(analytics))
@@ -101,6 +107,14 @@ public final class Node {
               httpPort = http.actualPort();
               LOG.info("node {} started: MQTT {}, HTTP {}", config.nodeId(), mqttPort, httpPort);
             });
+  }
+
+  /** Sparkplug B first (its own topic namespace), then JSON/CBOR telemetry and binary frames. */
+  private DecoderTable decoders() {
+    List<DecoderTable.Route> routes = new ArrayList<>();
+    routes.add(new SparkplugRoute(new SparkplugDecoder(sparkplugHost)));
+    routes.addAll(DecoderTable.defaultRules(config.frameLayouts()));
+    return DecoderTable.of(routes);
   }
 
   private Future<Void> deploy(io.vertx.core.Deployable verticle) {

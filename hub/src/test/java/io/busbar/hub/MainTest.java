@@ -60,6 +60,17 @@ class MainTest {
     assertThat(outcome.err()).contains("storage.flush-interval").contains("sometimes");
   }
 
+  /** Verifies that a bad binary frame layout stops start-up naming the exact key. */
+  @Test
+  void badFrameLayoutNamesTheKey(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("frames.yaml");
+    Files.writeString(
+        file, "frames:\n  layouts:\n    plc9:\n      length: 4\n      fields:\n        - {name: t, offset: 0, type: u24}\n");
+    Outcome outcome = execute("run", "--data-dir", dir.toString(), "--config", file.toString());
+    assertThat(outcome.exitCode()).isEqualTo(2);
+    assertThat(outcome.err()).contains("frames.layouts.plc9.fields[0].type").contains("u24");
+  }
+
   /** Verifies that `busbar token` prints a JWT that the node's key validates, with the asked claims. */
   @Test
   void tokenCommandMintsAValidToken(@TempDir Path dir) throws Exception {

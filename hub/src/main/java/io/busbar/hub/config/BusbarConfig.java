@@ -1,5 +1,8 @@
 package io.busbar.hub.config;
 
+import io.busbar.codecs.frame.FrameConfigException;
+import io.busbar.codecs.frame.FrameLayout;
+import io.busbar.codecs.frame.FrameLayouts;
 import io.busbar.perf.sim.PlantLayout;
 import io.busbar.verticles.http.HttpConfig;
 import io.busbar.verticles.mqtt.MqttConfig;
@@ -8,6 +11,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -20,6 +24,7 @@ import java.util.UUID;
  * @param http the HTTP listener
  * @param storage the embedded store
  * @param cluster how the node joins a cluster
+ * @param frameLayouts the binary frame layouts of {@code devices/{id}/frames/{layout}}, by name
  * @param demo the simulated factory of {@code busbar demo}
  */
 public record BusbarConfig(
@@ -29,6 +34,7 @@ public record BusbarConfig(
     HttpConfig http,
     StorageConfig storage,
     ClusterConfig cluster,
+    Map<String, FrameLayout> frameLayouts,
     DemoConfig demo) {
 
   /** The simulated plant: its layout and how often each machine publishes. */
@@ -72,7 +78,13 @@ public record BusbarConfig(
                         values.integer("demo.machines-per-line", 1, 1_000)),
                     values.duration("demo.interval")));
     ClusterConfig cluster = build("cluster", () -> ClusterConfig.from(values));
-    return new BusbarConfig(nodeId, dataDir, mqtt, http, storage, cluster, demo);
+    Map<String, FrameLayout> frameLayouts;
+    try {
+      frameLayouts = FrameLayouts.fromConfig(values.tree("frames"));
+    } catch (FrameConfigException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    return new BusbarConfig(nodeId, dataDir, mqtt, http, storage, cluster, frameLayouts, demo);
   }
 
   /** Runs a record constructor, turning its validation message into one that names the section. */

@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,10 +30,15 @@ public final class ConfigValues {
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-  private final Map<String, String> values;
+  /** Sections kept as trees rather than flattened: their shape (lists of fields) is their meaning. */
+  private static final Set<String> TREE_SECTIONS = Set.of("frames");
 
-  private ConfigValues(Map<String, String> values) {
+  private final Map<String, String> values;
+  private final Map<String, JsonNode> trees;
+
+  private ConfigValues(Map<String, String> values, Map<String, JsonNode> trees) {
     this.values = values;
+    this.trees = trees;
   }
 
   /** Reads the defaults: the commented {@code busbar.yaml} packaged with the node. */
@@ -41,7 +47,8 @@ public final class ConfigValues {
       if (in == null) {
         throw new IllegalStateException("busbar.yaml defaults are missing from the classpath");
       }
-      return new ConfigValues(flatten(YAML.readTree(in), "source busbar.yaml (defaults)"));
+      JsonNode tree = YAML.readTree(in);
+      return new ConfigValues(flatten(tree, "source busbar.yaml (defaults)"), trees(tree, Map.of()));
     } catch (IOException e) {
       throw new IllegalStateException("cannot read the packaged busbar.yaml", e);
     }
@@ -58,7 +65,8 @@ public final class ConfigValues {
     if (tree == null || tree.isMissingNode() || tree.isNull()) {
       return this; // an empty file overrides nothing
     }
-    return with(flatten(tree, "--config " + file), "--config " + file);
+    ConfigValues merged = with(flatten(tree, "--config " + file), "--config " + file);
+    return new ConfigValues(merged.values, trees(tree, trees));
   }
 
   /** Overrides with {@code BUSBAR_*} variables that name a known key; others are ignored. */
@@ -83,7 +91,28 @@ public final class ConfigValues {
           }
           merged.put(key, value);
         });
-    return new ConfigValues(merged);
+    return new ConfigValues(merged, trees);
+  }
+
+  /**
+   * A section kept as a tree (e.g. {@code frames}), as plain maps, lists and scalars; empty when
+   * the configuration does not have it.
+   */
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> tree(String section) {
+    JsonNode node = trees.get(section);
+    return node == null || !node.isObject() ? Map.of() : YAML.convertValue(node, Map.class);
+  }
+
+  /** The tree sections of {@code tree}, replacing those of {@code base} section by section. */
+  private static Map<String, JsonNode> trees(JsonNode tree, Map<String, JsonNode> base) {
+    Map<String, JsonNode> out = new LinkedHashMap<>(base);
+    for (String section : TREE_SECTIONS) {
+      if (tree.has(section)) {
+        out.put(section, tree.get(section));
+      }
+    }
+    return out;
   }
 
   /** The environment variable that overrides {@code key}. */
@@ -174,6 +203,9 @@ public final class ConfigValues {
   private static void flatten(JsonNode node, String prefix, Map<String, String> out, String source) {
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
+      if (prefix.isEmpty() && TREE_SECTIONS.contains(field.getKey())) {
+        continue;
+      }
       String key = prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey();
       JsonNode value = field.getValue();
       if (value.isObject()) {
