@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     version = "busbar 0.1.0",
     description = "Clustered, reactive broker hub for industrial IoT.",
-    subcommands = {Main.Demo.class, Main.Run.class, Main.Token.class})
+    subcommands = {Main.Demo.class, Main.Run.class, Main.Token.class, LocalCluster.class})
 public final class Main implements Runnable {
 
   /** Exit code of a start-up refused for bad configuration, as picocli uses for bad flags. */
@@ -164,10 +164,10 @@ public final class Main implements Runnable {
     @Override
     public Integer call() throws Exception {
       Duration lifetime = Durations.parse(ttl);
-      Path dataDir = options.resolve(System.getenv()).dataDir();
+      Path keyDir = options.resolve(System.getenv()).devKeyDir();
       Vertx vertx = Vertx.vertx();
       try {
-        DevelopmentIssuer issuer = DevelopmentIssuer.loadOrCreate(vertx, dataDir);
+        DevelopmentIssuer issuer = DevelopmentIssuer.loadOrCreate(vertx, keyDir);
         System.out.println(issuer.mint(new TokenRequest(device, tenant, Set.copyOf(roles), lifetime)));
         return 0;
       } finally {

@@ -82,7 +82,7 @@ public final class Node {
     BusCodecs.register(vertx.eventBus());
     DevelopmentIssuer issuer;
     try {
-      issuer = DevelopmentIssuer.loadOrCreate(vertx, config.dataDir());
+      issuer = DevelopmentIssuer.loadOrCreate(vertx, config.devKeyDir());
     } catch (RuntimeException e) {
       vertx.close();
       return Future.failedFuture(e);

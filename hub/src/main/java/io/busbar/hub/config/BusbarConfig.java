@@ -19,7 +19,8 @@ import java.util.UUID;
  * value stops start-up with a {@link ConfigException} that names its key.
  *
  * @param nodeId this node's name
- * @param dataDir where the database, signing key and broker state live
+ * @param dataDir where the database and broker state live
+ * @param devKeyDir where the development signing key lives (the data directory by default)
  * @param mqtt the MQTT listener
  * @param http the HTTP listener
  * @param storage the embedded store
@@ -30,6 +31,7 @@ import java.util.UUID;
 public record BusbarConfig(
     String nodeId,
     Path dataDir,
+    Path devKeyDir,
     MqttConfig mqtt,
     HttpConfig http,
     StorageConfig storage,
@@ -47,6 +49,8 @@ public record BusbarConfig(
             ? hostName() + "-" + UUID.randomUUID().toString().substring(0, 6)
             : configuredId;
     Path dataDir = values.path("node.data-dir");
+    Path devKeyDir =
+        values.string("security.dev-key-dir").isBlank() ? dataDir : values.path("security.dev-key-dir");
     MqttConfig mqtt =
         build(
             "mqtt",
@@ -84,7 +88,7 @@ public record BusbarConfig(
     } catch (FrameConfigException e) {
       throw new ConfigException(e.getMessage());
     }
-    return new BusbarConfig(nodeId, dataDir, mqtt, http, storage, cluster, frameLayouts, demo);
+    return new BusbarConfig(nodeId, dataDir, devKeyDir, mqtt, http, storage, cluster, frameLayouts, demo);
   }
 
   /** Runs a record constructor, turning its validation message into one that names the section. */
