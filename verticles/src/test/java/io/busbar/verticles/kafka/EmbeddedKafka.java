@@ -6,9 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import kafka.testkit.KafkaClusterTestKit;
 import kafka.testkit.TestKitNodes;
 import org.apache.kafka.clients.admin.Admin;
@@ -20,6 +19,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -104,25 +104,91 @@ final class EmbeddedKafka implements AutoCloseable {
 
   /**
    * Reads {@code topic} from the beginning until {@code count} records arrived or {@code timeout}
-   * passed, and returns what arrived (possibly fewer).
+   * passed, and returns what arrived (possibly fewer), per partition in offset order.
    */
   List<ConsumerRecord<String, byte[]>> consume(String topic, int count, Duration timeout) {
+    return consumeMatching(topic, r -> true, count, timeout);
+  }
+
+  /**
+   * Reads {@code topic} from the beginning (no consumer group: all partitions assigned) until
+   * {@code count} records matching {@code filter} arrived or {@code timeout} passed, and returns the
+   * matching ones (possibly fewer), per partition in offset order.
+   */
+  List<ConsumerRecord<String, byte[]>> consumeMatching(
+      String topic,
+      Predicate<ConsumerRecord<String, byte[]>> filter,
+      int count,
+      Duration timeout) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-    props.put(ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID());
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+    long deadline = System.nanoTime() + timeout.toNanos();
     try (var consumer =
         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-      consumer.subscribe(Set.of(topic));
-      long deadline = System.nanoTime() + timeout.toNanos();
+      List<TopicPartition> partitions = List.of();
+      while (partitions.isEmpty() && System.nanoTime() < deadline) {
+        partitions =
+            consumer.partitionsFor(topic, Duration.ofSeconds(5)).stream()
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
       while (records.size() < count && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+        for (var record : consumer.poll(Duration.ofMillis(200))) {
+          if (filter.test(record)) {
+            records.add(record);
+          }
+        }
       }
     }
     return records;
+  }
+
+  /** Waits for one record of {@code topic} whose header {@code name} is {@code value}. */
+  ConsumerRecord<String, byte[]> awaitRecordWithHeader(String topic, String name, String value) {
+    List<ConsumerRecord<String, byte[]>> found =
+        consumeMatching(topic, r -> value.equals(headers(r).get(name)), 1, Duration.ofSeconds(30));
+    if (found.isEmpty()) {
+      throw new AssertionError("no record with " + name + "=" + value + " on " + topic);
+    }
+    return found.get(0);
+  }
+
+  /** The sum over partitions of the offsets {@code group} committed for {@code topic}. */
+  long committedTotal(String group, String topic) throws Exception {
+    try (Admin admin = Admin.create(adminProperties())) {
+      return admin
+          .listConsumerGroupOffsets(group)
+          .partitionsToOffsetAndMetadata()
+          .get(30, TimeUnit.SECONDS)
+          .entrySet()
+          .stream()
+          .filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
+          .mapToLong(e -> e.getValue().offset())
+          .sum();
+    }
+  }
+
+  /** The sum over partitions of the end offsets of {@code topic}: how many records it holds. */
+  long endOffsetTotal(String topic) throws Exception {
+    try (Admin admin = Admin.create(adminProperties())) {
+      var partitions =
+          admin.describeTopics(Set.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+              .partitions();
+      Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+      partitions.forEach(
+          p ->
+              latest.put(
+                  new TopicPartition(topic, p.partition()),
+                  org.apache.kafka.clients.admin.OffsetSpec.latest()));
+      return admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).values().stream()
+          .mapToLong(info -> info.offset())
+          .sum();
+    }
   }
 
   /** Produces one record and waits for the broker's acknowledgement. */
@@ -146,10 +212,6 @@ final class EmbeddedKafka implements AutoCloseable {
         .forEach(
             h -> map.put(h.key(), new String(h.value(), java.nio.charset.StandardCharsets.UTF_8)));
     return map;
-  }
-
-  static String describe(List<ConsumerRecord<String, byte[]>> records) {
-    return records.stream().map(r -> r.key() + "@" + r.partition()).collect(Collectors.joining(","));
   }
 
   @Override
