@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * <p>Delivery: records go through a bounded {@link Spool}. The producer is idempotent ({@code
  * acks=all}) and retries by itself until {@code deliveryTimeout}; a record that still fails (Kafka
  * unreachable) returns to the spool, counted in {@code busbar.kafka.failed}, and is tried again
- * after an exponential back-off, one record at a time until Kafka answers, then at full speed. So
+ * after an exponential back-off, one record at a time until Kafka answers, then at full speed (the
+ * first record after start is such a probe too). So
  * delivery resumes by itself when Kafka comes back and nothing spooled is lost. When the spool is
  * full, new records are dropped and counted in {@code busbar.kafka.dropped{reason=spool_full}};
  * records Kafka refuses for good (too large) in {@code reason=rejected}; records still spooled when
@@ -126,6 +127,9 @@ public final class KafkaSinkVerticle extends VerticleBase {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    // failures are handled per record through send()'s future; without a handler the client
+    // would also report each one to the context as unhandled
+    producer.exceptionHandler(e -> LOG.debug("Kafka producer: {}", e.toString()));
     spoolDepth =
         Gauge.builder("busbar.kafka.spool.depth", spool, Spool::depth)
             .description("Records waiting for Kafka or not yet acknowledged")

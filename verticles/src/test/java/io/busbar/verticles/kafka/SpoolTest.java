@@ -15,6 +15,8 @@ class SpoolTest {
   @Test
   void boundedByCapacityIncludingInFlight() {
     Spool<String> spool = new Spool<>(3, 10);
+    spool.offer("0");
+    spool.delivered(spool.take());
     assertThat(spool.offer("a")).isTrue();
     assertThat(spool.offer("b")).isTrue();
     var a = spool.take();
@@ -26,15 +28,24 @@ class SpoolTest {
     assertThat(spool.offer("d")).isTrue();
   }
 
-  /** Verifies that records are taken in arrival order up to the in-flight window. */
+  /**
+   * Verifies that the first record is a probe, alone in flight, and that once it is delivered the
+   * next are taken in arrival order up to the in-flight window.
+   */
   @Test
-  void takesInOrderWithinWindow() {
+  void probesFirstThenTakesInOrderWithinWindow() {
     Spool<String> spool = new Spool<>(10, 2);
-    spool.offer("a");
-    spool.offer("b");
-    spool.offer("c");
-    assertThat(spool.take().item()).isEqualTo("a");
+    for (String s : List.of("a", "b", "c", "d")) {
+      spool.offer(s);
+    }
+    assertThat(spool.probing()).isTrue();
+    var a = spool.take();
+    assertThat(a.item()).isEqualTo("a");
+    assertThat(spool.canTake()).isFalse();
+    spool.delivered(a);
+    assertThat(spool.probing()).isFalse();
     assertThat(spool.take().item()).isEqualTo("b");
+    assertThat(spool.take().item()).isEqualTo("c");
     assertThat(spool.canTake()).isFalse();
     assertThatThrownBy(spool::take).isInstanceOf(IllegalStateException.class);
   }
@@ -47,6 +58,8 @@ class SpoolTest {
   @Test
   void failedRecordsAreRetriedFirstInOrder() {
     Spool<String> spool = new Spool<>(10, 5);
+    spool.offer("0");
+    spool.delivered(spool.take()); // the first probe went through: full window
     for (String s : List.of("a", "b", "c", "d", "e")) {
       spool.offer(s);
     }
@@ -87,6 +100,8 @@ class SpoolTest {
   void rejectedRecordLeaves() {
     Spool<String> spool = new Spool<>(10, 5);
     spool.offer("a");
+    spool.delivered(spool.take());
+    spool.offer("b");
     spool.rejected(spool.take());
     assertThat(spool.depth()).isZero();
     assertThat(spool.probing()).isFalse();
@@ -96,6 +111,8 @@ class SpoolTest {
   @Test
   void drainReturnsWaitingRecordsInOrder() {
     Spool<String> spool = new Spool<>(10, 5);
+    spool.offer("0");
+    spool.delivered(spool.take());
     for (String s : List.of("a", "b", "c")) {
       spool.offer(s);
     }
