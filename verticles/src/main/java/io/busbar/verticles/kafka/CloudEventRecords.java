@@ -108,9 +108,8 @@ final class CloudEventRecords {
   }
 
   /**
-   * Returns {@code /busbar/{nodeId}/{topic segments}}, each segment percent-encoded (RFC 3986
-   * §2.1) so any MQTT topic gives a valid URI-reference, as CloudEvents 1.0 requires of {@code
-   * source}.
+   * Returns {@code /busbar/{nodeId}/{topic segments}}, each segment percent-encoded (RFC 3986 §2.1)
+   * so any MQTT topic gives a valid URI-reference, as CloudEvents 1.0 requires of {@code source}.
    */
   String source(String topic) {
     StringBuilder sb = new StringBuilder("/busbar/").append(percentEncode(nodeId));

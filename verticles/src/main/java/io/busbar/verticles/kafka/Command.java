@@ -97,7 +97,8 @@ record Command(
   /** The correlation id of a record that may not parse, or {@code null}; never throws. */
   static String correlationIdOf(byte[] value) {
     try {
-      Object id = new JsonObject(new String(value, StandardCharsets.UTF_8)).getValue("correlationId");
+      Object id =
+          new JsonObject(new String(value, StandardCharsets.UTF_8)).getValue("correlationId");
       return id instanceof String s && !s.isEmpty() && s.length() <= MAX_FIELD_LENGTH ? s : null;
     } catch (RuntimeException e) {
       return null;

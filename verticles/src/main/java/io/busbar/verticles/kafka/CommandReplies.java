@@ -5,8 +5,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * The JSON value of a command reply record: {@code {correlationId, device, name, status,
- * response?, code?, error?}}.
+ * The JSON value of a command reply record: {@code {correlationId, device, name, status, response?,
+ * code?, error?}}.
  *
  * <p>{@code status} is {@code ok} (with the device's {@code response}), {@code failed} (the
  * recipient refused, with its {@code code} and {@code error}), {@code timeout} (no answer in time),

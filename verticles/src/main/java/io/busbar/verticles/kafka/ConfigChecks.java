@@ -3,7 +3,9 @@ package io.busbar.verticles.kafka;
 import java.time.Duration;
 import java.util.regex.Pattern;
 
-/** Validation shared by the Kafka config records; every message names the field and the bad value. */
+/**
+ * Validation shared by the Kafka config records; every message names the field and the bad value.
+ */
 final class ConfigChecks {
 
   /** Kafka's legal topic names: {@code [a-zA-Z0-9._-]}, 1 to 249 characters, not "." or "..". */
@@ -36,9 +38,15 @@ final class ConfigChecks {
   }
 
   static String topic(String field, String value) {
-    if (value == null || !TOPIC.matcher(value).matches() || value.equals(".") || value.equals("..")) {
+    if (value == null
+        || !TOPIC.matcher(value).matches()
+        || value.equals(".")
+        || value.equals("..")) {
       throw new IllegalArgumentException(
-          field + " must be a Kafka topic name ([a-zA-Z0-9._-], 1..249 chars), got '" + value + "'");
+          field
+              + " must be a Kafka topic name ([a-zA-Z0-9._-], 1..249 chars), got '"
+              + value
+              + "'");
     }
     return value;
   }

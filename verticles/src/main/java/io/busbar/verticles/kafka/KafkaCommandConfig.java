@@ -13,8 +13,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * @param bootstrapServers the Kafka brokers to start from, {@code host:port[,host:port…]}
  * @param commandTopic where backend applications produce commands
  * @param replyTopic where replies go unless a command names its own {@code replyTo}
- * @param groupId the consumer group; every hub node uses the same one, so each command is
- *     executed by one node
+ * @param groupId the consumer group; every hub node uses the same one, so each command is executed
+ *     by one node
  * @param clientId the Kafka {@code client.id} prefix
  * @param nodeId this hub node's id, part of every reply's CloudEvents {@code source}
  * @param requestTimeout how long a command may wait for the device's answer before the reply says

@@ -67,6 +67,7 @@ public final class KafkaCommandSourceVerticle extends VerticleBase {
   // event-loop state
   private KafkaReadStream<String, byte[]> consumer;
   private KafkaWriteStream<String, byte[]> producer;
+
   /** Replies that could not be produced yet, by record, so a re-read does not re-execute. */
   private final Map<String, ProducerRecord<String, byte[]>> unsentReplies = new HashMap<>();
 
@@ -99,7 +100,10 @@ public final class KafkaCommandSourceVerticle extends VerticleBase {
     try {
       producer =
           KafkaWriteStream.create(
-              vertx, config.producerProperties(), new StringSerializer(), new ByteArraySerializer());
+              vertx,
+              config.producerProperties(),
+              new StringSerializer(),
+              new ByteArraySerializer());
       consumer =
           KafkaReadStream.create(
               vertx,
@@ -210,7 +214,8 @@ public final class KafkaCommandSourceVerticle extends VerticleBase {
           break;
         }
       }
-      long next = firstFailed >= 0 ? firstFailed : inPartition.get(inPartition.size() - 1).offset() + 1;
+      long next =
+          firstFailed >= 0 ? firstFailed : inPartition.get(inPartition.size() - 1).offset() + 1;
       if (next > inPartition.get(0).offset()) {
         commit.put(partition, new OffsetAndMetadata(next));
       }
@@ -231,7 +236,9 @@ public final class KafkaCommandSourceVerticle extends VerticleBase {
               .compose(
                   sought ->
                       Future.failedFuture(
-                          "replies not produced for " + rewind + "; those commands are read again"));
+                          "replies not produced for "
+                              + rewind
+                              + "; those commands are read again"));
         });
   }
 
@@ -279,7 +286,8 @@ public final class KafkaCommandSourceVerticle extends VerticleBase {
             });
   }
 
-  private Future<Void> produce(String recordId, ProducerRecord<String, byte[]> reply, String status) {
+  private Future<Void> produce(
+      String recordId, ProducerRecord<String, byte[]> reply, String status) {
     return producer
         .send(reply)
         .transform(
@@ -296,8 +304,8 @@ public final class KafkaCommandSourceVerticle extends VerticleBase {
   }
 
   /**
-   * The correlation id to answer an unreadable record with: the value's {@code correlationId} if
-   * it can be read, else the record's {@code ce_id} header, else {@code topic/partition/offset}.
+   * The correlation id to answer an unreadable record with: the value's {@code correlationId} if it
+   * can be read, else the record's {@code ce_id} header, else {@code topic/partition/offset}.
    */
   static String correlationIdOf(ConsumerRecord<String, byte[]> record) {
     String id = record.value() == null ? null : Command.correlationIdOf(record.value());

@@ -38,13 +38,13 @@ import org.slf4j.LoggerFactory;
  * acks=all}) and retries by itself until {@code deliveryTimeout}; a record that still fails (Kafka
  * unreachable) returns to the spool, counted in {@code busbar.kafka.failed}, and is tried again
  * after an exponential back-off, one record at a time until Kafka answers, then at full speed (the
- * first record after start is such a probe too). So
- * delivery resumes by itself when Kafka comes back and nothing spooled is lost. When the spool is
- * full, new records are dropped and counted in {@code busbar.kafka.dropped{reason=spool_full}};
- * records Kafka refuses for good (too large) in {@code reason=rejected}; records still spooled when
- * the verticle stops and Kafka does not take them within {@code deliveryTimeout}, in {@code
- * reason=shutdown}. {@code busbar.kafka.sent{type}} counts acknowledged records and {@code
- * busbar.kafka.spool.depth} shows the records not yet acknowledged.
+ * first record after start is such a probe too). So delivery resumes by itself when Kafka comes
+ * back and nothing spooled is lost. When the spool is full, new records are dropped and counted in
+ * {@code busbar.kafka.dropped{reason=spool_full}}; records Kafka refuses for good (too large) in
+ * {@code reason=rejected}; records still spooled when the verticle stops and Kafka does not take
+ * them within {@code deliveryTimeout}, in {@code reason=shutdown}. {@code busbar.kafka.sent{type}}
+ * counts acknowledged records and {@code busbar.kafka.spool.depth} shows the records not yet
+ * acknowledged.
  *
  * <p>Cluster: the bus consumers are local, so each node forwards the events decoded on that node,
  * and every event reaches Kafka once, not once per node.

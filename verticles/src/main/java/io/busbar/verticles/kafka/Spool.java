@@ -13,15 +13,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it ({@link #delivered}) or it was refused for good ({@link #rejected}); a failed delivery puts it
  * back ({@link #failed}), so nothing accepted is lost while Kafka is away.
  *
- * <p>Order: records are taken in arrival order. The window starts at one record in flight (a
- * probe: nothing is known about Kafka yet) and opens to {@code maxInFlight} once a record is
- * delivered. After a failure it shrinks to one again, so nothing is sent until every outstanding
- * record has resolved; the failed ones are then re-sent first, in their original order, one at a
- * time until one is delivered. So a record is not handed to the producer while an earlier one
- * might still fail. (Probing matters because the producer's {@code send} waits for topic metadata
- * one record after another: a full window sent into an unreachable Kafka would fail record by
- * record over minutes, and records queued behind the first would overtake it when Kafka
- * returns.)
+ * <p>Order: records are taken in arrival order. The window starts at one record in flight (a probe:
+ * nothing is known about Kafka yet) and opens to {@code maxInFlight} once a record is delivered.
+ * After a failure it shrinks to one again, so nothing is sent until every outstanding record has
+ * resolved; the failed ones are then re-sent first, in their original order, one at a time until
+ * one is delivered. So a record is not handed to the producer while an earlier one might still
+ * fail. (Probing matters because the producer's {@code send} waits for topic metadata one record
+ * after another: a full window sent into an unreachable Kafka would fail record by record over
+ * minutes, and records queued behind the first would overtake it when Kafka returns.)
  *
  * <p>Confined to one event loop, except {@link #depth()}, which any thread may read (a gauge).
  *

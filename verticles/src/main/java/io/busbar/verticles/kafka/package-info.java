@@ -1,9 +1,9 @@
 /**
  * Kafka, the hub's way out to the rest of the enterprise: {@link
  * io.busbar.verticles.kafka.KafkaSinkVerticle} sends every event and dead letter ingested on this
- * node to Kafka topics as CloudEvents (Kafka protocol binding, binary mode), through a bounded spool
- * that rides out Kafka outages; {@link io.busbar.verticles.kafka.KafkaCommandSourceVerticle} reads
- * device commands from a Kafka topic, hands them to the broker over the event bus ({@code
+ * node to Kafka topics as CloudEvents (Kafka protocol binding, binary mode), through a bounded
+ * spool that rides out Kafka outages; {@link io.busbar.verticles.kafka.KafkaCommandSourceVerticle}
+ * reads device commands from a Kafka topic, hands them to the broker over the event bus ({@code
  * Addresses.COMMANDS}) and produces the replies, at least once.
  *
  * <p>Threads: each verticle's own code (bus handlers, spool, round bookkeeping, future callbacks)

@@ -40,8 +40,14 @@ class CloudEventRecordsTest {
   void telemetryRecordIsBinaryModeCloudEvent() {
     Event e =
         new Event(
-            "acme", "pump-7", "temperature", 1_700_000_000_123L, Value.of(21.5), Quality.GOOD,
-            "°C", "devices/pump-7/telemetry");
+            "acme",
+            "pump-7",
+            "temperature",
+            1_700_000_000_123L,
+            Value.of(21.5),
+            Quality.GOOD,
+            "°C",
+            "devices/pump-7/telemetry");
 
     ProducerRecord<String, byte[]> record = records.telemetry("busbar.telemetry", e);
 
@@ -112,8 +118,12 @@ class CloudEventRecordsTest {
   void deadLetterRecord() {
     DeadLetter d =
         new DeadLetter(
-            "acme", "pump-7", "devices/pump-7/telemetry", "not JSON at offset 0",
-            new byte[] {1, 2, (byte) 0xff}, 1_000L);
+            "acme",
+            "pump-7",
+            "devices/pump-7/telemetry",
+            "not JSON at offset 0",
+            new byte[] {1, 2, (byte) 0xff},
+            1_000L);
 
     ProducerRecord<String, byte[]> record = records.deadLetter("busbar.deadletters", d);
 
@@ -135,8 +145,7 @@ class CloudEventRecordsTest {
   void commandReplyRecord() {
     ProducerRecord<String, byte[]> record =
         records.commandReply(
-            "busbar.command-replies", "pump-7", null, "c-1",
-            new JsonObject().put("status", "ok"));
+            "busbar.command-replies", "pump-7", null, "c-1", new JsonObject().put("status", "ok"));
     assertThat(record.key()).isEqualTo("pump-7");
     assertThat(headers(record))
         .containsEntry("ce_type", "io.busbar.command.reply.v1")

@@ -29,7 +29,11 @@ class CommandTest {
     assertThat(c)
         .isEqualTo(
             new Command(
-                "pump-7", "acme", "setSpeed", new JsonObject().put("rpm", 1200), "c-1",
+                "pump-7",
+                "acme",
+                "setSpeed",
+                new JsonObject().put("rpm", 1200),
+                "c-1",
                 "my.replies"));
     assertThat(c.toBusRequest())
         .isEqualTo(
@@ -65,7 +69,9 @@ class CommandTest {
     assertThatThrownBy(() -> Command.parse(null, json("{\"name\":\"n\",\"correlationId\":\"c\"}")))
         .hasMessageContaining("device is missing");
     assertThatThrownBy(
-            () -> Command.parse("a", json("{\"device\":\"b\",\"name\":\"n\",\"correlationId\":\"c\"}")))
+            () ->
+                Command.parse(
+                    "a", json("{\"device\":\"b\",\"name\":\"n\",\"correlationId\":\"c\"}")))
         .hasMessageContaining("differs from the record key");
     assertThatThrownBy(() -> Command.parse("d", json("{\"correlationId\":\"c\"}")))
         .hasMessageContaining("name is missing");
@@ -74,7 +80,8 @@ class CommandTest {
     assertThatThrownBy(() -> Command.parse("d", json("{\"name\":5,\"correlationId\":\"c\"}")))
         .hasMessageContaining("name must be a string");
     assertThatThrownBy(
-            () -> Command.parse("d", json("{\"name\":\"n\",\"correlationId\":\"c\",\"params\":[1]}")))
+            () ->
+                Command.parse("d", json("{\"name\":\"n\",\"correlationId\":\"c\",\"params\":[1]}")))
         .hasMessageContaining("params must be a JSON object");
     assertThatThrownBy(() -> Command.parse("d/+", json("{\"name\":\"n\",\"correlationId\":\"c\"}")))
         .hasMessageContaining("device");
@@ -83,7 +90,8 @@ class CommandTest {
     assertThatThrownBy(
             () ->
                 Command.parse(
-                    "d", json("{\"name\":\"n\",\"correlationId\":\"c\",\"replyTo\":\"no spaces\"}")))
+                    "d",
+                    json("{\"name\":\"n\",\"correlationId\":\"c\",\"replyTo\":\"no spaces\"}")))
         .hasMessageContaining("replyTo");
   }
 
@@ -108,14 +116,16 @@ class CommandTest {
                 .put("status", "ok")
                 .put("response", new JsonObject().put("rpm", 1)));
     assertThat(
-            CommandReplies.failed(c, new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 503, "offline"))
+            CommandReplies.failed(
+                    c, new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 503, "offline"))
                 .getMap())
         .containsEntry("status", "failed")
         .containsEntry("code", 503)
         .containsEntry("error", "offline");
     assertThat(CommandReplies.failed(c, new ReplyException(ReplyFailure.TIMEOUT, "t")).getMap())
         .containsEntry("status", "timeout");
-    assertThat(CommandReplies.failed(c, new ReplyException(ReplyFailure.NO_HANDLERS, "none")).getMap())
+    assertThat(
+            CommandReplies.failed(c, new ReplyException(ReplyFailure.NO_HANDLERS, "none")).getMap())
         .containsEntry("status", "no-handler");
     assertThat(CommandReplies.invalid("c", null, "why").getMap())
         .containsEntry("status", "invalid")

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.function.Predicate;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import kafka.testkit.KafkaClusterTestKit;
 import kafka.testkit.TestKitNodes;
 import org.apache.kafka.clients.admin.Admin;
@@ -51,7 +51,10 @@ final class EmbeddedKafka implements AutoCloseable {
    */
   static EmbeddedKafka start(int port) throws Exception {
     TestKitNodes nodes =
-        new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1)
+        new TestKitNodes.Builder()
+            .setCombined(true)
+            .setNumBrokerNodes(1)
+            .setNumControllerNodes(1)
             .build();
     // the test kit binds localhost:0; its per-broker overrides are applied after its own
     // settings, so this pins the client listener to loopback and, if asked, a fixed port
@@ -112,14 +115,11 @@ final class EmbeddedKafka implements AutoCloseable {
 
   /**
    * Reads {@code topic} from the beginning (no consumer group: all partitions assigned) until
-   * {@code count} records matching {@code filter} arrived or {@code timeout} passed, and returns the
-   * matching ones (possibly fewer), per partition in offset order.
+   * {@code count} records matching {@code filter} arrived or {@code timeout} passed, and returns
+   * the matching ones (possibly fewer), per partition in offset order.
    */
   List<ConsumerRecord<String, byte[]>> consumeMatching(
-      String topic,
-      Predicate<ConsumerRecord<String, byte[]>> filter,
-      int count,
-      Duration timeout) {
+      String topic, Predicate<ConsumerRecord<String, byte[]>> filter, int count, Duration timeout) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -177,9 +177,14 @@ final class EmbeddedKafka implements AutoCloseable {
   long endOffsetTotal(String topic) throws Exception {
     try (Admin admin = Admin.create(adminProperties())) {
       var partitions =
-          admin.describeTopics(Set.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+          admin
+              .describeTopics(Set.of(topic))
+              .allTopicNames()
+              .get(30, TimeUnit.SECONDS)
+              .get(topic)
               .partitions();
-      Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+      Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
+          new java.util.HashMap<>();
       partitions.forEach(
           p ->
               latest.put(

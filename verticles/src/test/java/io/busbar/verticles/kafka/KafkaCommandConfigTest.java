@@ -23,7 +23,8 @@ class KafkaCommandConfigTest {
         .containsEntry(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
     // a full round of commands that all time out still fits in one poll interval
     long interval =
-        Long.parseLong((String) c.consumerProperties().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
+        Long.parseLong(
+            (String) c.consumerProperties().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG));
     assertThat(interval).isGreaterThan(c.requestTimeout().toMillis() * c.maxPollRecords());
   }
 
@@ -34,31 +35,59 @@ class KafkaCommandConfigTest {
     assertThatThrownBy(
             () ->
                 new KafkaCommandConfig(
-                    d.bootstrapServers(), "a/b", d.replyTopic(), d.groupId(), d.clientId(),
-                    d.nodeId(), d.requestTimeout(), d.maxPollRecords(), d.autoOffsetReset(),
+                    d.bootstrapServers(),
+                    "a/b",
+                    d.replyTopic(),
+                    d.groupId(),
+                    d.clientId(),
+                    d.nodeId(),
+                    d.requestTimeout(),
+                    d.maxPollRecords(),
+                    d.autoOffsetReset(),
                     d.retryBackoff()))
         .hasMessageContaining("commandTopic")
         .hasMessageContaining("a/b");
     assertThatThrownBy(
             () ->
                 new KafkaCommandConfig(
-                    d.bootstrapServers(), d.commandTopic(), d.replyTopic(), d.groupId(),
-                    d.clientId(), d.nodeId(), Duration.ZERO, d.maxPollRecords(),
-                    d.autoOffsetReset(), d.retryBackoff()))
+                    d.bootstrapServers(),
+                    d.commandTopic(),
+                    d.replyTopic(),
+                    d.groupId(),
+                    d.clientId(),
+                    d.nodeId(),
+                    Duration.ZERO,
+                    d.maxPollRecords(),
+                    d.autoOffsetReset(),
+                    d.retryBackoff()))
         .hasMessageContaining("requestTimeout");
     assertThatThrownBy(
             () ->
                 new KafkaCommandConfig(
-                    d.bootstrapServers(), d.commandTopic(), d.replyTopic(), d.groupId(),
-                    d.clientId(), d.nodeId(), d.requestTimeout(), d.maxPollRecords(), "none",
+                    d.bootstrapServers(),
+                    d.commandTopic(),
+                    d.replyTopic(),
+                    d.groupId(),
+                    d.clientId(),
+                    d.nodeId(),
+                    d.requestTimeout(),
+                    d.maxPollRecords(),
+                    "none",
                     d.retryBackoff()))
         .hasMessageContaining("autoOffsetReset")
         .hasMessageContaining("none");
     assertThatThrownBy(
             () ->
                 new KafkaCommandConfig(
-                    d.bootstrapServers(), d.commandTopic(), d.replyTopic(), "", d.clientId(),
-                    d.nodeId(), d.requestTimeout(), d.maxPollRecords(), d.autoOffsetReset(),
+                    d.bootstrapServers(),
+                    d.commandTopic(),
+                    d.replyTopic(),
+                    "",
+                    d.clientId(),
+                    d.nodeId(),
+                    d.requestTimeout(),
+                    d.maxPollRecords(),
+                    d.autoOffsetReset(),
                     d.retryBackoff()))
         .hasMessageContaining("groupId");
   }

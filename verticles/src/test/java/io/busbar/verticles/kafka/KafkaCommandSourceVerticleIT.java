@@ -63,8 +63,16 @@ class KafkaCommandSourceVerticleIT {
         .await(10, TimeUnit.SECONDS);
     KafkaCommandConfig config =
         new KafkaCommandConfig(
-            kafka.bootstrapServers(), COMMANDS, REPLIES, GROUP, "it-commands", "it-node",
-            Duration.ofSeconds(1), 50, "earliest", Duration.ofMillis(200));
+            kafka.bootstrapServers(),
+            COMMANDS,
+            REPLIES,
+            GROUP,
+            "it-commands",
+            "it-node",
+            Duration.ofSeconds(1),
+            50,
+            "earliest",
+            Duration.ofMillis(200));
     vertx
         .deployVerticle(new KafkaCommandSourceVerticle(config, REGISTRY))
         .await(30, TimeUnit.SECONDS);
@@ -86,8 +94,7 @@ class KafkaCommandSourceVerticleIT {
   }
 
   private static double replied(String status) {
-    var counter =
-        REGISTRY.find("busbar.kafka.commands.replied").tag("status", status).counter();
+    var counter = REGISTRY.find("busbar.kafka.commands.replied").tag("status", status).counter();
     return counter == null ? 0 : counter.count();
   }
 
@@ -150,7 +157,9 @@ class KafkaCommandSourceVerticleIT {
   @Test
   void malformedRecordIsRepliedAndReadingGoesOn() throws Exception {
     kafka.produce(
-        COMMANDS, "pump-4", "this is not json".getBytes(StandardCharsets.UTF_8),
+        COMMANDS,
+        "pump-4",
+        "this is not json".getBytes(StandardCharsets.UTF_8),
         Map.of("ce_id", "bad-1"));
     produce("pump-4", "{\"name\":\"echo\",\"correlationId\":\"after-bad-1\"}");
 

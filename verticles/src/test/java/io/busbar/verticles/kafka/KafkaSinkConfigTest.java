@@ -29,8 +29,10 @@ class KafkaSinkConfigTest {
   /** Verifies that the producer is idempotent, waits for all replicas and bounds delivery. */
   @Test
   void producerIsIdempotentAndBounded() {
-    var p = defaults().withTimeouts(Duration.ofSeconds(4), Duration.ofMillis(50), Duration.ofSeconds(1))
-        .producerProperties();
+    var p =
+        defaults()
+            .withTimeouts(Duration.ofSeconds(4), Duration.ofMillis(50), Duration.ofSeconds(1))
+            .producerProperties();
     assertThat(p)
         .containsEntry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")
         .containsEntry(ProducerConfig.ACKS_CONFIG, "all")
@@ -63,19 +65,37 @@ class KafkaSinkConfigTest {
     assertThatThrownBy(
             () ->
                 new KafkaSinkConfig(
-                    d.bootstrapServers(), "bad topic", d.deadLetterTopic(), d.clientId(),
-                    d.nodeId(), 1, 1, d.deliveryTimeout(), d.retryBackoff(), d.retryBackoffMax()))
+                    d.bootstrapServers(),
+                    "bad topic",
+                    d.deadLetterTopic(),
+                    d.clientId(),
+                    d.nodeId(),
+                    1,
+                    1,
+                    d.deliveryTimeout(),
+                    d.retryBackoff(),
+                    d.retryBackoffMax()))
         .hasMessageContaining("telemetryTopic")
         .hasMessageContaining("bad topic");
     assertThatThrownBy(
             () ->
                 new KafkaSinkConfig(
-                    d.bootstrapServers(), d.telemetryTopic(), "..", d.clientId(),
-                    d.nodeId(), 1, 1, d.deliveryTimeout(), d.retryBackoff(), d.retryBackoffMax()))
+                    d.bootstrapServers(),
+                    d.telemetryTopic(),
+                    "..",
+                    d.clientId(),
+                    d.nodeId(),
+                    1,
+                    1,
+                    d.deliveryTimeout(),
+                    d.retryBackoff(),
+                    d.retryBackoffMax()))
         .hasMessageContaining("deadLetterTopic");
-    assertThatThrownBy(() -> d.withTimeouts(Duration.ofMillis(10), d.retryBackoff(), d.retryBackoffMax()))
+    assertThatThrownBy(
+            () -> d.withTimeouts(Duration.ofMillis(10), d.retryBackoff(), d.retryBackoffMax()))
         .hasMessageContaining("deliveryTimeout");
-    assertThatThrownBy(() -> d.withTimeouts(d.deliveryTimeout(), Duration.ofSeconds(2), Duration.ofSeconds(1)))
+    assertThatThrownBy(
+            () -> d.withTimeouts(d.deliveryTimeout(), Duration.ofSeconds(2), Duration.ofSeconds(1)))
         .hasMessageContaining("retryBackoffMax");
   }
 }

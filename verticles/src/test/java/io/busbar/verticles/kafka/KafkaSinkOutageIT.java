@@ -55,8 +55,16 @@ class KafkaSinkOutageIT {
 
   private static KafkaSinkConfig config(int port, int spoolCapacity) {
     return new KafkaSinkConfig(
-        "127.0.0.1:" + port, TELEMETRY, "outage.deadletters", "outage-sink", "it-node",
-        spoolCapacity, 100, Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofSeconds(1));
+        "127.0.0.1:" + port,
+        TELEMETRY,
+        "outage.deadletters",
+        "outage-sink",
+        "it-node",
+        spoolCapacity,
+        100,
+        Duration.ofSeconds(2),
+        Duration.ofMillis(100),
+        Duration.ofSeconds(1));
   }
 
   private static void publish(int devices, int perDevice) {
@@ -65,7 +73,13 @@ class KafkaSinkOutageIT {
       for (int d = 0; d < devices; d++) {
         batch.add(
             new Event(
-                "acme", "dev-" + d, "seq", i, Value.of(i), Quality.GOOD, null,
+                "acme",
+                "dev-" + d,
+                "seq",
+                i,
+                Value.of(i),
+                Quality.GOOD,
+                null,
                 "devices/dev-" + d + "/telemetry"));
       }
       vertx.eventBus().publish(Addresses.EVENTS, new EventBatch(batch));
@@ -87,16 +101,16 @@ class KafkaSinkOutageIT {
   }
 
   /**
-   * Verifies that events published while Kafka is unreachable are spooled (depth, failed
-   * attempts, nothing sent) and all delivered, once each and in order per device, when Kafka comes
-   * up.
+   * Verifies that events published while Kafka is unreachable are spooled (depth, failed attempts,
+   * nothing sent) and all delivered, once each and in order per device, when Kafka comes up.
    */
   @Test
   void kafkaDownThenUpLosesNothing() throws Exception {
     MeterRegistry registry = new SimpleMeterRegistry();
     int port = freePort();
     String id =
-        vertx.deployVerticle(new KafkaSinkVerticle(config(port, 10_000), registry))
+        vertx
+            .deployVerticle(new KafkaSinkVerticle(config(port, 10_000), registry))
             .await(30, TimeUnit.SECONDS);
     int devices = 10;
     int perDevice = 30;
@@ -115,12 +129,15 @@ class KafkaSinkOutageIT {
           kafka.consume(TELEMETRY, total, Duration.ofSeconds(60));
 
       assertThat(records).hasSize(total);
-      assertThat(new HashSet<>(records.stream().map(r -> EmbeddedKafka.headers(r).get("ce_id")).toList()))
+      assertThat(
+              new HashSet<>(
+                  records.stream().map(r -> EmbeddedKafka.headers(r).get("ce_id")).toList()))
           .as("each event once")
           .hasSize(total);
       Map<String, List<Integer>> seqByDevice = new HashMap<>();
       for (ConsumerRecord<String, byte[]> r : records) {
-        seqByDevice.computeIfAbsent(r.key(), k -> new ArrayList<>())
+        seqByDevice
+            .computeIfAbsent(r.key(), k -> new ArrayList<>())
             .add(new JsonObject(new String(r.value(), StandardCharsets.UTF_8)).getInteger("ts"));
       }
       assertThat(seqByDevice).hasSize(devices);
@@ -140,13 +157,15 @@ class KafkaSinkOutageIT {
   void fullSpoolCountsDrops() throws Exception {
     MeterRegistry registry = new SimpleMeterRegistry();
     String id =
-        vertx.deployVerticle(new KafkaSinkVerticle(config(freePort(), 10), registry))
+        vertx
+            .deployVerticle(new KafkaSinkVerticle(config(freePort(), 10), registry))
             .await(30, TimeUnit.SECONDS);
 
     publish(3, 5);
 
     await(
-        () -> registry.get("busbar.kafka.dropped").tag("reason", "spool_full").counter().count() == 5,
+        () ->
+            registry.get("busbar.kafka.dropped").tag("reason", "spool_full").counter().count() == 5,
         Duration.ofSeconds(10));
     assertThat(depth(registry)).isEqualTo(10);
     vertx.undeploy(id).await(30, TimeUnit.SECONDS);

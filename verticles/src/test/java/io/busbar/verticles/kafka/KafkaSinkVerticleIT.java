@@ -50,8 +50,15 @@ class KafkaSinkVerticleIT {
     KafkaSinkConfig defaults = KafkaSinkConfig.defaults(kafka.bootstrapServers(), "it-node");
     KafkaSinkConfig config =
         new KafkaSinkConfig(
-            kafka.bootstrapServers(), TELEMETRY, DEAD_LETTERS, "it-sink", "it-node", 10_000,
-            defaults.maxInFlight(), Duration.ofSeconds(10), Duration.ofMillis(50),
+            kafka.bootstrapServers(),
+            TELEMETRY,
+            DEAD_LETTERS,
+            "it-sink",
+            "it-node",
+            10_000,
+            defaults.maxInFlight(),
+            Duration.ofSeconds(10),
+            Duration.ofMillis(50),
             Duration.ofSeconds(1));
     vertx.deployVerticle(new KafkaSinkVerticle(config, REGISTRY)).await(30, TimeUnit.SECONDS);
   }
@@ -65,7 +72,13 @@ class KafkaSinkVerticleIT {
 
   private static Event reading(String device, long ts, double value) {
     return new Event(
-        "acme", device, "temperature", ts, Value.of(value), Quality.GOOD, "°C",
+        "acme",
+        device,
+        "temperature",
+        ts,
+        Value.of(value),
+        Quality.GOOD,
+        "°C",
         "devices/" + device + "/telemetry");
   }
 
@@ -86,8 +99,7 @@ class KafkaSinkVerticleIT {
             new EventBatch(List.of(reading("ce-1", 1_000, 1.5), reading("ce-2", 2_000, 2.5))));
 
     List<ConsumerRecord<String, byte[]>> records =
-        kafka.consumeMatching(
-            TELEMETRY, r -> r.key().startsWith("ce-"), 2, Duration.ofSeconds(30));
+        kafka.consumeMatching(TELEMETRY, r -> r.key().startsWith("ce-"), 2, Duration.ofSeconds(30));
 
     assertThat(records).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("ce-1", "ce-2");
     ConsumerRecord<String, byte[]> first =
@@ -103,7 +115,8 @@ class KafkaSinkVerticleIT {
         .containsEntry("ce_subject", "ce-1")
         .containsEntry("content-type", "application/json");
     assertThat(Instant.parse(headers.get("ce_time"))).isEqualTo(Instant.ofEpochMilli(1_000));
-    assertThat(headers.get("ce_id")).isNotEqualTo(EmbeddedKafka.headers(records.get(1)).get("ce_id"));
+    assertThat(headers.get("ce_id"))
+        .isNotEqualTo(EmbeddedKafka.headers(records.get(1)).get("ce_id"));
     assertThat(REGISTRY.get("busbar.kafka.sent").tag("type", "telemetry").counter().count())
         .isGreaterThanOrEqualTo(2);
   }
@@ -146,14 +159,17 @@ class KafkaSinkVerticleIT {
 
     List<ConsumerRecord<String, byte[]>> records =
         kafka.consumeMatching(
-            TELEMETRY, r -> r.key().startsWith("order-"), devices * perDevice,
+            TELEMETRY,
+            r -> r.key().startsWith("order-"),
+            devices * perDevice,
             Duration.ofSeconds(60));
 
     assertThat(records).hasSize(devices * perDevice);
     Map<String, List<Integer>> valuesByDevice = new HashMap<>();
     Map<String, Integer> partitionByDevice = new HashMap<>();
     for (ConsumerRecord<String, byte[]> r : records) {
-      valuesByDevice.computeIfAbsent(r.key(), k -> new ArrayList<>())
+      valuesByDevice
+          .computeIfAbsent(r.key(), k -> new ArrayList<>())
           .add(json(r).getDouble("value").intValue());
       assertThat(partitionByDevice.computeIfAbsent(r.key(), k -> r.partition()))
           .isEqualTo(r.partition());
@@ -164,7 +180,9 @@ class KafkaSinkVerticleIT {
     }
     assertThat(valuesByDevice).hasSize(devices);
     valuesByDevice.forEach((device, values) -> assertThat(values).as(device).isEqualTo(expected));
-    assertThat(partitionByDevice.values()).as("devices spread over partitions").hasSizeGreaterThan(1);
+    assertThat(partitionByDevice.values())
+        .as("devices spread over partitions")
+        .hasSizeGreaterThan(1);
     assertThat(new java.util.HashSet<>(partitionByDevice.values())).hasSizeGreaterThan(1);
   }
 }
