@@ -46,6 +46,9 @@ public record KafkaCommandConfig(
   public static final String DEFAULT_AUTO_OFFSET_RESET = "latest";
   public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(1);
 
+  /** How long the producer tries to deliver one reply. */
+  static final Duration REPLY_DELIVERY_TIMEOUT = Duration.ofSeconds(30);
+
   private static final Set<String> OFFSET_RESETS = Set.of("latest", "earliest");
 
   public KafkaCommandConfig {
@@ -92,14 +95,19 @@ public record KafkaCommandConfig(
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, autoOffsetReset);
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(maxPollRecords));
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    long round = requestTimeout.toMillis() * maxPollRecords + 60_000;
+    // worst case for one round: every command of one device, each timing out, each reply slow
+    long round =
+        (requestTimeout.toMillis() + REPLY_DELIVERY_TIMEOUT.toMillis()) * maxPollRecords + 60_000;
     p.put(
         ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
         Long.toString(Math.min(Integer.MAX_VALUE, round)));
     return p;
   }
 
-  /** The reply producer: idempotent, {@code acks=all}. */
+  /**
+   * The reply producer: idempotent, {@code acks=all}, a reply given up after {@link
+   * #REPLY_DELIVERY_TIMEOUT} (then the command is read again).
+   */
   Map<String, Object> producerProperties() {
     Map<String, Object> p = new HashMap<>();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -107,6 +115,11 @@ public record KafkaCommandConfig(
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    p.put(
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+        Long.toString(REPLY_DELIVERY_TIMEOUT.toMillis()));
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
     return p;
   }
 }
