@@ -33,5 +33,15 @@ public final class Addresses {
    */
   public static final String DEVICES_QUERY = "busbar.analytics.devices.query";
 
+  /**
+   * Request: JsonObject {@code {device, tenant?, name, params, correlationId}}, a command for a
+   * device (e.g. from the Kafka command topic); reply: the device's response as a JsonObject (or
+   * {@code {}} for a plain acknowledgement). Failures come back as a {@link
+   * io.vertx.core.eventbus.ReplyException}: no consumer, timeout, or a recipient failure with a
+   * code and reason (e.g. the device is offline). The MQTT broker registers the consumer and
+   * publishes the command to {@code devices/{device}/commands/{name}}.
+   */
+  public static final String COMMANDS = "busbar.commands";
+
   private Addresses() {}
 }
