@@ -7,6 +7,8 @@ import io.busbar.security.acl.TopicAcl;
 import io.busbar.security.jwt.DevelopmentIssuer;
 import io.busbar.verticles.analytics.AnalyticsVerticle;
 import io.busbar.verticles.http.HttpVerticle;
+import io.busbar.verticles.kafka.KafkaCommandSourceVerticle;
+import io.busbar.verticles.kafka.KafkaSinkVerticle;
 import io.busbar.verticles.mqtt.MqttBrokerVerticle;
 import io.busbar.verticles.storage.StorageVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -99,8 +101,14 @@ public final class Node {
     HttpVerticle http = new HttpVerticle(config.http(), issuer.jwks(), registry);
     return deploy(storage)
         .compose(v -> deploy(analytics))
+        .compose(v -> config.kafka().enabled() ? deploy(new KafkaSinkVerticle(config.kafka().sink(), registry)) : Future.succeededFuture())
         .compose(v -> deploy(broker))
         .compose(v -> deploy(http))
+        .compose(
+            v ->
+                config.kafka().enabled()
+                    ? deploy(new KafkaCommandSourceVerticle(config.kafka().commands(), registry))
+                    : Future.succeededFuture())
         .onSuccess(
             v -> {
               mqttPort = broker.actualPort();

@@ -5,6 +5,8 @@ import io.busbar.codecs.frame.FrameLayout;
 import io.busbar.codecs.frame.FrameLayouts;
 import io.busbar.perf.sim.PlantLayout;
 import io.busbar.verticles.http.HttpConfig;
+import io.busbar.verticles.kafka.KafkaCommandConfig;
+import io.busbar.verticles.kafka.KafkaSinkConfig;
 import io.busbar.verticles.mqtt.MqttConfig;
 import io.busbar.verticles.storage.StorageConfig;
 import java.net.InetAddress;
@@ -25,6 +27,7 @@ import java.util.UUID;
  * @param http the HTTP listener
  * @param storage the embedded store
  * @param cluster how the node joins a cluster
+ * @param kafka the Kafka sink and command source, when enabled
  * @param frameLayouts the binary frame layouts of {@code devices/{id}/frames/{layout}}, by name
  * @param demo the simulated factory of {@code busbar demo}
  */
@@ -36,11 +39,15 @@ public record BusbarConfig(
     HttpConfig http,
     StorageConfig storage,
     ClusterConfig cluster,
+    KafkaConfig kafka,
     Map<String, FrameLayout> frameLayouts,
     DemoConfig demo) {
 
   /** The simulated plant: its layout and how often each machine publishes. */
   public record DemoConfig(PlantLayout layout, Duration interval) {}
+
+  /** The Kafka side of a node: off, or a sink and a command source. */
+  public record KafkaConfig(boolean enabled, KafkaSinkConfig sink, KafkaCommandConfig commands) {}
 
   public static BusbarConfig from(ConfigValues values) {
     String configuredId = values.string("node.id").trim();
@@ -82,13 +89,44 @@ public record BusbarConfig(
                         values.integer("demo.machines-per-line", 1, 1_000)),
                     values.duration("demo.interval")));
     ClusterConfig cluster = build("cluster", () -> ClusterConfig.from(values));
+    KafkaConfig kafka = build("kafka", () -> kafka(values, nodeId));
     Map<String, FrameLayout> frameLayouts;
     try {
       frameLayouts = FrameLayouts.fromConfig(values.tree("frames"));
     } catch (FrameConfigException e) {
       throw new ConfigException(e.getMessage());
     }
-    return new BusbarConfig(nodeId, dataDir, devKeyDir, mqtt, http, storage, cluster, frameLayouts, demo);
+    return new BusbarConfig(nodeId, dataDir, devKeyDir, mqtt, http, storage, cluster, kafka, frameLayouts, demo);
+  }
+
+  private static KafkaConfig kafka(ConfigValues values, String nodeId) {
+    String servers = values.string("kafka.bootstrap-servers").trim();
+    KafkaSinkConfig sink =
+        new KafkaSinkConfig(
+            servers,
+            values.string("kafka.telemetry-topic").trim(),
+            values.string("kafka.deadletter-topic").trim(),
+            "busbar-sink-" + nodeId,
+            nodeId,
+            values.integer("kafka.spool-capacity", 1, 10_000_000),
+            values.integer("kafka.max-in-flight", 1, 100_000),
+            values.duration("kafka.delivery-timeout"),
+            KafkaSinkConfig.DEFAULT_RETRY_BACKOFF,
+            KafkaSinkConfig.DEFAULT_RETRY_BACKOFF_MAX);
+    KafkaCommandConfig defaults = KafkaCommandConfig.defaults(servers, nodeId);
+    KafkaCommandConfig commands =
+        new KafkaCommandConfig(
+            servers,
+            values.string("kafka.command-topic").trim(),
+            values.string("kafka.command-reply-topic").trim(),
+            values.string("kafka.command-group").trim(),
+            "busbar-commands-" + nodeId,
+            nodeId,
+            values.duration("kafka.command-timeout"),
+            defaults.maxPollRecords(),
+            defaults.autoOffsetReset(),
+            defaults.retryBackoff());
+    return new KafkaConfig(values.bool("kafka.enabled"), sink, commands);
   }
 
   /** Runs a record constructor, turning its validation message into one that names the section. */
