@@ -33,7 +33,7 @@ record ExportRequest(String device, String tenant, long from, long to, Path path
     }
     Path parent = path.getParent();
     if (parent == null || !Files.isDirectory(parent)) {
-      throw new InvalidRequestException("path", "the directory of " + path + " does not exist");
+      throw new InvalidRequestException("path", "path must be in an existing directory, got " + path);
     }
   }
 
