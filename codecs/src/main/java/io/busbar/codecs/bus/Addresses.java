@@ -28,11 +28,12 @@ public final class Addresses {
 
   /**
    * Request (send, local only): {@link io.busbar.codecs.model.EventBatch} to store; the reply, a
-   * JsonObject {@code {accepted, skipped, committed, storage}}, is the durable acknowledgement the
+   * JsonObject {@code {accepted, committed, storage}}, is the durable acknowledgement the
    * MQTT broker waits for before a QoS 1 PUBACK. It comes once the whole batch is in the storage
    * queue (held in memory: survives nothing but a clean stop), or, with {@code ackOnCommit}, once it
    * is committed to the database file (survives kill -9). Fails with 503 "storage queue full"
-   * (nothing of the batch taken: retry later, delay the PUBACK) or 500 if the write failed. A
+   * (nothing of the batch taken: retry later, delay the PUBACK), 413 if the batch is larger than
+   * the whole queue, 400 if the body is not an EventBatch, 500 if the write failed. A
    * sender that also publishes the batch on {@link #EVENTS} sets header {@link #STORED_BY_HEADER}
    * to the reply's {@code storage}, so that storage instance does not store it twice.
    */

@@ -42,12 +42,32 @@ import org.slf4j.LoggerFactory;
  * written as soon as {@code batchSize} rows wait, otherwise every {@code flushInterval}. When the
  * queue is full the row is dropped and counted in {@code busbar.storage.dropped{reason=queue_full}}.
  *
- * <p>Queries: {@link Addresses#STORAGE_TELEMETRY_QUERY} and {@link
- * Addresses#STORAGE_DEAD_LETTERS_QUERY} run on their own worker thread with a second connection, so
- * neither the event loop nor ingestion waits for them. They see committed batches only: a reading
- * becomes visible within about {@code flushInterval} of its arrival (no flush on query, which would
- * put queries in the writer's way). A bad request field fails with {@code 400} naming the field, too
- * many waiting queries with {@code 503}, a database error with {@code 500}.
+ * <p>Acknowledged ingestion ({@link Addresses#STORAGE_INGEST}, local consumer): a batch is taken
+ * whole or refused whole with 503 "storage queue full" (counted in {@code
+ * busbar.storage.ingest.rejected}), which is the back-pressure signal for the MQTT broker to delay a
+ * QoS 1 PUBACK. The guarantee behind a successful reply depends on {@link
+ * StorageConfig#ackOnCommit()}:
+ *
+ * <ul>
+ *   <li>{@code false}: the batch is in this JVM's queue. It is written within about {@code
+ *       flushInterval}, and a clean stop writes it, but kill -9, a crash or power loss before that
+ *       loses it.
+ *   <li>{@code true}: the batch has been committed to the database file (DuckDB has written its WAL
+ *       record at COMMIT), so it survives kill -9 of the JVM; a query sent after the reply sees it.
+ *       Replies waiting at the same time share one commit (group commit); latency is one batch
+ *       write. With an in-memory database "committed" protects against nothing.
+ * </ul>
+ *
+ * <p>Queries: {@link Addresses#STORAGE_TELEMETRY_QUERY} (raw, bucketed or latest values, paged by a
+ * cursor), {@link Addresses#STORAGE_DEAD_LETTERS_QUERY} and {@link Addresses#STORAGE_EXPORT}
+ * (Parquet) run on their own worker thread with a second connection, so neither the event loop nor
+ * ingestion waits for them. They see committed batches only. A bad request field fails with {@code
+ * 400} naming the field, too many waiting queries with {@code 503}, a database error with {@code
+ * 500}.
+ *
+ * <p>Maintenance: every {@code rollupInterval} the writer thread, between two batches, rolls
+ * completed hours up into hourly and daily rollups and deletes raw rows past their tenant's
+ * retention ({@link Rollups}); bucketed queries of an hour or more read the rollups.
  *
  * <p>{@link #stop()} stops consuming, writes everything still queued, then closes the database, so a
  * clean shutdown loses nothing that was accepted.
