@@ -7,8 +7,7 @@
  * executor of size 1) drains the bounded queue in batches with the DuckDB appender; one query thread
  * (another worker executor of size 1, on a duplicate connection) runs the SELECTs and Parquet
  * exports. The rollup and retention job ({@code Rollups}) runs on the writer thread between batches.
- * {@code
- * TelemetryStore} methods say which of the two threads may call them; nothing in this package blocks
- * an event loop.
+ * {@code TelemetryStore} methods say which of the two threads may call them; nothing in this
+ * package blocks an event loop.
  */
 package io.busbar.verticles.storage;
