@@ -43,8 +43,21 @@ final class Rollups {
    * @param dailyRows rows (re)written to {@code telemetry_1d}
    * @param deletedReadings raw readings deleted past retention
    * @param deletedDeadLetters dead letters deleted past retention
+   * @param caughtUp {@code false} if the run stopped at {@link #MAX_HOURS_PER_RUN} and more hours
+   *     wait: run again soon
    */
-  record Result(long hourlyRows, long dailyRows, long deletedReadings, long deletedDeadLetters) {}
+  record Result(
+      long hourlyRows,
+      long dailyRows,
+      long deletedReadings,
+      long deletedDeadLetters,
+      boolean caughtUp) {}
+
+  /**
+   * The most hours one run rolls up, so a backlog (the first run over old data, a long outage) is
+   * worked off in steps with batch writes in between instead of stalling ingestion.
+   */
+  static final int MAX_HOURS_PER_RUN = 24;
 
   private final Connection writer;
   // cache of rollup_state.hour_done, so a write can tell a late reading without a query
@@ -104,8 +117,10 @@ final class Rollups {
    * @param nowMs the current time, epoch ms
    */
   Result run(long nowMs, StorageConfig config) throws SQLException {
-    long hourEnd = Math.floorDiv(nowMs, Bucket.HOUR_MS) * Bucket.HOUR_MS;
+    long completed = Math.floorDiv(nowMs, Bucket.HOUR_MS) * Bucket.HOUR_MS;
     Long start = rollupStart(nowMs, config);
+    long hourEnd =
+        start == null ? completed : Math.min(completed, start + MAX_HOURS_PER_RUN * Bucket.HOUR_MS);
     long hourly = 0;
     long daily = 0;
     try (Statement tx = writer.createStatement()) {
@@ -122,7 +137,9 @@ final class Rollups {
                       + " AND num IS NOT NULL GROUP BY ALL",
                   start,
                   hourEnd);
-          update("DELETE FROM telemetry_1d WHERE bucket >= " + TS + " AND bucket < " + TS, dayStart, hourEnd);
+          // whole days: hourly rows after hourEnd, if any, are already complete
+          long dayEnd = Math.floorDiv(hourEnd + Bucket.DAY_MS - 1, Bucket.DAY_MS) * Bucket.DAY_MS;
+          update("DELETE FROM telemetry_1d WHERE bucket >= " + TS + " AND bucket < " + TS, dayStart, dayEnd);
           daily =
               update(
                   "INSERT INTO telemetry_1d SELECT tenant, device, metric, date_trunc('day', bucket),"
@@ -130,11 +147,16 @@ final class Rollups {
                       + " max(last_ts) FROM telemetry_1h WHERE bucket >= " + TS + " AND bucket < " + TS
                       + " GROUP BY ALL",
                   dayStart,
-                  hourEnd);
+                  dayEnd);
         }
         Long done = start == null ? hourDone : (hourDone == null ? hourEnd : Math.max(hourDone, hourEnd));
         if (done != null) {
-          update("UPDATE rollup_state SET hour_done = " + TS + ", dirty_from = NULL", done);
+          // a capped recomputation of dirty hours continues where it stopped
+          Long stillDirty = hourDone != null && hourEnd < hourDone ? hourEnd : null;
+          update(
+              "UPDATE rollup_state SET hour_done = " + TS + ", dirty_from = " + TS,
+              done,
+              stillDirty);
         }
         tx.execute("COMMIT");
         hourDone = done;
@@ -148,7 +170,7 @@ final class Rollups {
       }
     }
     long[] deleted = applyRetention(nowMs, config);
-    return new Result(hourly, daily, deleted[0], deleted[1]);
+    return new Result(hourly, daily, deleted[0], deleted[1], start == null || hourEnd >= completed);
   }
 
   /**

@@ -523,35 +523,55 @@ public final class StorageVerticle extends VerticleBase {
   }
 
   /**
-   * Runs one rollup and retention pass on the writer thread, between batches; a pass already
-   * running makes this one a no-op (an empty result).
+   * Runs rollup and retention passes on the writer thread until caught up; each pass (at most
+   * {@link Rollups#MAX_HOURS_PER_RUN} hours) is its own task, so batches queued meanwhile are
+   * written in between. If passes are already running this call is a no-op (an empty result).
+   *
+   * @return the summed result; fails with the database error of a failed pass
    */
   Future<Rollups.Result> runMaintenance() {
     if (stopping || store == null || !maintaining.compareAndSet(false, true)) {
-      return Future.succeededFuture(new Rollups.Result(0, 0, 0, 0));
+      return Future.succeededFuture(new Rollups.Result(0, 0, 0, 0, true));
     }
-    return writerThread
-        .executeBlocking(
-            () -> {
-              long started = System.nanoTime();
-              Rollups.Result result = store.maintain(clock.getAsLong(), config);
-              maintenanceTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-              rollupHourly.increment(result.hourlyRows());
-              rollupDaily.increment(result.dailyRows());
-              deletedReadings.increment(result.deletedReadings());
-              deletedDeadLetters.increment(result.deletedDeadLetters());
-              return result;
-            },
-            true)
+    return maintenancePasses(new Rollups.Result(0, 0, 0, 0, false))
         .onFailure(
             e -> {
               maintenanceFailed.increment();
               LOG.error("Storage rollup/retention run failed; retrying next interval", e);
             })
-        .eventually(() -> {
-          maintaining.set(false);
-          return Future.succeededFuture();
-        });
+        .eventually(
+            () -> {
+              maintaining.set(false);
+              return Future.succeededFuture();
+            });
+  }
+
+  private Future<Rollups.Result> maintenancePasses(Rollups.Result sum) {
+    if (sum.caughtUp() || stopping) {
+      return Future.succeededFuture(sum);
+    }
+    return writerThread
+        .executeBlocking(
+            () -> {
+              long started = System.nanoTime();
+              Rollups.Result pass = store.maintain(clock.getAsLong(), config);
+              maintenanceTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+              rollupHourly.increment(pass.hourlyRows());
+              rollupDaily.increment(pass.dailyRows());
+              deletedReadings.increment(pass.deletedReadings());
+              deletedDeadLetters.increment(pass.deletedDeadLetters());
+              return pass;
+            },
+            true)
+        .compose(
+            pass ->
+                maintenancePasses(
+                    new Rollups.Result(
+                        sum.hourlyRows() + pass.hourlyRows(),
+                        sum.dailyRows() + pass.dailyRows(),
+                        sum.deletedReadings() + pass.deletedReadings(),
+                        sum.deletedDeadLetters() + pass.deletedDeadLetters(),
+                        pass.caughtUp())));
   }
 
   private static JsonObject requestBody(Message<Object> message) {
