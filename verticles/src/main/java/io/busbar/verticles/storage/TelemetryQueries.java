@@ -39,8 +39,63 @@ final class TelemetryQueries {
 
   // ---- raw readings ----
 
+  /**
+   * Lower bounds tried, newest first, before the whole window: DuckDB's top-N over a device's full
+   * history scans every row, while a lower bound on {@code ts} lets zone maps skip old row groups
+   * (measured on 10 M rows: ~9 ms with a one-hour bound, ~350 ms without).
+   */
+  private static final long[] PROBE_WIDTHS_MS = {
+    Bucket.HOUR_MS, Bucket.DAY_MS, 7 * Bucket.DAY_MS, 31 * Bucket.DAY_MS
+  };
+
+  /**
+   * The latest {@code limit} rows before the window's end (or the cursor). Tries narrow windows
+   * ending there first: if one already holds {@code limit} rows they are the answer, as every row
+   * before it is older.
+   */
   private static TelemetryPage raw(Connection reader, TelemetryQuery query) throws SQLException {
-    Sql where = seriesFilter(query, "ts", query.from(), query.to());
+    Long end = query.to();
+    if (query.cursor() != null) {
+      end = min(end, query.cursor().ts() + 1);
+    }
+    if (end == null) {
+      end = newest(reader, query);
+      if (end == null) {
+        return new TelemetryPage(new JsonArray(), null);
+      }
+      end = end + 1;
+    }
+    for (long width : PROBE_WIDTHS_MS) {
+      long lower = end - width;
+      if (query.from() != null && lower <= query.from()) {
+        break;
+      }
+      TelemetryPage page = rawFrom(reader, query, lower);
+      if (page.rows().size() == query.limit()) {
+        return page;
+      }
+    }
+    return rawFrom(reader, query, query.from());
+  }
+
+  /** The newest timestamp of the series (epoch ms), or {@code null} if it has no rows. */
+  private static Long newest(Connection reader, TelemetryQuery query) throws SQLException {
+    Sql sql =
+        new Sql("SELECT epoch_ms(max(ts)) FROM telemetry WHERE ")
+            .append(seriesFilter(query, "ts", null, null));
+    try (PreparedStatement statement = sql.prepare(reader);
+        ResultSet rows = statement.executeQuery()) {
+      if (!rows.next()) {
+        return null;
+      }
+      long ts = rows.getLong(1);
+      return rows.wasNull() ? null : ts;
+    }
+  }
+
+  private static TelemetryPage rawFrom(Connection reader, TelemetryQuery query, Long from)
+      throws SQLException {
+    Sql where = seriesFilter(query, "ts", from, query.to());
     if (query.cursor() != null) {
       where.and("ts <= " + TS_PARAM, query.cursor().ts());
       where.and("(ts < " + TS_PARAM + " OR metric < ?)", query.cursor().ts(), query.cursor().metric());

@@ -168,6 +168,40 @@ class StorageQueryTest {
     assertThat(first.body().getJsonObject(9).getLong("ts")).isEqualTo(13_000L);
   }
 
+  /**
+   * Verifies that the latest rows are found however far apart they are (the narrow windows tried
+   * first hold too few of them), with and without a window end.
+   */
+  @Test
+  void latestRowsFoundAcrossSparseHistory() throws Exception {
+    long day = 86_400_000L;
+    publish(
+        vertx,
+        event("sparse-1", "m", 0, Value.of(0)),
+        event("sparse-1", "m", 10 * day, Value.of(10)),
+        event("sparse-1", "m", 40 * day, Value.of(40)),
+        event("sparse-1", "m", 400 * day, Value.of(400)));
+    awaitTelemetry(vertx, new JsonObject().put("device", "sparse-1"), 3);
+    StorageTestSupport.awaitCondition(
+        () -> {
+          try {
+            return request(vertx, Addresses.STORAGE_TELEMETRY_QUERY, new JsonObject().put("device", "sparse-1").put("latest", true))
+                    .getJsonObject(0)
+                    .getLong("ts")
+                == 400 * day;
+          } catch (Exception e) {
+            return false;
+          }
+        });
+
+    assertThat(values(new JsonObject().put("device", "sparse-1").put("limit", 3)))
+        .containsExactly(10.0, 40.0, 400.0);
+    assertThat(values(new JsonObject().put("device", "sparse-1").put("limit", 2).put("to", 400 * day)))
+        .containsExactly(10.0, 40.0);
+    assertThat(values(new JsonObject().put("device", "sparse-1").put("limit", 2).put("from", 1).put("to", 400 * day)))
+        .containsExactly(10.0, 40.0);
+  }
+
   /** Verifies that metric and device names are data, never SQL. */
   @Test
   void namesCannotInjectSql() throws Exception {
