@@ -143,12 +143,18 @@ final class TelemetryQueries {
 
   private static TelemetryPage latest(Connection reader, TelemetryQuery query)
       throws SQLException {
+    // newest instant per metric first, then only those rows: a window function over every
+    // column of the device's history was ~4x slower on 10 M rows
     Sql sql =
-        new Sql("SELECT metric, epoch_ms(ts), num, txt, bool, quality, unit FROM telemetry WHERE ")
+        new Sql("WITH newest AS (SELECT metric, max(ts) AS ts FROM telemetry WHERE ")
             .append(seriesFilter(query, "ts", query.from(), query.to()))
             .append(
-                " QUALIFY row_number() OVER (PARTITION BY metric ORDER BY ts DESC) = 1"
-                    + " ORDER BY metric LIMIT ?",
+                " GROUP BY metric) SELECT t.metric, epoch_ms(t.ts), num, txt, bool, quality, unit"
+                    + " FROM telemetry t JOIN newest ON t.metric = newest.metric AND t.ts = newest.ts"
+                    + " WHERE t.ts >= (SELECT min(ts) FROM newest) AND ")
+            .append(seriesFilter(query, "t.", "ts", query.from(), query.to()))
+            .append(
+                " QUALIFY row_number() OVER (PARTITION BY t.metric) = 1 ORDER BY t.metric LIMIT ?",
                 query.limit());
     JsonArray readings = new JsonArray();
     try (PreparedStatement statement = sql.prepare(reader);
@@ -257,18 +263,24 @@ final class TelemetryQueries {
 
   /** {@code device = ? [AND tenant = ?] [AND metric = ?] [AND col >= from] [AND col < to]}. */
   private static Sql seriesFilter(TelemetryQuery query, String timeColumn, Long from, Long to) {
-    Sql where = new Sql("device = ?", query.device());
+    return seriesFilter(query, "", timeColumn, from, to);
+  }
+
+  /** As above with every column qualified by {@code alias} (e.g. {@code "t."}, a constant). */
+  private static Sql seriesFilter(
+      TelemetryQuery query, String alias, String timeColumn, Long from, Long to) {
+    Sql where = new Sql(alias + "device = ?", query.device());
     if (query.tenant() != null) {
-      where.and("tenant = ?", query.tenant());
+      where.and(alias + "tenant = ?", query.tenant());
     }
     if (query.metric() != null) {
-      where.and("metric = ?", query.metric());
+      where.and(alias + "metric = ?", query.metric());
     }
     if (from != null) {
-      where.and(timeColumn + " >= " + TS_PARAM, from);
+      where.and(alias + timeColumn + " >= " + TS_PARAM, from);
     }
     if (to != null) {
-      where.and(timeColumn + " < " + TS_PARAM, to);
+      where.and(alias + timeColumn + " < " + TS_PARAM, to);
     }
     return where;
   }
