@@ -36,8 +36,9 @@ import java.util.function.Consumer;
  *   <li>{@code GET /metrics} — Prometheus text format 0.0.4
  *   <li>{@code GET /.well-known/jwks.json} — the JWKS given to the constructor
  *   <li>{@code GET /api/v1/devices} — {@link Addresses#DEVICES_QUERY}
- *   <li>{@code GET /api/v1/devices/:id/telemetry?metric=&from=&to=&limit=&bucket=&agg=&latest=&cursor=}
- *       — {@link Addresses#STORAGE_TELEMETRY_QUERY}; from/to as epoch ms or ISO-8601 instant; {@code
+ *   <li>{@code GET
+ *       /api/v1/devices/:id/telemetry?metric=&from=&to=&limit=&bucket=&agg=&latest=&cursor=} —
+ *       {@link Addresses#STORAGE_TELEMETRY_QUERY}; from/to as epoch ms or ISO-8601 instant; {@code
  *       bucket} (1s … 1d) and {@code agg} (avg, min, max, last, count) downsample, {@code
  *       latest=true} gives the newest reading per metric. A page is the latest {@code limit} rows
  *       of the window, oldest first; when older rows may remain the response carries {@code
@@ -249,14 +250,19 @@ public final class HttpVerticle extends VerticleBase {
                         request.put("path", path),
                         // the file is on this node's disk: only this node's storage may write it
                         new DeliveryOptions().setSendTimeout(EXPORT_TIMEOUT_MS).setLocalOnly(true))
-                    .onFailure(e -> problem(ctx, Problem.fromBusFailure(Addresses.STORAGE_EXPORT, e)))
+                    .onFailure(
+                        e -> problem(ctx, Problem.fromBusFailure(Addresses.STORAGE_EXPORT, e)))
                     .compose(
                         reply ->
                             ctx.response()
                                 .putHeader(HttpHeaders.CONTENT_TYPE, PARQUET)
                                 .putHeader(
                                     "Content-Disposition",
-                                    "attachment; filename=\"busbar-" + from + "-" + to + ".parquet\"")
+                                    "attachment; filename=\"busbar-"
+                                        + from
+                                        + "-"
+                                        + to
+                                        + ".parquet\"")
                                 .sendFile(path))
                     .onComplete(done -> fs.delete(path)));
   }
@@ -286,10 +292,7 @@ public final class HttpVerticle extends VerticleBase {
 
   /** As above; {@code replyHeaders} may turn the reply's headers into response headers. */
   private void ask(
-      RoutingContext ctx,
-      String address,
-      JsonObject request,
-      Consumer<MultiMap> replyHeaders) {
+      RoutingContext ctx, String address, JsonObject request, Consumer<MultiMap> replyHeaders) {
     vertx
         .eventBus()
         .request(address, request, new DeliveryOptions().setSendTimeout(BUS_TIMEOUT_MS))

@@ -70,6 +70,8 @@ enum Bucket {
         "bucket",
         "bucket must be one of "
             + Arrays.stream(values()).map(Bucket::label).collect(Collectors.joining(", "))
-            + ", got \"" + label + '"');
+            + ", got \""
+            + label
+            + '"');
   }
 }

@@ -19,7 +19,8 @@ record ExportRequest(String device, String tenant, long from, long to, Path path
 
   ExportRequest {
     if (!TelemetryQuery.inRange(from)) {
-      throw new InvalidRequestException("from", "from must be epoch ms in years 1..9999, got " + from);
+      throw new InvalidRequestException(
+          "from", "from must be epoch ms in years 1..9999, got " + from);
     }
     if (!TelemetryQuery.inRange(to)) {
       throw new InvalidRequestException("to", "to must be epoch ms in years 1..9999, got " + to);
@@ -33,7 +34,8 @@ record ExportRequest(String device, String tenant, long from, long to, Path path
     }
     Path parent = path.getParent();
     if (parent == null || !Files.isDirectory(parent)) {
-      throw new InvalidRequestException("path", "path must be in an existing directory, got " + path);
+      throw new InvalidRequestException(
+          "path", "path must be in an existing directory, got " + path);
     }
   }
 

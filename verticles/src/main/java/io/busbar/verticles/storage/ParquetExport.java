@@ -30,7 +30,10 @@ final class ParquetExport {
     Sql select =
         new Sql(
             "SELECT tenant, device, metric, ts, num, txt, bool, quality, unit, topic FROM telemetry"
-                + " WHERE ts >= " + TS + " AND ts < " + TS,
+                + " WHERE ts >= "
+                + TS
+                + " AND ts < "
+                + TS,
             request.from(),
             request.to());
     if (request.device() != null) {

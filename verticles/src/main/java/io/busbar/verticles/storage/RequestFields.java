@@ -28,8 +28,8 @@ final class RequestFields {
   }
 
   /**
-   * An optional whole number; numeric strings are accepted too, because HTTP query parameters arrive
-   * as text.
+   * An optional whole number; numeric strings are accepted too, because HTTP query parameters
+   * arrive as text.
    */
   static Long optionalLong(JsonObject request, String field) {
     Object raw = request.getValue(field);
@@ -67,7 +67,8 @@ final class RequestFields {
     if ("true".equals(raw) || "false".equals(raw)) {
       return Boolean.parseBoolean((String) raw);
     }
-    throw new InvalidRequestException(field, field + " must be true or false, got " + describe(raw));
+    throw new InvalidRequestException(
+        field, field + " must be true or false, got " + describe(raw));
   }
 
   static int limit(JsonObject request, int defaultLimit, int maxLimit) {

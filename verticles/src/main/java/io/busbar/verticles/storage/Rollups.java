@@ -11,15 +11,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The maintenance job: compacts raw numeric readings into hourly and daily rollups ({@code n, total,
- * lo, hi, last_value, last_ts} per tenant/device/metric/bucket), then deletes raw rows past their
- * tenant's retention. Writer thread only, between batches, so it never runs beside a write.
+ * The maintenance job: compacts raw numeric readings into hourly and daily rollups ({@code n,
+ * total, lo, hi, last_value, last_ts} per tenant/device/metric/bucket), then deletes raw rows past
+ * their tenant's retention. Writer thread only, between batches, so it never runs beside a write.
  *
- * <p>Only completed hours are rolled up; {@code rollup_state.hour_done} is the end of the last
- * one. A batch holding a reading older than that marks its hour in {@code dirty_from} (in the same
+ * <p>Only completed hours are rolled up; {@code rollup_state.hour_done} is the end of the last one.
+ * A batch holding a reading older than that marks its hour in {@code dirty_from} (in the same
  * transaction), and the next run recomputes from there, so late readings reach the rollups too —
- * unless they are older than the shortest retention, whose hours may already be partly deleted.
- * Raw rows are deleted only once rolled up ({@code ts < hour_done}).
+ * unless they are older than the shortest retention, whose hours may already be partly deleted. Raw
+ * rows are deleted only once rolled up ({@code ts < hour_done}).
  */
 final class Rollups {
 
@@ -94,8 +94,8 @@ final class Rollups {
   }
 
   /**
-   * Marks the hour of {@code oldestTs} for recomputation if it is already rolled up. Call inside the
-   * batch's transaction.
+   * Marks the hour of {@code oldestTs} for recomputation if it is already rolled up. Call inside
+   * the batch's transaction.
    */
   void noteWritten(long oldestTs) throws SQLException {
     if (hourDone == null || oldestTs >= hourDone) {
@@ -104,7 +104,11 @@ final class Rollups {
     long hour = Math.floorDiv(oldestTs, Bucket.HOUR_MS) * Bucket.HOUR_MS;
     try (PreparedStatement statement =
         writer.prepareStatement(
-            "UPDATE rollup_state SET dirty_from = least(coalesce(dirty_from, " + TS + "), " + TS + ")")) {
+            "UPDATE rollup_state SET dirty_from = least(coalesce(dirty_from, "
+                + TS
+                + "), "
+                + TS
+                + ")")) {
       statement.setLong(1, hour);
       statement.setLong(2, hour);
       statement.executeUpdate();
@@ -128,28 +132,41 @@ final class Rollups {
       try {
         if (start != null && start < hourEnd) {
           long dayStart = Math.floorDiv(start, Bucket.DAY_MS) * Bucket.DAY_MS;
-          update("DELETE FROM telemetry_1h WHERE bucket >= " + TS + " AND bucket < " + TS, start, hourEnd);
+          update(
+              "DELETE FROM telemetry_1h WHERE bucket >= " + TS + " AND bucket < " + TS,
+              start,
+              hourEnd);
           hourly =
               update(
                   "INSERT INTO telemetry_1h SELECT tenant, device, metric, date_trunc('hour', ts),"
                       + " count(*), sum(num), min(num), max(num), arg_max(num, ts), max(ts)"
-                      + " FROM telemetry WHERE ts >= " + TS + " AND ts < " + TS
+                      + " FROM telemetry WHERE ts >= "
+                      + TS
+                      + " AND ts < "
+                      + TS
                       + " AND num IS NOT NULL GROUP BY ALL",
                   start,
                   hourEnd);
           // whole days: hourly rows after hourEnd, if any, are already complete
           long dayEnd = Math.floorDiv(hourEnd + Bucket.DAY_MS - 1, Bucket.DAY_MS) * Bucket.DAY_MS;
-          update("DELETE FROM telemetry_1d WHERE bucket >= " + TS + " AND bucket < " + TS, dayStart, dayEnd);
+          update(
+              "DELETE FROM telemetry_1d WHERE bucket >= " + TS + " AND bucket < " + TS,
+              dayStart,
+              dayEnd);
           daily =
               update(
                   "INSERT INTO telemetry_1d SELECT tenant, device, metric, date_trunc('day', bucket),"
                       + " sum(n), sum(total), min(lo), max(hi), arg_max(last_value, last_ts),"
-                      + " max(last_ts) FROM telemetry_1h WHERE bucket >= " + TS + " AND bucket < " + TS
+                      + " max(last_ts) FROM telemetry_1h WHERE bucket >= "
+                      + TS
+                      + " AND bucket < "
+                      + TS
                       + " GROUP BY ALL",
                   dayStart,
                   dayEnd);
         }
-        Long done = start == null ? hourDone : (hourDone == null ? hourEnd : Math.max(hourDone, hourEnd));
+        Long done =
+            start == null ? hourDone : (hourDone == null ? hourEnd : Math.max(hourDone, hourEnd));
         if (done != null) {
           // a capped recomputation of dirty hours continues where it stopped
           Long stillDirty = hourDone != null && hourEnd < hourDone ? hourEnd : null;
@@ -174,8 +191,8 @@ final class Rollups {
   }
 
   /**
-   * Where this run starts: the first raw hour on the first run, else the watermark, or a dirty
-   * hour before it. Hours at or after the watermark are never deleted by retention (it deletes only
+   * Where this run starts: the first raw hour on the first run, else the watermark, or a dirty hour
+   * before it. Hours at or after the watermark are never deleted by retention (it deletes only
    * rolled-up rows), hours before it may be partly deleted: a dirty hour is recomputed only if it
    * lies wholly inside the shortest retention.
    */
@@ -207,7 +224,9 @@ final class Rollups {
     return shortest;
   }
 
-  /** Deletes raw rows past retention (never before they are rolled up); returns {readings, letters}. */
+  /**
+   * Deletes raw rows past retention (never before they are rolled up); returns {readings, letters}.
+   */
   private long[] applyRetention(long nowMs, StorageConfig config) throws SQLException {
     long readings = 0;
     long letters = 0;
@@ -225,7 +244,10 @@ final class Rollups {
                 Math.min(horizon, hourDone));
       }
       letters +=
-          update("DELETE FROM dead_letters WHERE tenant = ? AND received_at < " + TS, tenant.getKey(), horizon);
+          update(
+              "DELETE FROM dead_letters WHERE tenant = ? AND received_at < " + TS,
+              tenant.getKey(),
+              horizon);
     }
     if (!config.rawRetention().isZero()) {
       long horizon = nowMs - config.rawRetention().toMillis();

@@ -7,21 +7,21 @@ import java.util.Map;
 /**
  * Settings of the {@link StorageVerticle}.
  *
- * @param dataDir the directory holding {@code busbar.duckdb}, created if missing; {@code null} keeps
- *     the database in memory (tests, throw-away demos)
- * @param queueCapacity how many events and dead letters may wait in memory for the writer before new
- *     ones are dropped (and counted in {@code busbar.storage.dropped}) or, on {@code
+ * @param dataDir the directory holding {@code busbar.duckdb}, created if missing; {@code null}
+ *     keeps the database in memory (tests, throw-away demos)
+ * @param queueCapacity how many events and dead letters may wait in memory for the writer before
+ *     new ones are dropped (and counted in {@code busbar.storage.dropped}) or, on {@code
  *     busbar.storage.ingest}, refused with 503
  * @param batchSize the most rows written in one DuckDB transaction; a full batch is written at once
  * @param flushInterval how long a partial batch may wait before it is written
  * @param rawRetention how long raw readings and dead letters are kept; {@link Duration#ZERO} (the
  *     default) keeps them forever. Rollups are kept forever either way.
- * @param tenantRetention per-tenant overrides of {@code rawRetention} (tenant id → retention, {@link
- *     Duration#ZERO} = forever); empty by default
+ * @param tenantRetention per-tenant overrides of {@code rawRetention} (tenant id → retention,
+ *     {@link Duration#ZERO} = forever); empty by default
  * @param rollupInterval how often the maintenance job runs (hourly/daily rollups, then retention
  *     deletes) on the writer thread; {@link Duration#ZERO} disables it
- * @param ackOnCommit on {@code busbar.storage.ingest}: {@code false} (default) replies once the batch
- *     is in the in-memory queue, {@code true} only once it is committed to the database
+ * @param ackOnCommit on {@code busbar.storage.ingest}: {@code false} (default) replies once the
+ *     batch is in the in-memory queue, {@code true} only once it is committed to the database
  */
 public record StorageConfig(
     Path dataDir,
@@ -157,7 +157,9 @@ public record StorageConfig(
     return dataDir == null ? null : dataDir.resolve(DATABASE_FILE);
   }
 
-  /** The DuckDB JDBC URL: {@code jdbc:duckdb:} (memory) or {@code jdbc:duckdb:/dir/busbar.duckdb}. */
+  /**
+   * The DuckDB JDBC URL: {@code jdbc:duckdb:} (memory) or {@code jdbc:duckdb:/dir/busbar.duckdb}.
+   */
   public String jdbcUrl() {
     return dataDir == null ? "jdbc:duckdb:" : "jdbc:duckdb:" + databaseFile().toAbsolutePath();
   }

@@ -40,12 +40,13 @@ import org.slf4j.LoggerFactory;
  * in-memory queue (capacity in rows). A single writer thread drains it in batches of at most {@code
  * batchSize} rows, each batch appended with the DuckDB appender in one transaction. A batch is
  * written as soon as {@code batchSize} rows wait, otherwise every {@code flushInterval}. When the
- * queue is full the row is dropped and counted in {@code busbar.storage.dropped{reason=queue_full}}.
+ * queue is full the row is dropped and counted in {@code
+ * busbar.storage.dropped{reason=queue_full}}.
  *
  * <p>Acknowledged ingestion ({@link Addresses#STORAGE_INGEST}, local consumer): a batch is taken
  * whole or refused whole with 503 "storage queue full" (counted in {@code
- * busbar.storage.ingest.rejected}), which is the back-pressure signal for the MQTT broker to delay a
- * QoS 1 PUBACK. The guarantee behind a successful reply depends on {@link
+ * busbar.storage.ingest.rejected}), which is the back-pressure signal for the MQTT broker to delay
+ * a QoS 1 PUBACK. The guarantee behind a successful reply depends on {@link
  * StorageConfig#ackOnCommit()}:
  *
  * <ul>
@@ -69,8 +70,8 @@ import org.slf4j.LoggerFactory;
  * completed hours up into hourly and daily rollups and deletes raw rows past their tenant's
  * retention ({@link Rollups}); bucketed queries of an hour or more read the rollups.
  *
- * <p>{@link #stop()} stops consuming, writes everything still queued, then closes the database, so a
- * clean shutdown loses nothing that was accepted.
+ * <p>{@link #stop()} stops consuming, writes everything still queued, then closes the database, so
+ * a clean shutdown loses nothing that was accepted.
  *
  * <p>Every node stores every event it receives (the addresses are published cluster-wide), so each
  * node's database is a full copy and any node can answer a query. Deploy one instance per node: the
@@ -87,10 +88,13 @@ public final class StorageVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private final LongSupplier clock;
   private final BlockingQueue<Object> queue;
+
   /** Names this instance in ingest replies and in {@link Addresses#STORED_BY_HEADER}. */
   private final String instanceId = UUID.randomUUID().toString();
+
   /** Ingest acknowledgements queued but not yet taken by the writer (ackOnCommit only). */
   private final AtomicInteger acksWaiting = new AtomicInteger();
+
   private final AtomicBoolean maintaining = new AtomicBoolean();
 
   private final Counter droppedQueueFull;
@@ -250,8 +254,7 @@ public final class StorageVerticle extends VerticleBase {
                   vertx.setPeriodic(config.flushInterval().toMillis(), tick -> requestWrite());
               if (!config.rollupInterval().isZero()) {
                 maintenanceTimerId =
-                    vertx.setPeriodic(
-                        config.rollupInterval().toMillis(), tick -> runMaintenance());
+                    vertx.setPeriodic(config.rollupInterval().toMillis(), tick -> runMaintenance());
               }
               List<Future<Void>> registered = new ArrayList<>();
               ingestConsumers.forEach(c -> registered.add(c.completion()));
@@ -352,13 +355,20 @@ public final class StorageVerticle extends VerticleBase {
     if (slots > config.queueCapacity()) {
       ingestRejectedTooLarge.increment();
       message.fail(
-          413, "batch of " + events + " events exceeds the storage queue (" + config.queueCapacity() + ")");
+          413,
+          "batch of "
+              + events
+              + " events exceeds the storage queue ("
+              + config.queueCapacity()
+              + ")");
       return;
     }
     if (queue.remainingCapacity() < slots) {
       ingestRejectedFull.increment();
       if (ingestFullLog.tryAcquire()) {
-        LOG.warn("Storage queue full ({} rows): refusing ingest (back-pressure)", config.queueCapacity());
+        LOG.warn(
+            "Storage queue full ({} rows): refusing ingest (back-pressure)",
+            config.queueCapacity());
       }
       message.fail(503, "storage queue full");
       return;

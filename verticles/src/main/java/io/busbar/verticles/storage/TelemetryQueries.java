@@ -98,7 +98,8 @@ final class TelemetryQueries {
     Sql where = seriesFilter(query, "ts", from, query.to());
     if (query.cursor() != null) {
       where.and("ts <= " + TS_PARAM, query.cursor().ts());
-      where.and("(ts < " + TS_PARAM + " OR metric < ?)", query.cursor().ts(), query.cursor().metric());
+      where.and(
+          "(ts < " + TS_PARAM + " OR metric < ?)", query.cursor().ts(), query.cursor().metric());
     }
     // the inner query takes the latest rows of the window, the outer one puts them oldest first
     Sql sql =
@@ -106,7 +107,9 @@ final class TelemetryQueries {
                 "SELECT metric, epoch_ms(ts), num, txt, bool, quality, unit FROM ("
                     + " SELECT * FROM telemetry WHERE ")
             .append(where)
-            .append(" ORDER BY ts DESC, metric DESC LIMIT ?) ORDER BY ts ASC, metric ASC", query.limit());
+            .append(
+                " ORDER BY ts DESC, metric DESC LIMIT ?) ORDER BY ts ASC, metric ASC",
+                query.limit());
     JsonArray readings = new JsonArray();
     try (PreparedStatement statement = sql.prepare(reader);
         ResultSet rows = statement.executeQuery()) {
@@ -141,8 +144,7 @@ final class TelemetryQueries {
 
   // ---- latest per metric ----
 
-  private static TelemetryPage latest(Connection reader, TelemetryQuery query)
-      throws SQLException {
+  private static TelemetryPage latest(Connection reader, TelemetryQuery query) throws SQLException {
     // newest instant per metric first, then only those rows: a window function over every
     // column of the device's history was ~4x slower on 10 M rows
     Sql sql =
@@ -231,7 +233,10 @@ final class TelemetryQueries {
           v = rows.wasNull() ? null : finiteOrNull(d);
         }
         newestFirst.add(
-            new JsonObject().put("metric", rows.getString(1)).put("ts", rows.getLong(2)).put("value", v));
+            new JsonObject()
+                .put("metric", rows.getString(1))
+                .put("ts", rows.getLong(2))
+                .put("value", v));
       }
     }
     JsonArray oldestFirst = new JsonArray();

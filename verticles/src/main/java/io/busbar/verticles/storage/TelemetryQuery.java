@@ -3,8 +3,9 @@ package io.busbar.verticles.storage;
 import io.vertx.core.json.JsonObject;
 
 /**
- * A validated request on {@code Addresses.STORAGE_TELEMETRY_QUERY}: the readings of one device in the
- * half-open window {@code [from, to)} (epoch ms), raw, downsampled or only the latest per metric.
+ * A validated request on {@code Addresses.STORAGE_TELEMETRY_QUERY}: the readings of one device in
+ * the half-open window {@code [from, to)} (epoch ms), raw, downsampled or only the latest per
+ * metric.
  *
  * @param device the device id (required)
  * @param tenant only readings of this tenant, or {@code null} for any (the REST layer sets it)

@@ -35,14 +35,15 @@ import org.duckdb.DuckDBDriver;
  *
  * <p>No index on {@code telemetry}: measured on 10 M rows (200 devices × 5 metrics over two days),
  * a one-day, one-minute-bucket query for one device takes about 15 ms by a sequential scan that
- * DuckDB's zone maps on {@code ts} (rows arrive roughly in time order) and its dictionary-compressed
- * {@code device} column keep cheap; an ART index on {@code (device, metric, ts)} was not used by the
- * planner for such a range query at all, and costs memory and append speed.
+ * DuckDB's zone maps on {@code ts} (rows arrive roughly in time order) and its
+ * dictionary-compressed {@code device} column keep cheap; an ART index on {@code (device, metric,
+ * ts)} was not used by the planner for such a range query at all, and costs memory and append
+ * speed.
  *
  * <p>Two connections to one database: the writer connection is used only by the storage writer
- * thread, the reader connection (a {@link DuckDBConnection#duplicate() duplicate}) only by the query
- * thread, so a slow query never holds up ingestion. DuckDB's MVCC gives each query a consistent
- * snapshot of committed batches.
+ * thread, the reader connection (a {@link DuckDBConnection#duplicate() duplicate}) only by the
+ * query thread, so a slow query never holds up ingestion. DuckDB's MVCC gives each query a
+ * consistent snapshot of committed batches.
  *
  * <p>Times are stored as {@code TIMESTAMP} (UTC, no zone, millisecond values) rather than epoch-ms
  * {@code BIGINT}, so SQL rollups can use {@code time_bucket} and {@code date_trunc}; they are

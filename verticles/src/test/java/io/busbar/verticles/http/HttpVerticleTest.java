@@ -213,7 +213,8 @@ class HttpVerticleTest {
                 msg -> {
                   request.set(msg.body());
                   msg.reply(
-                      new JsonArray().add(new JsonObject().put("metric", "t").put("ts", 0).put("value", 1.0)),
+                      new JsonArray()
+                          .add(new JsonObject().put("metric", "t").put("ts", 0).put("value", 1.0)),
                       new DeliveryOptions().addHeader(Addresses.NEXT_CURSOR_HEADER, "MTIzOnQ"));
                 });
     backends.add(backend);
@@ -270,7 +271,8 @@ class HttpVerticleTest {
     backends.add(backend);
     backend.completion().await(5, TimeUnit.SECONDS);
 
-    HttpResponse<Buffer> res = get("/api/v1/export?device=press-1&from=1000&to=2024-05-29T16:26:40Z");
+    HttpResponse<Buffer> res =
+        get("/api/v1/export?device=press-1&from=1000&to=2024-05-29T16:26:40Z");
 
     assertThat(res.statusCode()).isEqualTo(200);
     assertThat(res.getHeader("Content-Type")).isEqualTo("application/vnd.apache.parquet");
@@ -290,9 +292,12 @@ class HttpVerticleTest {
   /** Verifies that an export without a window is a 400 problem naming the parameter. */
   @Test
   void exportWithoutWindowIsProblem() throws Exception {
-    assertThat(assertProblem(get("/api/v1/export?to=5"), 400).getString("detail")).startsWith("from=");
-    assertThat(assertProblem(get("/api/v1/export?from=5"), 400).getString("detail")).startsWith("to=");
-    assertThat(assertProblem(get("/api/v1/export?from=9&to=5"), 400).getString("detail")).startsWith("from=9");
+    assertThat(assertProblem(get("/api/v1/export?to=5"), 400).getString("detail"))
+        .startsWith("from=");
+    assertThat(assertProblem(get("/api/v1/export?from=5"), 400).getString("detail"))
+        .startsWith("to=");
+    assertThat(assertProblem(get("/api/v1/export?from=9&to=5"), 400).getString("detail"))
+        .startsWith("from=9");
   }
 
   /** Verifies that /api/v1/state passes the device filter and returns the state object. */
@@ -541,7 +546,9 @@ class HttpVerticleTest {
         "devices/" + device + "/telemetry");
   }
 
-  /** Registers a backend on {@code address} that answers {@code reply} and remembers the request. */
+  /**
+   * Registers a backend on {@code address} that answers {@code reply} and remembers the request.
+   */
   private AtomicReference<Object> answer(String address, Object reply) throws Exception {
     AtomicReference<Object> request = new AtomicReference<>();
     MessageConsumer<Object> backend =

@@ -45,7 +45,8 @@ class StorageExportTest {
     vertx
         .deployVerticle(
             new StorageVerticle(
-                new StorageConfig(null, 1_000, 100, Duration.ofMillis(20)), new SimpleMeterRegistry()))
+                new StorageConfig(null, 1_000, 100, Duration.ofMillis(20)),
+                new SimpleMeterRegistry()))
         .await(20, TimeUnit.SECONDS);
     publish(
         vertx,
@@ -82,8 +83,19 @@ class StorageExportTest {
                     + "') ORDER BY ts")) {
       while (rs.next()) {
         rows.add(
-            rs.getString(1) + "|" + rs.getString(2) + "|" + rs.getLong(3) + "|" + rs.getObject(4)
-                + "|" + rs.getObject(5) + "|" + rs.getObject(6) + "|" + rs.getString(7));
+            rs.getString(1)
+                + "|"
+                + rs.getString(2)
+                + "|"
+                + rs.getLong(3)
+                + "|"
+                + rs.getObject(4)
+                + "|"
+                + rs.getObject(5)
+                + "|"
+                + rs.getObject(6)
+                + "|"
+                + rs.getString(7));
       }
     }
     assertThat(rows)
@@ -93,10 +105,16 @@ class StorageExportTest {
             "export-1|door|3000|null|null|true|GOOD");
 
     assertBad(vertx, new JsonObject().put("to", 5).put("path", file.toString()), "from");
-    assertBad(vertx, new JsonObject().put("from", 0).put("to", 5).put("path", "relative.parquet"), "path");
     assertBad(
         vertx,
-        new JsonObject().put("from", 0).put("to", 5).put("path", dir.resolve("missing/x.parquet").toString()),
+        new JsonObject().put("from", 0).put("to", 5).put("path", "relative.parquet"),
+        "path");
+    assertBad(
+        vertx,
+        new JsonObject()
+            .put("from", 0)
+            .put("to", 5)
+            .put("path", dir.resolve("missing/x.parquet").toString()),
         "path");
   }
 
@@ -104,7 +122,11 @@ class StorageExportTest {
     ReplyException failure =
         catchThrowableOfType(
             ReplyException.class,
-            () -> vertx.eventBus().request(Addresses.STORAGE_EXPORT, request).await(10, TimeUnit.SECONDS));
+            () ->
+                vertx
+                    .eventBus()
+                    .request(Addresses.STORAGE_EXPORT, request)
+                    .await(10, TimeUnit.SECONDS));
     assertThat(failure).as("%s", request).isNotNull();
     assertThat(failure.failureCode()).isEqualTo(400);
     assertThat(failure.getMessage()).contains(field);

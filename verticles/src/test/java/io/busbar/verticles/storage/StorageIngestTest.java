@@ -51,25 +51,33 @@ class StorageIngestTest {
     assertThat(ack.getBoolean("committed")).isFalse();
     assertThat(ack.getString("storage")).isNotBlank();
 
-    ReplyException full = catchThrowableOfType(ReplyException.class, () -> ingest(vertx, batch("ingest-1", 10, 6)));
+    ReplyException full =
+        catchThrowableOfType(ReplyException.class, () -> ingest(vertx, batch("ingest-1", 10, 6)));
     assertThat(full.failureCode()).isEqualTo(503);
     assertThat(full.getMessage()).isEqualTo("storage queue full");
     assertThat(registry.get("busbar.storage.queue.depth").gauge().value()).isEqualTo(6);
 
-    ReplyException tooLarge = catchThrowableOfType(ReplyException.class, () -> ingest(vertx, batch("ingest-1", 20, 11)));
+    ReplyException tooLarge =
+        catchThrowableOfType(ReplyException.class, () -> ingest(vertx, batch("ingest-1", 20, 11)));
     assertThat(tooLarge.failureCode()).isEqualTo(413);
 
     assertThat(ingest(vertx, batch("ingest-1", 30, 4)).getInteger("accepted")).isEqualTo(4);
-    assertThat(registry.get("busbar.storage.ingest.rejected").tag("reason", "queue_full").counter().count())
+    assertThat(
+            registry
+                .get("busbar.storage.ingest.rejected")
+                .tag("reason", "queue_full")
+                .counter()
+                .count())
         .isEqualTo(1);
     assertThat(registry.get("busbar.storage.ingest.accepted").counter().count()).isEqualTo(10);
-    assertThat(registry.get("busbar.storage.dropped").tag("reason", "queue_full").counter().count()).isZero();
+    assertThat(registry.get("busbar.storage.dropped").tag("reason", "queue_full").counter().count())
+        .isZero();
   }
 
   /**
-   * Verifies that with ackOnCommit each reply comes only once its batch is committed to the file:
-   * a query sent right after the reply sees every acknowledged reading, though the flush interval
-   * is an hour; that concurrent requests are all answered; and that a batch also published on
+   * Verifies that with ackOnCommit each reply comes only once its batch is committed to the file: a
+   * query sent right after the reply sees every acknowledged reading, though the flush interval is
+   * an hour; that concurrent requests are all answered; and that a batch also published on
    * busbar.events with this storage's stored-by header is not stored twice.
    */
   @Test
@@ -86,9 +94,7 @@ class StorageIngestTest {
       assertThat(ack.getBoolean("committed")).isTrue();
       JsonArray stored =
           request(
-              vertx,
-              Addresses.STORAGE_TELEMETRY_QUERY,
-              new JsonObject().put("device", "commit-1"));
+              vertx, Addresses.STORAGE_TELEMETRY_QUERY, new JsonObject().put("device", "commit-1"));
       assertThat(stored).hasSize((round + 1) * 3);
       // the broker publishes the same batch for everyone else, marked as already stored here
       vertx
@@ -96,7 +102,8 @@ class StorageIngestTest {
           .publish(
               Addresses.EVENTS,
               batch,
-              new DeliveryOptions().addHeader(Addresses.STORED_BY_HEADER, ack.getString("storage")));
+              new DeliveryOptions()
+                  .addHeader(Addresses.STORED_BY_HEADER, ack.getString("storage")));
     }
     // concurrent requests share commits and are all answered
     List<io.vertx.core.Future<?>> replies = new ArrayList<>();
@@ -131,7 +138,11 @@ class StorageIngestTest {
     ReplyException failure =
         catchThrowableOfType(
             ReplyException.class,
-            () -> vertx.eventBus().request(Addresses.STORAGE_INGEST, "hello").await(10, TimeUnit.SECONDS));
+            () ->
+                vertx
+                    .eventBus()
+                    .request(Addresses.STORAGE_INGEST, "hello")
+                    .await(10, TimeUnit.SECONDS));
     assertThat(failure.failureCode()).isEqualTo(400);
   }
 

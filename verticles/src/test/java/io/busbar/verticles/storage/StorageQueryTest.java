@@ -70,7 +70,8 @@ class StorageQueryTest {
   /** Verifies avg, min, max, last and count per one-minute bucket over numeric readings only. */
   @Test
   void aggregatesPerMinute() throws Exception {
-    JsonObject base = new JsonObject().put("device", "bucket-1").put("metric", "temp").put("bucket", "1m");
+    JsonObject base =
+        new JsonObject().put("device", "bucket-1").put("metric", "temp").put("bucket", "1m");
 
     assertThat(values(base)).containsExactly(3.5, 9.5, 15.5);
     assertThat(values(base.copy().put("agg", "min"))).containsExactly(1.0, 7.0, 13.0);
@@ -85,7 +86,8 @@ class StorageQueryTest {
   /** Verifies that wider buckets and a window cut in mid-bucket cover whole buckets. */
   @Test
   void widerBucketsAndWholeBucketWindows() throws Exception {
-    JsonObject all = new JsonObject().put("device", "bucket-1").put("bucket", "5m").put("agg", "count");
+    JsonObject all =
+        new JsonObject().put("device", "bucket-1").put("bucket", "5m").put("agg", "count");
     JsonArray rows = request(vertx, Addresses.STORAGE_TELEMETRY_QUERY, all);
     // state is text: not in buckets
     assertThat(rows).hasSize(2);
@@ -135,7 +137,12 @@ class StorageQueryTest {
       JsonObject request = cursor == null ? query : query.copy().put("cursor", cursor);
       Message<JsonArray> reply = ask(request);
       List<String> page = new ArrayList<>();
-      reply.body().forEach(r -> page.add(((JsonObject) r).getLong("ts") + "/" + ((JsonObject) r).getString("metric")));
+      reply
+          .body()
+          .forEach(
+              r ->
+                  page.add(
+                      ((JsonObject) r).getLong("ts") + "/" + ((JsonObject) r).getString("metric")));
       seen.addAll(0, page);
       cursor = reply.headers().get(Addresses.NEXT_CURSOR_HEADER);
       pages++;
@@ -151,16 +158,36 @@ class StorageQueryTest {
   @Test
   void bucketPagesCoverEveryBucketOnce() throws Exception {
     JsonObject query =
-        new JsonObject().put("device", "page-1").put("bucket", "1s").put("agg", "last").put("limit", 10);
+        new JsonObject()
+            .put("device", "page-1")
+            .put("bucket", "1s")
+            .put("agg", "last")
+            .put("limit", 10);
     Set<String> seen = new HashSet<>();
     Message<JsonArray> first = ask(query);
-    first.body().forEach(r -> seen.add(((JsonObject) r).getLong("ts") + "/" + ((JsonObject) r).getString("metric")));
+    first
+        .body()
+        .forEach(
+            r ->
+                seen.add(
+                    ((JsonObject) r).getLong("ts") + "/" + ((JsonObject) r).getString("metric")));
     String cursor = first.headers().get(Addresses.NEXT_CURSOR_HEADER);
     assertThat(cursor).isNotNull();
     Message<JsonArray> second = ask(query.copy().put("cursor", cursor));
-    second.body().forEach(r -> seen.add(((JsonObject) r).getLong("ts") + "/" + ((JsonObject) r).getString("metric")));
-    Message<JsonArray> third = ask(query.copy().put("cursor", second.headers().get(Addresses.NEXT_CURSOR_HEADER)));
-    third.body().forEach(r -> seen.add(((JsonObject) r).getLong("ts") + "/" + ((JsonObject) r).getString("metric")));
+    second
+        .body()
+        .forEach(
+            r ->
+                seen.add(
+                    ((JsonObject) r).getLong("ts") + "/" + ((JsonObject) r).getString("metric")));
+    Message<JsonArray> third =
+        ask(query.copy().put("cursor", second.headers().get(Addresses.NEXT_CURSOR_HEADER)));
+    third
+        .body()
+        .forEach(
+            r ->
+                seen.add(
+                    ((JsonObject) r).getLong("ts") + "/" + ((JsonObject) r).getString("metric")));
 
     assertThat(seen).hasSize(26);
     assertThat(third.body()).hasSize(6);
@@ -185,7 +212,10 @@ class StorageQueryTest {
     StorageTestSupport.awaitCondition(
         () -> {
           try {
-            return request(vertx, Addresses.STORAGE_TELEMETRY_QUERY, new JsonObject().put("device", "sparse-1").put("latest", true))
+            return request(
+                        vertx,
+                        Addresses.STORAGE_TELEMETRY_QUERY,
+                        new JsonObject().put("device", "sparse-1").put("latest", true))
                     .getJsonObject(0)
                     .getLong("ts")
                 == 400 * day;
@@ -196,16 +226,24 @@ class StorageQueryTest {
 
     assertThat(values(new JsonObject().put("device", "sparse-1").put("limit", 3)))
         .containsExactly(10.0, 40.0, 400.0);
-    assertThat(values(new JsonObject().put("device", "sparse-1").put("limit", 2).put("to", 400 * day)))
+    assertThat(
+            values(new JsonObject().put("device", "sparse-1").put("limit", 2).put("to", 400 * day)))
         .containsExactly(10.0, 40.0);
-    assertThat(values(new JsonObject().put("device", "sparse-1").put("limit", 2).put("from", 1).put("to", 400 * day)))
+    assertThat(
+            values(
+                new JsonObject()
+                    .put("device", "sparse-1")
+                    .put("limit", 2)
+                    .put("from", 1)
+                    .put("to", 400 * day)))
         .containsExactly(10.0, 40.0);
   }
 
   /** Verifies that metric and device names are data, never SQL. */
   @Test
   void namesCannotInjectSql() throws Exception {
-    for (String evil : List.of("temp' OR '1'='1", "x'; DROP TABLE telemetry; --", "\\' OR 1=1 --")) {
+    for (String evil :
+        List.of("temp' OR '1'='1", "x'; DROP TABLE telemetry; --", "\\' OR 1=1 --")) {
       assertThat(
               request(
                   vertx,
@@ -219,7 +257,11 @@ class StorageQueryTest {
                   new JsonObject().put("device", evil).put("bucket", "1h")))
           .isEmpty();
     }
-    assertThat(request(vertx, Addresses.STORAGE_TELEMETRY_QUERY, new JsonObject().put("device", "bucket-1")))
+    assertThat(
+            request(
+                vertx,
+                Addresses.STORAGE_TELEMETRY_QUERY,
+                new JsonObject().put("device", "bucket-1")))
         .hasSize(21);
   }
 
@@ -236,7 +278,8 @@ class StorageQueryTest {
 
   private static List<Object> values(JsonObject query) throws Exception {
     List<Object> values = new ArrayList<>();
-    request(vertx, Addresses.STORAGE_TELEMETRY_QUERY, query).forEach(r -> values.add(((JsonObject) r).getValue("value")));
+    request(vertx, Addresses.STORAGE_TELEMETRY_QUERY, query)
+        .forEach(r -> values.add(((JsonObject) r).getValue("value")));
     return values;
   }
 

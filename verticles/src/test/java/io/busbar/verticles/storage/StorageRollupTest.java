@@ -84,7 +84,12 @@ class StorageRollupTest {
     assertThat(result.deletedReadings()).isEqualTo(291 + 363);
     assertThat(raw("roll-1")).hasSize(432 - 291);
     assertThat(raw("roll-2")).hasSize(432 - 363);
-    assertThat(registry.get("busbar.storage.retention.deleted").tag("table", "telemetry").counter().count())
+    assertThat(
+            registry
+                .get("busbar.storage.retention.deleted")
+                .tag("table", "telemetry")
+                .counter()
+                .count())
         .isEqualTo(654);
     assertThat(registry.get("busbar.storage.rollup.rows").tag("table", "1h").counter().count())
         .isEqualTo(144);
@@ -102,7 +107,11 @@ class StorageRollupTest {
 
     // a late reading into an hour that is already rolled up and inside the shortest retention
     long lateHour = D0 + 2 * DAY + 20 * HOUR;
-    vertx.eventBus().publish(Addresses.EVENTS, new EventBatch(List.of(reading("acme", "roll-1", lateHour + 1, 5000))));
+    vertx
+        .eventBus()
+        .publish(
+            Addresses.EVENTS,
+            new EventBatch(List.of(reading("acme", "roll-1", lateHour + 1, 5000))));
     StorageTestSupport.awaitCondition(
         () -> registry.get("busbar.storage.events.written").counter().count() == 865);
     storage.runMaintenance().await(20, TimeUnit.SECONDS);
@@ -139,12 +148,17 @@ class StorageRollupTest {
     return request(
         vertx,
         Addresses.STORAGE_TELEMETRY_QUERY,
-        new JsonObject().put("device", device).put("bucket", bucket).put("agg", agg).put("limit", 10_000));
+        new JsonObject()
+            .put("device", device)
+            .put("bucket", bucket)
+            .put("agg", agg)
+            .put("limit", 10_000));
   }
 
   private JsonArray raw(String device) throws Exception {
     return request(
-        vertx, Addresses.STORAGE_TELEMETRY_QUERY, new JsonObject().put("device", device).put("limit", 10_000));
+        vertx,
+        Addresses.STORAGE_TELEMETRY_QUERY,
+        new JsonObject().put("device", device).put("limit", 10_000));
   }
-
 }

@@ -56,7 +56,8 @@ class TelemetryQueryTest {
     assertBad(base.copy().put("latest", "yes"), "latest");
     assertBad(base.copy().put("latest", true).put("bucket", "1h"), "latest");
     assertBad(base.copy().put("cursor", "not a cursor!"), "cursor");
-    assertBad(base.copy().put("cursor", new PageCursor(1, "m").encode()).put("latest", true), "cursor");
+    assertBad(
+        base.copy().put("cursor", new PageCursor(1, "m").encode()).put("latest", true), "cursor");
   }
 
   private static void assertBad(JsonObject request, String field) {
