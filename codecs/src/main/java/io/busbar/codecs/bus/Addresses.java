@@ -13,10 +13,42 @@ public final class Addresses {
   public static final String DEAD_LETTERS = "busbar.deadletters";
 
   /**
-   * Request: JsonObject {@code {device, metric?, from?, to?, limit?}} (times in epoch ms); reply:
-   * JsonArray of {@code {metric, ts, value, quality, unit}}, oldest first.
+   * Request: JsonObject {@code {device, tenant?, metric?, from?, to?, limit?, bucket?, agg?,
+   * latest?, cursor?}} (times in epoch ms, {@code to} excluded); reply: JsonArray, oldest first, of
+   * {@code {metric, ts, value, quality, unit}} (raw or {@code latest=true}) or {@code {metric, ts,
+   * value}} per bucket ({@code bucket} one of 1s 10s 30s 1m 5m 10m 15m 30m 1h 6h 12h 1d, {@code
+   * agg} one of avg min max last count, default avg; ts is the bucket start). A page holds the
+   * latest {@code limit} rows of the window; when more may exist the reply carries header {@link
+   * #NEXT_CURSOR_HEADER}, to be sent back as {@code cursor} for the next (older) page.
    */
   public static final String STORAGE_TELEMETRY_QUERY = "busbar.storage.telemetry.query";
+
+  /** Reply header of {@link #STORAGE_TELEMETRY_QUERY}: the opaque cursor of the next older page. */
+  public static final String NEXT_CURSOR_HEADER = "busbar-next-cursor";
+
+  /**
+   * Request (send, local only): {@link io.busbar.codecs.model.EventBatch} to store; the reply, a
+   * JsonObject {@code {accepted, committed, storage}}, is the durable acknowledgement the MQTT
+   * broker waits for before a QoS 1 PUBACK. It comes once the whole batch is in the storage queue
+   * (held in memory: survives nothing but a clean stop), or, with {@code ackOnCommit}, once it is
+   * committed to the database file (survives kill -9). Fails with 503 "storage queue full" (nothing
+   * of the batch taken: retry later, delay the PUBACK), 413 if the batch is larger than the whole
+   * queue, 400 if the body is not an EventBatch, 500 if the write failed. A sender that also
+   * publishes the batch on {@link #EVENTS} sets header {@link #STORED_BY_HEADER} to the reply's
+   * {@code storage}, so that storage instance does not store it twice.
+   */
+  public static final String STORAGE_INGEST = "busbar.storage.ingest";
+
+  /** Header on {@link #EVENTS}: the id of the storage instance that already took the batch. */
+  public static final String STORED_BY_HEADER = "busbar-stored-by";
+
+  /**
+   * Request (send, local only: the file is written on the answering node): JsonObject {@code
+   * {device?, tenant?, from, to, path}} (epoch ms, {@code to} excluded; {@code path} absolute, on
+   * this node, overwritten); reply: JsonObject {@code {path, rows, bytes}} once the readings of the
+   * window are written there as Parquet. Must never be exposed on the event-bus bridge.
+   */
+  public static final String STORAGE_EXPORT = "busbar.storage.export";
 
   /** Request: JsonObject {@code {limit?}}; reply: JsonArray of dead letters, newest first. */
   public static final String STORAGE_DEAD_LETTERS_QUERY = "busbar.storage.deadletters.query";

@@ -4,6 +4,7 @@ import io.busbar.codecs.bus.Addresses;
 import io.busbar.codecs.model.EventBatch;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -15,9 +16,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The HTTP side of a node: health and metrics, the REST API over the analytics and storage
@@ -32,8 +36,16 @@ import java.util.Set;
  *   <li>{@code GET /metrics} — Prometheus text format 0.0.4
  *   <li>{@code GET /.well-known/jwks.json} — the JWKS given to the constructor
  *   <li>{@code GET /api/v1/devices} — {@link Addresses#DEVICES_QUERY}
- *   <li>{@code GET /api/v1/devices/:id/telemetry?metric=&from=&to=&limit=} — {@link
- *       Addresses#STORAGE_TELEMETRY_QUERY}; from/to as epoch ms or ISO-8601 instant
+ *   <li>{@code GET
+ *       /api/v1/devices/:id/telemetry?metric=&from=&to=&limit=&bucket=&agg=&latest=&cursor=} —
+ *       {@link Addresses#STORAGE_TELEMETRY_QUERY}; from/to as epoch ms or ISO-8601 instant; {@code
+ *       bucket} (1s … 1d) and {@code agg} (avg, min, max, last, count) downsample, {@code
+ *       latest=true} gives the newest reading per metric. A page is the latest {@code limit} rows
+ *       of the window, oldest first; when older rows may remain the response carries {@code
+ *       X-Next-Cursor} and a {@code Link: <…&cursor=…>; rel="next"} header for the next page
+ *   <li>{@code GET /api/v1/export?from=&to=[&device=]} — the raw readings of the window as a
+ *       Parquet file ({@code application/vnd.apache.parquet}), written by {@link
+ *       Addresses#STORAGE_EXPORT} on this node to a temporary file that is deleted once sent
  *   <li>{@code GET /api/v1/state[?device=]} — {@link Addresses#STATE_QUERY}
  *   <li>{@code GET /api/v1/deadletters[?limit=]} — {@link Addresses#STORAGE_DEAD_LETTERS_QUERY}
  *   <li>{@code GET /ws[?device=a&device=b]} — WebSocket: a {@code {"type":"hello","node"}} frame
@@ -56,6 +68,15 @@ public final class HttpVerticle extends VerticleBase {
 
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
   private static final String JSON = "application/json";
+
+  /** The Parquet media type (registered with IANA in 2024). */
+  static final String PARQUET = "application/vnd.apache.parquet";
+
+  /** How long an export may take to write its file. */
+  public static final long EXPORT_TIMEOUT_MS = 120_000;
+
+  /** Response header with the cursor of the next (older) telemetry page. */
+  static final String NEXT_CURSOR = "X-Next-Cursor";
 
   private final HttpConfig config;
   private final JsonObject jwks;
@@ -125,6 +146,7 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/api/v1/devices/:id/telemetry").handler(this::telemetry);
     router.get("/api/v1/state").handler(this::state);
     router.get("/api/v1/deadletters").handler(this::deadLetters);
+    router.get("/api/v1/export").handler(this::export);
     router.route("/api/*").handler(ctx -> problem(ctx, Problem.notFound(ctx.normalizedPath())));
     router.route("/api/*").failureHandler(this::apiFailure);
 
@@ -157,7 +179,92 @@ public final class HttpVerticle extends VerticleBase {
             ctx.queryParams().get("from"),
             ctx.queryParams().get("to"),
             ctx.queryParams().get("limit"));
-    ask(ctx, Addresses.STORAGE_TELEMETRY_QUERY, query.toJson());
+    JsonObject request = query.toJson();
+    for (String name : new String[] {"bucket", "agg", "cursor"}) {
+      // validated by storage, whose 400 names the parameter
+      String value = ctx.queryParams().get(name);
+      if (value != null && !value.isEmpty()) {
+        request.put(name, value);
+      }
+    }
+    String latest = ctx.queryParams().get("latest");
+    if (latest != null && !latest.isEmpty()) {
+      if (!latest.equals("true") && !latest.equals("false")) {
+        throw new BadParameterException("latest", latest, "expected true or false");
+      }
+      request.put("latest", Boolean.parseBoolean(latest));
+    }
+    ask(ctx, Addresses.STORAGE_TELEMETRY_QUERY, request, headers -> nextPageLinks(ctx, headers));
+  }
+
+  /** Turns storage's next-page cursor into {@code X-Next-Cursor} and an RFC 8288 next link. */
+  private static void nextPageLinks(RoutingContext ctx, MultiMap replyHeaders) {
+    String cursor = replyHeaders.get(Addresses.NEXT_CURSOR_HEADER);
+    if (cursor == null) {
+      return;
+    }
+    StringBuilder next = new StringBuilder(ctx.request().path()).append('?');
+    ctx.queryParams()
+        .forEach(
+            (name, value) -> {
+              if (!name.equals("cursor")) {
+                next.append(encode(name)).append('=').append(encode(value)).append('&');
+              }
+            });
+    next.append("cursor=").append(encode(cursor));
+    ctx.response().putHeader(NEXT_CURSOR, cursor).putHeader("Link", "<" + next + ">; rel=\"next\"");
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  private void export(RoutingContext ctx) {
+    String rawFrom = ctx.queryParams().get("from");
+    String rawTo = ctx.queryParams().get("to");
+    Long from = QueryParameters.instant("from", rawFrom);
+    Long to = QueryParameters.instant("to", rawTo);
+    if (from == null) {
+      throw new BadParameterException("from", "", "required");
+    }
+    if (to == null) {
+      throw new BadParameterException("to", "", "required");
+    }
+    if (from > to) {
+      throw new BadParameterException("from", rawFrom, "must not be after to=" + rawTo);
+    }
+    JsonObject request = new JsonObject().put("from", from).put("to", to);
+    String device = ctx.queryParams().get("device");
+    if (device != null && !device.isEmpty()) {
+      request.put("device", device);
+    }
+    var fs = vertx.fileSystem();
+    fs.createTempFile("busbar-export-", ".parquet")
+        .onFailure(e -> problem(ctx, Problem.internal(e)))
+        .onSuccess(
+            path ->
+                vertx
+                    .eventBus()
+                    .request(
+                        Addresses.STORAGE_EXPORT,
+                        request.put("path", path),
+                        // the file is on this node's disk: only this node's storage may write it
+                        new DeliveryOptions().setSendTimeout(EXPORT_TIMEOUT_MS).setLocalOnly(true))
+                    .onFailure(
+                        e -> problem(ctx, Problem.fromBusFailure(Addresses.STORAGE_EXPORT, e)))
+                    .compose(
+                        reply ->
+                            ctx.response()
+                                .putHeader(HttpHeaders.CONTENT_TYPE, PARQUET)
+                                .putHeader(
+                                    "Content-Disposition",
+                                    "attachment; filename=\"busbar-"
+                                        + from
+                                        + "-"
+                                        + to
+                                        + ".parquet\"")
+                                .sendFile(path))
+                    .onComplete(done -> fs.delete(path)));
   }
 
   private void state(RoutingContext ctx) {
@@ -180,6 +287,12 @@ public final class HttpVerticle extends VerticleBase {
 
   /** Requests {@code address} and answers with its JSON reply, or a problem. */
   private void ask(RoutingContext ctx, String address, JsonObject request) {
+    ask(ctx, address, request, headers -> {});
+  }
+
+  /** As above; {@code replyHeaders} may turn the reply's headers into response headers. */
+  private void ask(
+      RoutingContext ctx, String address, JsonObject request, Consumer<MultiMap> replyHeaders) {
     vertx
         .eventBus()
         .request(address, request, new DeliveryOptions().setSendTimeout(BUS_TIMEOUT_MS))
@@ -190,6 +303,9 @@ public final class HttpVerticle extends VerticleBase {
                 return;
               }
               Object body = ar.result().body();
+              if (body instanceof JsonArray || body instanceof JsonObject) {
+                replyHeaders.accept(ar.result().headers());
+              }
               if (body instanceof JsonArray array) {
                 json(ctx, 200, array.encode());
               } else if (body instanceof JsonObject object) {

@@ -29,7 +29,6 @@ record DeadLetterQuery(String tenant, int limit) {
   public static DeadLetterQuery fromJson(JsonObject request) {
     JsonObject r = request == null ? new JsonObject() : request;
     return new DeadLetterQuery(
-        RequestFields.optionalText(r, "tenant"),
-        RequestFields.limit(r, DEFAULT_LIMIT, MAX_LIMIT));
+        RequestFields.optionalText(r, "tenant"), RequestFields.limit(r, DEFAULT_LIMIT, MAX_LIMIT));
   }
 }

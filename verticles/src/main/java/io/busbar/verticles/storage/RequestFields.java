@@ -28,8 +28,8 @@ final class RequestFields {
   }
 
   /**
-   * An optional whole number; numeric strings are accepted too, because HTTP query parameters arrive
-   * as text.
+   * An optional whole number; numeric strings are accepted too, because HTTP query parameters
+   * arrive as text.
    */
   static Long optionalLong(JsonObject request, String field) {
     Object raw = request.getValue(field);
@@ -53,6 +53,22 @@ final class RequestFields {
     }
     throw new InvalidRequestException(
         field, field + " must be a whole number, got " + describe(raw));
+  }
+
+  /** An optional flag, {@code false} when absent; {@code "true"}/{@code "false"} strings too. */
+  static boolean optionalBoolean(JsonObject request, String field) {
+    Object raw = request.getValue(field);
+    if (raw == null) {
+      return false;
+    }
+    if (raw instanceof Boolean flag) {
+      return flag;
+    }
+    if ("true".equals(raw) || "false".equals(raw)) {
+      return Boolean.parseBoolean((String) raw);
+    }
+    throw new InvalidRequestException(
+        field, field + " must be true or false, got " + describe(raw));
   }
 
   static int limit(JsonObject request, int defaultLimit, int maxLimit) {

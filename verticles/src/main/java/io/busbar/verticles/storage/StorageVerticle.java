@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -24,6 +25,10 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,17 +40,38 @@ import org.slf4j.LoggerFactory;
  * in-memory queue (capacity in rows). A single writer thread drains it in batches of at most {@code
  * batchSize} rows, each batch appended with the DuckDB appender in one transaction. A batch is
  * written as soon as {@code batchSize} rows wait, otherwise every {@code flushInterval}. When the
- * queue is full the row is dropped and counted in {@code busbar.storage.dropped{reason=queue_full}}.
+ * queue is full the row is dropped and counted in {@code
+ * busbar.storage.dropped{reason=queue_full}}.
  *
- * <p>Queries: {@link Addresses#STORAGE_TELEMETRY_QUERY} and {@link
- * Addresses#STORAGE_DEAD_LETTERS_QUERY} run on their own worker thread with a second connection, so
- * neither the event loop nor ingestion waits for them. They see committed batches only: a reading
- * becomes visible within about {@code flushInterval} of its arrival (no flush on query, which would
- * put queries in the writer's way). A bad request field fails with {@code 400} naming the field, too
- * many waiting queries with {@code 503}, a database error with {@code 500}.
+ * <p>Acknowledged ingestion ({@link Addresses#STORAGE_INGEST}, local consumer): a batch is taken
+ * whole or refused whole with 503 "storage queue full" (counted in {@code
+ * busbar.storage.ingest.rejected}), which is the back-pressure signal for the MQTT broker to delay
+ * a QoS 1 PUBACK. The guarantee behind a successful reply depends on {@link
+ * StorageConfig#ackOnCommit()}:
  *
- * <p>{@link #stop()} stops consuming, writes everything still queued, then closes the database, so a
- * clean shutdown loses nothing that was accepted.
+ * <ul>
+ *   <li>{@code false}: the batch is in this JVM's queue. It is written within about {@code
+ *       flushInterval}, and a clean stop writes it, but kill -9, a crash or power loss before that
+ *       loses it.
+ *   <li>{@code true}: the batch has been committed to the database file (DuckDB has written its WAL
+ *       record at COMMIT), so it survives kill -9 of the JVM; a query sent after the reply sees it.
+ *       Replies waiting at the same time share one commit (group commit); latency is one batch
+ *       write. With an in-memory database "committed" protects against nothing.
+ * </ul>
+ *
+ * <p>Queries: {@link Addresses#STORAGE_TELEMETRY_QUERY} (raw, bucketed or latest values, paged by a
+ * cursor), {@link Addresses#STORAGE_DEAD_LETTERS_QUERY} and {@link Addresses#STORAGE_EXPORT}
+ * (Parquet) run on their own worker thread with a second connection, so neither the event loop nor
+ * ingestion waits for them. They see committed batches only. A bad request field fails with {@code
+ * 400} naming the field, too many waiting queries with {@code 503}, a database error with {@code
+ * 500}.
+ *
+ * <p>Maintenance: every {@code rollupInterval} the writer thread, between two batches, rolls
+ * completed hours up into hourly and daily rollups and deletes raw rows past their tenant's
+ * retention ({@link Rollups}); bucketed queries of an hour or more read the rollups.
+ *
+ * <p>{@link #stop()} stops consuming, writes everything still queued, then closes the database, so
+ * a clean shutdown loses nothing that was accepted.
  *
  * <p>Every node stores every event it receives (the addresses are published cluster-wide), so each
  * node's database is a full copy and any node can answer a query. Deploy one instance per node: the
@@ -60,7 +86,16 @@ public final class StorageVerticle extends VerticleBase {
 
   private final StorageConfig config;
   private final MeterRegistry registry;
+  private final LongSupplier clock;
   private final BlockingQueue<Object> queue;
+
+  /** Names this instance in ingest replies and in {@link Addresses#STORED_BY_HEADER}. */
+  private final String instanceId = UUID.randomUUID().toString();
+
+  /** Ingest acknowledgements queued but not yet taken by the writer (ackOnCommit only). */
+  private final AtomicInteger acksWaiting = new AtomicInteger();
+
+  private final AtomicBoolean maintaining = new AtomicBoolean();
 
   private final Counter droppedQueueFull;
   private final Counter droppedWriteFailed;
@@ -72,10 +107,21 @@ public final class StorageVerticle extends VerticleBase {
   private final Counter queriesBadRequest;
   private final Counter queriesBusy;
   private final Counter queriesError;
+  private final Counter ingestAccepted;
+  private final Counter ingestRejectedFull;
+  private final Counter ingestRejectedTooLarge;
+  private final Counter ingestRejectedStopping;
+  private final Counter rollupHourly;
+  private final Counter rollupDaily;
+  private final Counter deletedReadings;
+  private final Counter deletedDeadLetters;
+  private final Timer maintenanceTimer;
+  private final Counter maintenanceFailed;
   private Gauge queueDepth;
 
   private final LogThrottle dropLog = new LogThrottle(Duration.ofSeconds(5));
   private final LogThrottle writeFailureLog = new LogThrottle(Duration.ofSeconds(5));
+  private final LogThrottle ingestFullLog = new LogThrottle(Duration.ofSeconds(5));
 
   // set in start(); the executors run one task at a time, in submission order
   private TelemetryStore store;
@@ -84,6 +130,7 @@ public final class StorageVerticle extends VerticleBase {
   private final List<MessageConsumer<?>> ingestConsumers = new ArrayList<>();
   private final List<MessageConsumer<?>> queryConsumers = new ArrayList<>();
   private long flushTimer = -1;
+  private long maintenanceTimerId = -1;
 
   // event-loop state: only touched on this verticle's context
   private boolean writing;
@@ -91,8 +138,14 @@ public final class StorageVerticle extends VerticleBase {
   private int pendingQueries;
 
   public StorageVerticle(StorageConfig config, MeterRegistry registry) {
+    this(config, registry, System::currentTimeMillis);
+  }
+
+  /** With a clock (epoch ms) for retention and rollups, so tests can move time. */
+  StorageVerticle(StorageConfig config, MeterRegistry registry, LongSupplier clock) {
     this.config = Objects.requireNonNull(config, "config");
     this.registry = Objects.requireNonNull(registry, "registry");
+    this.clock = Objects.requireNonNull(clock, "clock");
     this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
     this.droppedQueueFull = dropped("queue_full");
     this.droppedWriteFailed = dropped("write_failed");
@@ -113,6 +166,46 @@ public final class StorageVerticle extends VerticleBase {
     this.queriesBadRequest = queriesFailed("400");
     this.queriesBusy = queriesFailed("503");
     this.queriesError = queriesFailed("500");
+    this.ingestAccepted =
+        Counter.builder("busbar.storage.ingest.accepted")
+            .description("Events accepted on busbar.storage.ingest")
+            .register(registry);
+    this.ingestRejectedFull = ingestRejected("queue_full");
+    this.ingestRejectedTooLarge = ingestRejected("too_large");
+    this.ingestRejectedStopping = ingestRejected("stopping");
+    this.rollupHourly = rollupRows("1h");
+    this.rollupDaily = rollupRows("1d");
+    this.deletedReadings = retentionDeleted("telemetry");
+    this.deletedDeadLetters = retentionDeleted("dead_letters");
+    this.maintenanceTimer =
+        Timer.builder("busbar.storage.maintenance")
+            .description("Time of one rollup and retention run")
+            .register(registry);
+    this.maintenanceFailed =
+        Counter.builder("busbar.storage.maintenance.failed")
+            .description("Rollup and retention runs that failed (retried next interval)")
+            .register(registry);
+  }
+
+  private Counter ingestRejected(String reason) {
+    return Counter.builder("busbar.storage.ingest.rejected")
+        .description("Ingest requests refused (back-pressure to the sender); nothing was taken")
+        .tag("reason", reason)
+        .register(registry);
+  }
+
+  private Counter rollupRows(String table) {
+    return Counter.builder("busbar.storage.rollup.rows")
+        .description("Rollup rows (re)computed")
+        .tag("table", table)
+        .register(registry);
+  }
+
+  private Counter retentionDeleted(String table) {
+    return Counter.builder("busbar.storage.retention.deleted")
+        .description("Rows deleted past their tenant's retention")
+        .tag("table", table)
+        .register(registry);
   }
 
   private Counter dropped(String reason) {
@@ -137,9 +230,8 @@ public final class StorageVerticle extends VerticleBase {
    */
   @Override
   public Future<?> start() {
-    String id = UUID.randomUUID().toString();
-    writerThread = vertx.createSharedWorkerExecutor("busbar-storage-writer-" + id, 1);
-    queryThread = vertx.createSharedWorkerExecutor("busbar-storage-query-" + id, 1);
+    writerThread = vertx.createSharedWorkerExecutor("busbar-storage-writer-" + instanceId, 1);
+    queryThread = vertx.createSharedWorkerExecutor("busbar-storage-query-" + instanceId, 1);
     return writerThread
         .executeBlocking(() -> TelemetryStore.open(config), true)
         .compose(
@@ -152,12 +244,18 @@ public final class StorageVerticle extends VerticleBase {
               var bus = vertx.eventBus();
               ingestConsumers.add(bus.consumer(Addresses.EVENTS, this::onEvents));
               ingestConsumers.add(bus.consumer(Addresses.DEAD_LETTERS, this::onDeadLetter));
+              ingestConsumers.add(bus.localConsumer(Addresses.STORAGE_INGEST, this::onIngest));
               queryConsumers.add(
                   bus.consumer(Addresses.STORAGE_TELEMETRY_QUERY, this::onTelemetryQuery));
               queryConsumers.add(
                   bus.consumer(Addresses.STORAGE_DEAD_LETTERS_QUERY, this::onDeadLetterQuery));
+              queryConsumers.add(bus.localConsumer(Addresses.STORAGE_EXPORT, this::onExport));
               flushTimer =
                   vertx.setPeriodic(config.flushInterval().toMillis(), tick -> requestWrite());
+              if (!config.rollupInterval().isZero()) {
+                maintenanceTimerId =
+                    vertx.setPeriodic(config.rollupInterval().toMillis(), tick -> runMaintenance());
+              }
               List<Future<Void>> registered = new ArrayList<>();
               ingestConsumers.forEach(c -> registered.add(c.completion()));
               queryConsumers.forEach(c -> registered.add(c.completion()));
@@ -175,6 +273,7 @@ public final class StorageVerticle extends VerticleBase {
   public Future<?> stop() {
     stopping = true;
     vertx.cancelTimer(flushTimer);
+    vertx.cancelTimer(maintenanceTimerId);
     List<Future<Void>> unregistered = new ArrayList<>();
     ingestConsumers.forEach(c -> unregistered.add(c.unregister()));
     queryConsumers.forEach(c -> unregistered.add(c.unregister()));
@@ -214,6 +313,9 @@ public final class StorageVerticle extends VerticleBase {
       droppedUnexpectedType.increment();
       return;
     }
+    if (instanceId.equals(message.headers().get(Addresses.STORED_BY_HEADER))) {
+      return; // this instance already took the batch on STORAGE_INGEST
+    }
     for (Event event : batch.events()) {
       enqueue(event);
     }
@@ -232,6 +334,69 @@ public final class StorageVerticle extends VerticleBase {
       requestWrite();
     }
   }
+
+  /**
+   * A batch that needs an acknowledgement: all of it is queued, or none (503 queue full, 413 larger
+   * than the whole queue). Only this event loop adds to the queue, so the capacity check holds.
+   */
+  private void onIngest(Message<Object> message) {
+    if (!(message.body() instanceof EventBatch batch)) {
+      droppedUnexpectedType.increment();
+      message.fail(400, "body must be an EventBatch");
+      return;
+    }
+    if (stopping) {
+      ingestRejectedStopping.increment();
+      message.fail(503, "storage is stopping");
+      return;
+    }
+    int events = batch.events().size();
+    int slots = events + (config.ackOnCommit() ? 1 : 0);
+    if (slots > config.queueCapacity()) {
+      ingestRejectedTooLarge.increment();
+      message.fail(
+          413,
+          "batch of "
+              + events
+              + " events exceeds the storage queue ("
+              + config.queueCapacity()
+              + ")");
+      return;
+    }
+    if (queue.remainingCapacity() < slots) {
+      ingestRejectedFull.increment();
+      if (ingestFullLog.tryAcquire()) {
+        LOG.warn(
+            "Storage queue full ({} rows): refusing ingest (back-pressure)",
+            config.queueCapacity());
+      }
+      message.fail(503, "storage queue full");
+      return;
+    }
+    queue.addAll(batch.events());
+    ingestAccepted.increment(events);
+    if (config.ackOnCommit()) {
+      acksWaiting.incrementAndGet();
+      queue.add(new IngestAck(message, events));
+      // commit soon rather than at the next tick; acks arriving meanwhile share the next commit
+      requestWrite();
+    } else {
+      message.reply(ackBody(events, false));
+      if (queue.size() >= config.batchSize()) {
+        requestWrite();
+      }
+    }
+  }
+
+  private JsonObject ackBody(int events, boolean committed) {
+    return new JsonObject()
+        .put("accepted", events)
+        .put("committed", committed)
+        .put("storage", instanceId);
+  }
+
+  /** Marks where an acknowledged batch ends in the queue; answered once its batch commits. */
+  private record IngestAck(Message<Object> message, int events) {}
 
   private void enqueue(Object row) {
     // TODO(issue 8): back-pressure to the MQTT broker (pause reading from publishers) before the
@@ -258,8 +423,8 @@ public final class StorageVerticle extends VerticleBase {
         .onComplete(
             done -> {
               writing = false;
-              // a full batch is waiting: don't wait for the timer
-              if (queue.size() >= config.batchSize()) {
+              // a full batch or an acknowledgement is waiting: don't wait for the timer
+              if (queue.size() >= config.batchSize() || acksWaiting.get() > 0) {
                 requestWrite();
               }
             });
@@ -276,13 +441,17 @@ public final class StorageVerticle extends VerticleBase {
     }
     List<Event> events = new ArrayList<>(rows.size());
     List<DeadLetter> deadLetters = new ArrayList<>();
+    List<IngestAck> acks = new ArrayList<>();
     for (Object row : rows) {
       if (row instanceof Event event) {
         events.add(event);
+      } else if (row instanceof IngestAck ack) {
+        acks.add(ack);
       } else {
         deadLetters.add((DeadLetter) row);
       }
     }
+    acksWaiting.addAndGet(-acks.size());
     long started = System.nanoTime();
     try {
       int skipped = store.write(events, deadLetters);
@@ -290,8 +459,14 @@ public final class StorageVerticle extends VerticleBase {
       eventsWritten.increment(events.size() - skipped);
       deadLettersWritten.increment(deadLetters.size());
       droppedBadTimestamp.increment(skipped);
+      for (IngestAck ack : acks) {
+        context.runOnContext(v -> ack.message().reply(ackBody(ack.events(), true)));
+      }
     } catch (SQLException | RuntimeException e) {
-      droppedWriteFailed.increment(rows.size());
+      droppedWriteFailed.increment(rows.size() - acks.size());
+      for (IngestAck ack : acks) {
+        context.runOnContext(v -> ack.message().fail(500, "storage write failed"));
+      }
       if (writeFailureLog.tryAcquire()) {
         LOG.error("Storage batch of {} rows could not be written, dropped", rows.size(), e);
       }
@@ -320,7 +495,16 @@ public final class StorageVerticle extends VerticleBase {
       message.fail(400, e.getMessage());
       return;
     }
-    runQuery(message, () -> store.telemetry(query));
+    runQuery(
+        message,
+        () -> store.telemetry(query),
+        page -> {
+          DeliveryOptions options = new DeliveryOptions();
+          if (page.next() != null) {
+            options.addHeader(Addresses.NEXT_CURSOR_HEADER, page.next().encode());
+          }
+          message.reply(page.rows(), options);
+        });
   }
 
   private void onDeadLetterQuery(Message<Object> message) {
@@ -332,7 +516,72 @@ public final class StorageVerticle extends VerticleBase {
       message.fail(400, e.getMessage());
       return;
     }
-    runQuery(message, () -> store.deadLetters(query));
+    runQuery(message, () -> store.deadLetters(query), message::reply);
+  }
+
+  private void onExport(Message<Object> message) {
+    JsonObject body;
+    try {
+      body = requestBody(message);
+    } catch (InvalidRequestException e) {
+      queriesBadRequest.increment();
+      message.fail(400, e.getMessage());
+      return;
+    }
+    // parsed on the query thread: it checks the file system
+    runQuery(message, () -> store.export(ExportRequest.fromJson(body)), message::reply);
+  }
+
+  /**
+   * Runs rollup and retention passes on the writer thread until caught up; each pass (at most
+   * {@link Rollups#MAX_HOURS_PER_RUN} hours) is its own task, so batches queued meanwhile are
+   * written in between. If passes are already running this call is a no-op (an empty result).
+   *
+   * @return the summed result; fails with the database error of a failed pass
+   */
+  Future<Rollups.Result> runMaintenance() {
+    if (stopping || store == null || !maintaining.compareAndSet(false, true)) {
+      return Future.succeededFuture(new Rollups.Result(0, 0, 0, 0, true));
+    }
+    return maintenancePasses(new Rollups.Result(0, 0, 0, 0, false))
+        .onFailure(
+            e -> {
+              maintenanceFailed.increment();
+              LOG.error("Storage rollup/retention run failed; retrying next interval", e);
+            })
+        .eventually(
+            () -> {
+              maintaining.set(false);
+              return Future.succeededFuture();
+            });
+  }
+
+  private Future<Rollups.Result> maintenancePasses(Rollups.Result sum) {
+    if (sum.caughtUp() || stopping) {
+      return Future.succeededFuture(sum);
+    }
+    return writerThread
+        .executeBlocking(
+            () -> {
+              long started = System.nanoTime();
+              Rollups.Result pass = store.maintain(clock.getAsLong(), config);
+              maintenanceTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+              rollupHourly.increment(pass.hourlyRows());
+              rollupDaily.increment(pass.dailyRows());
+              deletedReadings.increment(pass.deletedReadings());
+              deletedDeadLetters.increment(pass.deletedDeadLetters());
+              return pass;
+            },
+            true)
+        .compose(
+            pass ->
+                maintenancePasses(
+                    new Rollups.Result(
+                        sum.hourlyRows() + pass.hourlyRows(),
+                        sum.dailyRows() + pass.dailyRows(),
+                        sum.deletedReadings() + pass.deletedReadings(),
+                        sum.deletedDeadLetters() + pass.deletedDeadLetters(),
+                        pass.caughtUp())));
   }
 
   private static JsonObject requestBody(Message<Object> message) {
@@ -343,7 +592,7 @@ public final class StorageVerticle extends VerticleBase {
     throw new InvalidRequestException("body", "request must be a JSON object");
   }
 
-  private <T> void runQuery(Message<Object> message, Callable<T> query) {
+  private <T> void runQuery(Message<Object> message, Callable<T> query, Consumer<T> reply) {
     if (pendingQueries >= MAX_PENDING_QUERIES) {
       queriesBusy.increment();
       message.fail(503, "storage is busy: " + pendingQueries + " queries waiting");
@@ -356,7 +605,10 @@ public final class StorageVerticle extends VerticleBase {
             done -> {
               pendingQueries--;
               if (done.succeeded()) {
-                message.reply(done.result());
+                reply.accept(done.result());
+              } else if (done.cause() instanceof InvalidRequestException bad) {
+                queriesBadRequest.increment();
+                message.fail(400, bad.getMessage());
               } else {
                 queriesError.increment();
                 LOG.error("Storage query failed", done.cause());

@@ -2,11 +2,12 @@
  * Storage: every event and dead letter published on the event bus goes into an embedded DuckDB
  * database ({@code dataDir/busbar.duckdb}, or in memory), and history queries are answered from it.
  *
- * <p>Threads: {@link io.busbar.verticles.storage.StorageVerticle} receives events and query requests
- * on its event loop, where it only validates, enqueues and replies. One writer thread (a worker
- * executor of size 1) drains the bounded queue in batches with the DuckDB appender; one query thread
- * (another worker executor of size 1, on a duplicate connection) runs the SELECTs. {@code
- * TelemetryStore} methods say which of the two threads may call them; nothing in this package blocks
- * an event loop.
+ * <p>Threads: {@link io.busbar.verticles.storage.StorageVerticle} receives events and query
+ * requests on its event loop, where it only validates, enqueues and replies. One writer thread (a
+ * worker executor of size 1) drains the bounded queue in batches with the DuckDB appender; one
+ * query thread (another worker executor of size 1, on a duplicate connection) runs the SELECTs and
+ * Parquet exports. The rollup and retention job ({@code Rollups}) runs on the writer thread between
+ * batches. {@code TelemetryStore} methods say which of the two threads may call them; nothing in
+ * this package blocks an event loop.
  */
 package io.busbar.verticles.storage;

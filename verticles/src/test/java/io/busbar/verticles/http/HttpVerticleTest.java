@@ -13,6 +13,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocket;
@@ -195,6 +196,108 @@ class HttpVerticleTest {
 
     assertThat(res.statusCode()).isEqualTo(200);
     assertThat(request.get()).isEqualTo(new JsonObject().put("device", "press-1"));
+  }
+
+  /**
+   * Verifies that bucket, agg, latest and cursor reach storage, and that storage's next-page cursor
+   * comes back as X-Next-Cursor and a Link rel="next" that keeps the other parameters.
+   */
+  @Test
+  void telemetryDownsamplingAndPaging() throws Exception {
+    AtomicReference<Object> request = new AtomicReference<>();
+    MessageConsumer<Object> backend =
+        vertx()
+            .eventBus()
+            .consumer(
+                Addresses.STORAGE_TELEMETRY_QUERY,
+                msg -> {
+                  request.set(msg.body());
+                  msg.reply(
+                      new JsonArray()
+                          .add(new JsonObject().put("metric", "t").put("ts", 0).put("value", 1.0)),
+                      new DeliveryOptions().addHeader(Addresses.NEXT_CURSOR_HEADER, "MTIzOnQ"));
+                });
+    backends.add(backend);
+    backend.completion().await(5, TimeUnit.SECONDS);
+
+    HttpResponse<Buffer> res =
+        get("/api/v1/devices/press-1/telemetry?bucket=1m&agg=max&limit=1&cursor=abc&latest=false");
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThat(request.get())
+        .isEqualTo(
+            new JsonObject()
+                .put("device", "press-1")
+                .put("limit", 1)
+                .put("bucket", "1m")
+                .put("agg", "max")
+                .put("cursor", "abc")
+                .put("latest", false));
+    assertThat(res.getHeader("X-Next-Cursor")).isEqualTo("MTIzOnQ");
+    assertThat(res.getHeader("Link"))
+        .startsWith("</api/v1/devices/press-1/telemetry?")
+        .contains("bucket=1m", "agg=max", "limit=1", "cursor=MTIzOnQ>")
+        .doesNotContain("cursor=abc")
+        .endsWith("; rel=\"next\"");
+  }
+
+  /** Verifies that latest must be true or false. */
+  @Test
+  void badLatestIsProblem() throws Exception {
+    JsonObject problem = assertProblem(get("/api/v1/devices/x/telemetry?latest=yes"), 400);
+    assertThat(problem.getString("detail")).startsWith("latest=yes");
+  }
+
+  /**
+   * Verifies that /api/v1/export asks storage (local only) to write a temporary file, streams it
+   * back as Parquet and deletes it afterwards.
+   */
+  @Test
+  void exportStreamsFileAndDeletesIt() throws Exception {
+    byte[] parquet = "PAR1 fake parquet PAR1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    AtomicReference<JsonObject> request = new AtomicReference<>();
+    MessageConsumer<JsonObject> backend =
+        vertx()
+            .eventBus()
+            .localConsumer(
+                Addresses.STORAGE_EXPORT,
+                msg -> {
+                  request.set(msg.body());
+                  vertx()
+                      .fileSystem()
+                      .writeFile(msg.body().getString("path"), Buffer.buffer(parquet))
+                      .onSuccess(v -> msg.reply(new JsonObject().put("rows", 1)));
+                });
+    backends.add(backend);
+    backend.completion().await(5, TimeUnit.SECONDS);
+
+    HttpResponse<Buffer> res =
+        get("/api/v1/export?device=press-1&from=1000&to=2024-05-29T16:26:40Z");
+
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThat(res.getHeader("Content-Type")).isEqualTo("application/vnd.apache.parquet");
+    assertThat(res.getHeader("Content-Disposition")).contains("attachment", ".parquet");
+    assertThat(res.body().getBytes()).isEqualTo(parquet);
+    assertThat(request.get().getString("device")).isEqualTo("press-1");
+    assertThat(request.get().getLong("from")).isEqualTo(1000L);
+    assertThat(request.get().getLong("to")).isEqualTo(1_717_000_000_000L);
+    java.nio.file.Path file = java.nio.file.Path.of(request.get().getString("path"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (java.nio.file.Files.exists(file) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(file).doesNotExist();
+  }
+
+  /** Verifies that an export without a window is a 400 problem naming the parameter. */
+  @Test
+  void exportWithoutWindowIsProblem() throws Exception {
+    assertThat(assertProblem(get("/api/v1/export?to=5"), 400).getString("detail"))
+        .startsWith("from=");
+    assertThat(assertProblem(get("/api/v1/export?from=5"), 400).getString("detail"))
+        .startsWith("to=");
+    assertThat(assertProblem(get("/api/v1/export?from=9&to=5"), 400).getString("detail"))
+        .startsWith("from=9");
   }
 
   /** Verifies that /api/v1/state passes the device filter and returns the state object. */
@@ -443,7 +546,9 @@ class HttpVerticleTest {
         "devices/" + device + "/telemetry");
   }
 
-  /** Registers a backend on {@code address} that answers {@code reply} and remembers the request. */
+  /**
+   * Registers a backend on {@code address} that answers {@code reply} and remembers the request.
+   */
   private AtomicReference<Object> answer(String address, Object reply) throws Exception {
     AtomicReference<Object> request = new AtomicReference<>();
     MessageConsumer<Object> backend =

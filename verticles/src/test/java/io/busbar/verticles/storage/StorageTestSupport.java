@@ -26,16 +26,13 @@ final class StorageTestSupport {
   }
 
   static JsonArray request(Vertx vertx, String address, JsonObject request) throws Exception {
-    return vertx
-        .eventBus()
-        .<JsonArray>request(address, request)
-        .await(10, TimeUnit.SECONDS)
-        .body();
+    return vertx.eventBus().<JsonArray>request(address, request).await(10, TimeUnit.SECONDS).body();
   }
 
-  /** Polls the telemetry query until it returns at least {@code expected} rows (writes are async). */
-  static JsonArray awaitTelemetry(Vertx vertx, JsonObject request, int expected)
-      throws Exception {
+  /**
+   * Polls the telemetry query until it returns at least {@code expected} rows (writes are async).
+   */
+  static JsonArray awaitTelemetry(Vertx vertx, JsonObject request, int expected) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
       JsonArray rows = request(vertx, Addresses.STORAGE_TELEMETRY_QUERY, request);

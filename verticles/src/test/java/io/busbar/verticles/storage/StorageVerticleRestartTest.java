@@ -30,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 class StorageVerticleRestartTest {
 
   /**
-   * Verifies that undeploying writes every queued row before closing, and that a redeployed verticle
-   * on the same directory answers from the file.
+   * Verifies that undeploying writes every queued row before closing, and that a redeployed
+   * verticle on the same directory answers from the file.
    */
   @Test
   void stopDrainsQueueAndRestartKeepsData(Vertx vertx, @TempDir Path dataDir) throws Exception {
@@ -49,7 +49,8 @@ class StorageVerticleRestartTest {
         .eventBus()
         .publish(
             Addresses.DEAD_LETTERS,
-            new DeadLetter("acme", "restart-1", "devices/restart-1/telemetry", "bad", new byte[] {1}, 5));
+            new DeadLetter(
+                "acme", "restart-1", "devices/restart-1/telemetry", "bad", new byte[] {1}, 5));
     StorageTestSupport.awaitCondition(
         () -> registry.get("busbar.storage.queue.depth").gauge().value() == 3);
     assertThat(registry.get("busbar.storage.events.written").counter().count()).isZero();
@@ -63,10 +64,9 @@ class StorageVerticleRestartTest {
     vertx.deployVerticle(new StorageVerticle(config, registry)).await(20, TimeUnit.SECONDS);
     JsonArray rows =
         request(
-            vertx,
-            Addresses.STORAGE_TELEMETRY_QUERY,
-            new JsonObject().put("device", "restart-1"));
-    assertThat(rows.stream().map(r -> ((JsonObject) r).getValue("value"))).containsExactly(20.5, 21.5);
+            vertx, Addresses.STORAGE_TELEMETRY_QUERY, new JsonObject().put("device", "restart-1"));
+    assertThat(rows.stream().map(r -> ((JsonObject) r).getValue("value")))
+        .containsExactly(20.5, 21.5);
     assertThat(request(vertx, Addresses.STORAGE_DEAD_LETTERS_QUERY, new JsonObject())).hasSize(1);
     assertThat(registry.get("busbar.storage.queue.depth").gauge().value()).isZero();
   }

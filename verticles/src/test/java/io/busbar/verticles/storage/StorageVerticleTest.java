@@ -43,20 +43,21 @@ class StorageVerticleTest {
     BusCodecs.register(vertx.eventBus());
     vertx
         .deployVerticle(
-            new StorageVerticle(new StorageConfig(null, 10_000, 100, Duration.ofMillis(20)), REGISTRY))
+            new StorageVerticle(
+                new StorageConfig(null, 10_000, 100, Duration.ofMillis(20)), REGISTRY))
         .await(20, TimeUnit.SECONDS);
   }
 
-  /** Verifies that numbers, texts and booleans come back typed, oldest first, with quality and unit. */
+  /**
+   * Verifies that numbers, texts and booleans come back typed, oldest first, with quality and unit.
+   */
   @Test
   void storesTypedValuesOldestFirst() throws Exception {
     publish(
         vertx,
         event("typed-1", "state", 2_000, Value.of("RUNNING")),
-        new Event(
-            "acme", "typed-1", "temperature", 1_000, Value.of(21.5), Quality.GOOD, "°C", "t"),
-        new Event(
-            "acme", "typed-1", "door", 3_000, Value.of(true), Quality.UNCERTAIN, null, "t"));
+        new Event("acme", "typed-1", "temperature", 1_000, Value.of(21.5), Quality.GOOD, "°C", "t"),
+        new Event("acme", "typed-1", "door", 3_000, Value.of(true), Quality.UNCERTAIN, null, "t"));
 
     JsonArray rows = awaitTelemetry(vertx, new JsonObject().put("device", "typed-1"), 3);
 
@@ -109,7 +110,8 @@ class StorageVerticleTest {
             new JsonObject().put("device", "metric-1").put("metric", "pressure"));
 
     assertThat(rows).hasSize(2);
-    assertThat(rows.stream().map(r -> ((JsonObject) r).getValue("value"))).containsExactly(1.2, 1.3);
+    assertThat(rows.stream().map(r -> ((JsonObject) r).getValue("value")))
+        .containsExactly(1.2, 1.3);
   }
 
   /** Verifies that limit keeps the latest readings of the window, still oldest first. */
@@ -138,12 +140,14 @@ class StorageVerticleTest {
         .eventBus()
         .publish(
             Addresses.DEAD_LETTERS,
-            new DeadLetter("dl-tenant", "dl-1", "devices/dl-1/telemetry", "truncated JSON", text, 1_000));
+            new DeadLetter(
+                "dl-tenant", "dl-1", "devices/dl-1/telemetry", "truncated JSON", text, 1_000));
     vertx
         .eventBus()
         .publish(
             Addresses.DEAD_LETTERS,
-            new DeadLetter("dl-tenant", "dl-1", "devices/dl-1/frames/x", "bad frame", binary, 2_000));
+            new DeadLetter(
+                "dl-tenant", "dl-1", "devices/dl-1/frames/x", "bad frame", binary, 2_000));
     JsonObject query = new JsonObject().put("tenant", "dl-tenant");
     StorageTestSupport.awaitCondition(
         () -> {
@@ -167,8 +171,7 @@ class StorageVerticleTest {
     assertThat(oldest.getString("device")).isEqualTo("dl-1");
     assertThat(oldest.getString("topic")).isEqualTo("devices/dl-1/telemetry");
     assertThat(oldest.getString("payloadText")).isEqualTo("{\"temp\":");
-    assertThat(
-            request(vertx, Addresses.STORAGE_DEAD_LETTERS_QUERY, query.copy().put("limit", 1)))
+    assertThat(request(vertx, Addresses.STORAGE_DEAD_LETTERS_QUERY, query.copy().put("limit", 1)))
         .hasSize(1);
   }
 
@@ -209,7 +212,8 @@ class StorageVerticleTest {
 
     assertThat(REGISTRY.get("busbar.storage.events.written").counter().count()).isPositive();
     assertThat(REGISTRY.get("busbar.storage.batch").timer().count()).isPositive();
-    assertThat(REGISTRY.get("busbar.storage.queue.depth").gauge().value()).isGreaterThanOrEqualTo(0);
+    assertThat(REGISTRY.get("busbar.storage.queue.depth").gauge().value())
+        .isGreaterThanOrEqualTo(0);
     assertThat(REGISTRY.get("busbar.storage.dropped").tag("reason", "queue_full").counter().count())
         .isZero();
   }
