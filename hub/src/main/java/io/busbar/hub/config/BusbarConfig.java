@@ -77,7 +77,10 @@ public record BusbarConfig(
                     dataDir,
                     values.integer("storage.queue-capacity", 1, 100_000_000),
                     values.integer("storage.batch-size", 1, 1_000_000),
-                    values.duration("storage.flush-interval")));
+                        values.duration("storage.flush-interval"))
+                    .withRetention(values.duration("storage.raw-retention"), tenantRetention(values))
+                    .withRollupInterval(values.duration("storage.rollup-interval"))
+                    .withAckOnCommit(values.bool("storage.ack-on-commit")));
     DemoConfig demo =
         build(
             "demo",
@@ -97,6 +100,24 @@ public record BusbarConfig(
       throw new ConfigException(e.getMessage());
     }
     return new BusbarConfig(nodeId, dataDir, devKeyDir, mqtt, http, storage, cluster, kafka, frameLayouts, demo);
+  }
+
+  /** {@code acme=30d,lab=7d} → tenant → retention. */
+  private static Map<String, Duration> tenantRetention(ConfigValues values) {
+    String text = values.string("storage.tenant-retention").trim();
+    Map<String, Duration> out = new java.util.LinkedHashMap<>();
+    if (text.isEmpty()) {
+      return out;
+    }
+    for (String entry : text.split("\\s*,\\s*")) {
+      String[] parts = entry.split("=", 2);
+      if (parts.length != 2 || parts[0].isBlank()) {
+        throw new ConfigException(
+            "storage.tenant-retention (BUSBAR_STORAGE_TENANT_RETENTION): expected tenant=duration, got '" + entry + "'");
+      }
+      out.put(parts[0].trim(), ConfigValues.parseDuration("storage.tenant-retention", parts[1].trim()));
+    }
+    return out;
   }
 
   private static KafkaConfig kafka(ConfigValues values, String nodeId) {

@@ -3,19 +3,17 @@ package io.busbar.hub.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.busbar.security.jwt.Durations;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Flat, layered configuration: dotted keys ({@code mqtt.port}) to text values, read from YAML and
@@ -27,7 +25,6 @@ public final class ConfigValues {
   /** Environment variables that override keys start with this: {@code BUSBAR_MQTT_PORT}. */
   public static final String ENV_PREFIX = "BUSBAR_";
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   /** Sections kept as trees rather than flattened: their shape (lists of fields) is their meaning. */
@@ -155,22 +152,18 @@ public final class ConfigValues {
   }
 
   public Duration duration(String key) {
-    String text = string(key).trim();
-    Matcher m = DURATION.matcher(text);
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
+    return parseDuration(key, string(key).trim());
+  }
+
+  /** Parses a duration as {@link Durations} does ({@code 200ms}, {@code 5m}, {@code PT1S}), or {@code 0}. */
+  static Duration parseDuration(String key, String text) {
+    if (text.equals("0")) {
+      return Duration.ZERO;
     }
     try {
-      return Duration.parse(text);
-    } catch (DateTimeParseException e) {
-      throw bad(key, text, "a duration such as 200ms, 1s, 5m or PT1S");
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw bad(key, text, "a duration such as 200ms, 1s, 5m, 7d or PT1S");
     }
   }
 
