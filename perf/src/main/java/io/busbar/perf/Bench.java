@@ -89,6 +89,9 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--rate", defaultValue = "2000", paramLabel = "MSG/S", description = "total rate of the latency scenario (default: ${DEFAULT-VALUE})")
   double rate;
 
+  @Option(names = "--fanout-rate", defaultValue = "1000", paramLabel = "MSG/S", description = "publisher rate of the fan-out scenario, 0 = unpaced (default: ${DEFAULT-VALUE})")
+  double fanoutRate;
+
   @Option(names = "--connections", defaultValue = "" + BenchSettings.DEFAULT_STORM_CONNECTIONS, description = "connections of the storm (default: ${DEFAULT-VALUE})")
   int connections;
 
@@ -113,6 +116,7 @@ public final class Bench implements Callable<Integer> {
             payload,
             window,
             rate,
+            fanoutRate,
             connections,
             concurrency);
     List<Scenario> chosen =

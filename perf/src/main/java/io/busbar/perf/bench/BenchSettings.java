@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param payloadSize bytes per PUBLISH payload (at least the 20-byte probe)
  * @param window QoS 1 PUBLISHes in flight per connection
  * @param latencyRate total messages per second of the latency scenario
+ * @param fanoutRate messages per second of the fan-out publisher, 0 = unpaced
  * @param stormConnections connections opened by the connection storm
  * @param stormConcurrency connection attempts outstanding at once in the storm
  */
@@ -23,6 +24,7 @@ public record BenchSettings(
     int payloadSize,
     int window,
     double latencyRate,
+    double fanoutRate,
     int stormConnections,
     int stormConcurrency) {
 
@@ -33,6 +35,7 @@ public record BenchSettings(
   public static final int DEFAULT_PAYLOAD_SIZE = 64;
   public static final int DEFAULT_WINDOW = 32;
   public static final double DEFAULT_LATENCY_RATE = 2000;
+  public static final double DEFAULT_FANOUT_RATE = 1000;
   public static final int DEFAULT_STORM_CONNECTIONS = 1000;
   public static final int DEFAULT_STORM_CONCURRENCY = 100;
 
@@ -50,6 +53,9 @@ public record BenchSettings(
     if (window < 1 || window > 65_535) {
       throw new IllegalArgumentException("window must be 1..65535, was " + window);
     }
+    if (!(fanoutRate >= 0)) {
+      throw new IllegalArgumentException("fan-out rate must be 0 (unpaced) or positive, was " + fanoutRate);
+    }
     if (!(latencyRate > 0)) {
       throw new IllegalArgumentException("rate must be positive, was " + latencyRate);
     }
@@ -64,6 +70,7 @@ public record BenchSettings(
         DEFAULT_PAYLOAD_SIZE,
         DEFAULT_WINDOW,
         DEFAULT_LATENCY_RATE,
+        DEFAULT_FANOUT_RATE,
         DEFAULT_STORM_CONNECTIONS,
         DEFAULT_STORM_CONCURRENCY);
   }
@@ -88,8 +95,9 @@ public record BenchSettings(
           publishers + " publishers → 1 subscriber on `bench/#`, QoS 1, " + (long) latencyRate
               + " msg/s in total, " + s + " s, " + payloadSize + "-byte payload";
       case FANOUT ->
-          "1 publisher → " + fanoutSubscribers + " subscribers on `bench/fanout`, QoS 0, unpaced, "
-              + s + " s, " + payloadSize + "-byte payload";
+          "1 publisher → " + fanoutSubscribers + " subscribers on `bench/fanout`, QoS 0, "
+              + (fanoutRate == 0 ? "unpaced" : (long) fanoutRate + " msg/s offered") + ", " + s + " s, "
+              + payloadSize + "-byte payload";
       case CONNECT_STORM ->
           stormConnections + " clean-session CONNECTs, " + stormConcurrency
               + " outstanding at once, then DISCONNECT";

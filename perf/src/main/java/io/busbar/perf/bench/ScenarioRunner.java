@@ -65,6 +65,7 @@ public final class ScenarioRunner {
             settings.payloadSize(),
             settings.window(),
             settings.latencyRate(),
+            settings.fanoutRate(),
             settings.stormConnections(),
             settings.stormConcurrency());
     run(Scenario.QOS0_FANIN, brief);
@@ -180,7 +181,7 @@ public final class ScenarioRunner {
         new Publisher(
             link,
             new Publisher.Settings(
-                "bench/fanout", MqttQoS.AT_MOST_ONCE, 0, s.payloadSize(), s.window(), 0,
+                "bench/fanout", MqttQoS.AT_MOST_ONCE, 0, s.payloadSize(), s.window(), s.fanoutRate(),
                 s.duration().toNanos(), 0));
     Window window = Window.open(brokerPid);
     await(publisher.start(), "finish publishing", s.duration().toSeconds() + 60);
@@ -205,6 +206,9 @@ public final class ScenarioRunner {
     double sendSeconds = (sendEnd - window.startNanos()) / 1e9;
     double receiveSeconds = Math.max(1e-9, (total.lastNanos - window.startNanos()) / 1e9);
     List<Measurement> m = new ArrayList<>();
+    if (s.fanoutRate() > 0) {
+      m.add(count("offered msg/s", s.fanoutRate(), Better.NEITHER));
+    }
     m.add(count("published msg/s", sent / sendSeconds, Better.HIGHER));
     m.add(count("delivered msg/s (all subscribers)", total.distinct / receiveSeconds, Better.HIGHER));
     m.add(count("published", sent, Better.NEITHER));

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>Unpaced ({@code ratePerSecond == 0}): as fast as the socket takes them — a batch per turn
  *       of the event loop while the channel is writable (TCP back-pressure), resumed on
  *       writability change.
- *   <li>Paced: a 1 ms tick sends what is due since the start, so the rate holds on average.
+ *   <li>Paced: a tick (every message interval, at least 1 ms) sends what is due since the start,
+ *       so the rate holds on average.
  *   <li>QoS 1: at most {@code window} PUBLISHes without PUBACK (MQTT 3.1.1 §4.3.2); a PUBACK
  *       frees a slot. {@link #finished()} waits for the last PUBACK.
  * </ul>
@@ -86,8 +87,12 @@ public final class Publisher {
               deadlineNanos = startNanos + settings.durationNanos();
               sending = true;
               if (settings.ratePerSecond() > 0) {
+                // one tick per message interval, at least 1 ms: no busy timer at low rates
+                long period = Math.max(1_000_000L, (long) (1e9 / settings.ratePerSecond()));
                 ticker =
-                    channel.eventLoop().scheduleAtFixedRate(this::pump, 0, 1, TimeUnit.MILLISECONDS);
+                    channel
+                        .eventLoop()
+                        .scheduleAtFixedRate(this::pump, 0, period, TimeUnit.NANOSECONDS);
               } else {
                 pump();
               }
