@@ -102,7 +102,8 @@ public final class Bench implements Callable<Integer> {
   Path output;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Bench()).execute(args));
+    // a later flag overrides an earlier one, so wrapper scripts can set defaults
+    System.exit(new CommandLine(new Bench()).setOverwrittenOptionsAllowed(true).execute(args));
   }
 
   @Override
