@@ -46,16 +46,28 @@ public final class Bench implements Callable<Integer> {
       description = "a broker to measure, repeatable; ratios are first/second")
   List<String> targets;
 
-  @Option(names = "--pid", paramLabel = "NAME=PID", description = "the broker process of target NAME, for its CPU time (Linux /proc)")
+  @Option(
+      names = "--pid",
+      paramLabel = "NAME=PID",
+      description = "the broker process of target NAME, for its CPU time (Linux /proc)")
   Map<String, Long> pids = new LinkedHashMap<>();
 
-  @Option(names = "--username", defaultValue = "bench", description = "MQTT user name (Busbar: the token's subject; default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--username",
+      defaultValue = "bench",
+      description = "MQTT user name (Busbar: the token's subject; default: ${DEFAULT-VALUE})")
   String username;
 
-  @Option(names = "--password", description = "MQTT password (Busbar: a JWT); else --password-file, else $BUSBAR_BENCH_PASSWORD")
+  @Option(
+      names = "--password",
+      description =
+          "MQTT password (Busbar: a JWT); else --password-file, else $BUSBAR_BENCH_PASSWORD")
   String password;
 
-  @Option(names = "--password-file", paramLabel = "FILE", description = "file whose first line is the password")
+  @Option(
+      names = "--password-file",
+      paramLabel = "FILE",
+      description = "file whose first line is the password")
   Path passwordFile;
 
   @Option(
@@ -65,40 +77,84 @@ public final class Bench implements Callable<Integer> {
       description = "qos0-fanin, qos1-fanin, latency, fanout, connect-storm (default: all)")
   List<String> scenarios = new ArrayList<>();
 
-  @Option(names = "--duration", defaultValue = "10", paramLabel = "SECONDS", description = "publishing time per scenario (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--duration",
+      defaultValue = "10",
+      paramLabel = "SECONDS",
+      description = "publishing time per scenario (default: ${DEFAULT-VALUE})")
   int durationSeconds;
 
-  @Option(names = "--warmup", defaultValue = "0", paramLabel = "SECONDS", description = "unrecorded QoS 0 and QoS 1 fan-in per target before its first scenario (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--warmup",
+      defaultValue = "0",
+      paramLabel = "SECONDS",
+      description =
+          "unrecorded QoS 0 and QoS 1 fan-in per target before its first scenario (default: ${DEFAULT-VALUE})")
   int warmupSeconds;
 
-  @Option(names = "--drain", defaultValue = "10", paramLabel = "SECONDS", description = "longest wait for late deliveries (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--drain",
+      defaultValue = "10",
+      paramLabel = "SECONDS",
+      description = "longest wait for late deliveries (default: ${DEFAULT-VALUE})")
   int drainSeconds;
 
-  @Option(names = "--publishers", defaultValue = "" + BenchSettings.DEFAULT_PUBLISHERS, description = "publishers in fan-in and latency (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--publishers",
+      defaultValue = "" + BenchSettings.DEFAULT_PUBLISHERS,
+      description = "publishers in fan-in and latency (default: ${DEFAULT-VALUE})")
   int publishers;
 
-  @Option(names = "--subscribers", defaultValue = "" + BenchSettings.DEFAULT_FANOUT_SUBSCRIBERS, description = "subscribers in fan-out (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--subscribers",
+      defaultValue = "" + BenchSettings.DEFAULT_FANOUT_SUBSCRIBERS,
+      description = "subscribers in fan-out (default: ${DEFAULT-VALUE})")
   int subscribers;
 
-  @Option(names = "--payload", defaultValue = "" + BenchSettings.DEFAULT_PAYLOAD_SIZE, paramLabel = "BYTES", description = "payload size, at least 20 (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--payload",
+      defaultValue = "" + BenchSettings.DEFAULT_PAYLOAD_SIZE,
+      paramLabel = "BYTES",
+      description = "payload size, at least 20 (default: ${DEFAULT-VALUE})")
   int payload;
 
-  @Option(names = "--window", defaultValue = "" + BenchSettings.DEFAULT_WINDOW, description = "QoS 1 in-flight PUBLISHes per connection (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--window",
+      defaultValue = "" + BenchSettings.DEFAULT_WINDOW,
+      description = "QoS 1 in-flight PUBLISHes per connection (default: ${DEFAULT-VALUE})")
   int window;
 
-  @Option(names = "--rate", defaultValue = "2000", paramLabel = "MSG/S", description = "total rate of the latency scenario (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--rate",
+      defaultValue = "2000",
+      paramLabel = "MSG/S",
+      description = "total rate of the latency scenario (default: ${DEFAULT-VALUE})")
   double rate;
 
-  @Option(names = "--fanout-rate", defaultValue = "1000", paramLabel = "MSG/S", description = "publisher rate of the fan-out scenario, 0 = unpaced (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--fanout-rate",
+      defaultValue = "1000",
+      paramLabel = "MSG/S",
+      description =
+          "publisher rate of the fan-out scenario, 0 = unpaced (default: ${DEFAULT-VALUE})")
   double fanoutRate;
 
-  @Option(names = "--connections", defaultValue = "" + BenchSettings.DEFAULT_STORM_CONNECTIONS, description = "connections of the storm (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--connections",
+      defaultValue = "" + BenchSettings.DEFAULT_STORM_CONNECTIONS,
+      description = "connections of the storm (default: ${DEFAULT-VALUE})")
   int connections;
 
-  @Option(names = "--concurrency", defaultValue = "" + BenchSettings.DEFAULT_STORM_CONCURRENCY, description = "outstanding connects in the storm (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--concurrency",
+      defaultValue = "" + BenchSettings.DEFAULT_STORM_CONCURRENCY,
+      description = "outstanding connects in the storm (default: ${DEFAULT-VALUE})")
   int concurrency;
 
-  @Option(names = "--output", paramLabel = "FILE", description = "append the Markdown report to FILE as well")
+  @Option(
+      names = "--output",
+      paramLabel = "FILE",
+      description = "append the Markdown report to FILE as well")
   Path output;
 
   public static void main(String[] args) {
@@ -121,7 +177,9 @@ public final class Bench implements Callable<Integer> {
             connections,
             concurrency);
     List<Scenario> chosen =
-        scenarios.isEmpty() ? Arrays.asList(Scenario.values()) : scenarios.stream().map(Scenario::of).toList();
+        scenarios.isEmpty()
+            ? Arrays.asList(Scenario.values())
+            : scenarios.stream().map(Scenario::of).toList();
     String secret = password();
     List<ScenarioRunner> runners = new ArrayList<>();
     for (String spec : targets) {
@@ -134,9 +192,14 @@ public final class Bench implements Callable<Integer> {
       }
       LoadGenerator.Target target =
           new LoadGenerator.Target(
-              address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)), username, secret);
+              address.substring(0, colon),
+              Integer.parseInt(address.substring(colon + 1)),
+              username,
+              secret);
       Long pid = pids.get(name);
-      runners.add(new ScenarioRunner(name, target, settings, pid == null ? OptionalLong.empty() : OptionalLong.of(pid)));
+      runners.add(
+          new ScenarioRunner(
+              name, target, settings, pid == null ? OptionalLong.empty() : OptionalLong.of(pid)));
     }
     if (warmupSeconds > 0) {
       for (ScenarioRunner runner : runners) {
@@ -149,17 +212,28 @@ public final class Bench implements Callable<Integer> {
       for (ScenarioRunner runner : runners) {
         System.err.printf("bench: %s against %s…%n", scenario.id(), runner.name());
         ScenarioResult result = runner.run(scenario);
-        result.failure().ifPresent(why -> System.err.printf("bench: %s FAILED against %s: %s%n", scenario.id(), runner.name(), why));
+        result
+            .failure()
+            .ifPresent(
+                why ->
+                    System.err.printf(
+                        "bench: %s FAILED against %s: %s%n", scenario.id(), runner.name(), why));
         results.add(result);
         // let the broker settle (GC, closed sockets) before the next one
         Thread.sleep(1000);
       }
     }
     String report =
-        MarkdownReport.render(runners.stream().map(ScenarioRunner::name).toList(), settings, results);
+        MarkdownReport.render(
+            runners.stream().map(ScenarioRunner::name).toList(), settings, results);
     System.out.print(report);
     if (output != null) {
-      Files.writeString(output, report, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          output,
+          report,
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     }
     return 0;
   }

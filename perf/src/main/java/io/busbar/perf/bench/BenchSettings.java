@@ -54,7 +54,8 @@ public record BenchSettings(
       throw new IllegalArgumentException("window must be 1..65535, was " + window);
     }
     if (!(fanoutRate >= 0)) {
-      throw new IllegalArgumentException("fan-out rate must be 0 (unpaced) or positive, was " + fanoutRate);
+      throw new IllegalArgumentException(
+          "fan-out rate must be 0 (unpaced) or positive, was " + fanoutRate);
     }
     if (!(latencyRate > 0)) {
       throw new IllegalArgumentException("rate must be positive, was " + latencyRate);
@@ -86,20 +87,44 @@ public record BenchSettings(
     long s = duration.toSeconds();
     return switch (scenario) {
       case QOS0_FANIN ->
-          publishers + " publishers → 1 subscriber on `bench/#`, QoS 0, unpaced, " + s + " s, "
-              + payloadSize + "-byte payload";
+          publishers
+              + " publishers → 1 subscriber on `bench/#`, QoS 0, unpaced, "
+              + s
+              + " s, "
+              + payloadSize
+              + "-byte payload";
       case QOS1_FANIN ->
-          publishers + " publishers → 1 subscriber on `bench/#`, QoS 1 both ways, window " + window
-              + " per publisher, " + s + " s, " + payloadSize + "-byte payload";
+          publishers
+              + " publishers → 1 subscriber on `bench/#`, QoS 1 both ways, window "
+              + window
+              + " per publisher, "
+              + s
+              + " s, "
+              + payloadSize
+              + "-byte payload";
       case LATENCY ->
-          publishers + " publishers → 1 subscriber on `bench/#`, QoS 1, " + (long) latencyRate
-              + " msg/s in total, " + s + " s, " + payloadSize + "-byte payload";
+          publishers
+              + " publishers → 1 subscriber on `bench/#`, QoS 1, "
+              + (long) latencyRate
+              + " msg/s in total, "
+              + s
+              + " s, "
+              + payloadSize
+              + "-byte payload";
       case FANOUT ->
-          "1 publisher → " + fanoutSubscribers + " subscribers on `bench/fanout`, QoS 0, "
-              + (fanoutRate == 0 ? "unpaced" : (long) fanoutRate + " msg/s offered") + ", " + s + " s, "
-              + payloadSize + "-byte payload";
+          "1 publisher → "
+              + fanoutSubscribers
+              + " subscribers on `bench/fanout`, QoS 0, "
+              + (fanoutRate == 0 ? "unpaced" : (long) fanoutRate + " msg/s offered")
+              + ", "
+              + s
+              + " s, "
+              + payloadSize
+              + "-byte payload";
       case CONNECT_STORM ->
-          stormConnections + " clean-session CONNECTs, " + stormConcurrency
+          stormConnections
+              + " clean-session CONNECTs, "
+              + stormConcurrency
               + " outstanding at once, then DISCONNECT";
     };
   }

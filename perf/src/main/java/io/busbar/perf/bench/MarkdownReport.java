@@ -8,16 +8,17 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Renders results as Markdown: one table per scenario with a column per broker and, for two or
- * more brokers, the ratio first/second for each figure (read it with the ↑/↓ of the figure: for
- * ↑ a ratio above 1 means the first broker is better, for ↓ below 1).
+ * Renders results as Markdown: one table per scenario with a column per broker and, for two or more
+ * brokers, the ratio first/second for each figure (read it with the ↑/↓ of the figure: for ↑ a
+ * ratio above 1 means the first broker is better, for ↓ below 1).
  */
 public final class MarkdownReport {
 
   private MarkdownReport() {}
 
   /** The tables for {@code results}, in scenario order, brokers in {@code brokers} order. */
-  public static String render(List<String> brokers, BenchSettings settings, List<ScenarioResult> results) {
+  public static String render(
+      List<String> brokers, BenchSettings settings, List<ScenarioResult> results) {
     StringBuilder out = new StringBuilder();
     Map<Scenario, Map<String, ScenarioResult>> byScenario = new LinkedHashMap<>();
     for (ScenarioResult r : results) {
@@ -28,7 +29,11 @@ public final class MarkdownReport {
     for (var entry : byScenario.entrySet()) {
       Scenario scenario = entry.getKey();
       Map<String, ScenarioResult> row = entry.getValue();
-      out.append("#### ").append(scenario.title()).append(" (`").append(scenario.id()).append("`)\n\n");
+      out.append("#### ")
+          .append(scenario.title())
+          .append(" (`")
+          .append(scenario.id())
+          .append("`)\n\n");
       out.append(settings.describe(scenario)).append(".\n\n");
       out.append("| figure |");
       brokers.forEach(b -> out.append(' ').append(b).append(" |"));
@@ -44,9 +49,14 @@ public final class MarkdownReport {
       for (ScenarioResult r : row.values()) {
         r.failure()
             .ifPresent(
-                why -> out.append("| **").append(r.target()).append(" FAILED** | ")
-                    .append(why.replace('|', '/')).append(" |")
-                    .append(" |".repeat(brokers.size() - 1 + (ratio ? 1 : 0))).append('\n'));
+                why ->
+                    out.append("| **")
+                        .append(r.target())
+                        .append(" FAILED** | ")
+                        .append(why.replace('|', '/'))
+                        .append(" |")
+                        .append(" |".repeat(brokers.size() - 1 + (ratio ? 1 : 0)))
+                        .append('\n'));
       }
       for (String figure : figureNames(brokers, row)) {
         List<Optional<Measurement>> cells = new ArrayList<>();
@@ -55,8 +65,15 @@ public final class MarkdownReport {
           cells.add(r == null ? Optional.empty() : r.find(figure));
         }
         Measurement.Better better =
-            cells.stream().flatMap(Optional::stream).findFirst().map(Measurement::better).orElse(Measurement.Better.NEITHER);
-        out.append("| ").append(figure).append(better.arrow.isEmpty() ? "" : " " + better.arrow).append(" |");
+            cells.stream()
+                .flatMap(Optional::stream)
+                .findFirst()
+                .map(Measurement::better)
+                .orElse(Measurement.Better.NEITHER);
+        out.append("| ")
+            .append(figure)
+            .append(better.arrow.isEmpty() ? "" : " " + better.arrow)
+            .append(" |");
         for (Optional<Measurement> c : cells) {
           out.append(' ').append(c.map(Measurement::formatted).orElse("—")).append(" |");
         }
@@ -75,11 +92,13 @@ public final class MarkdownReport {
     for (String b : brokers) {
       ScenarioResult r = row.get(b);
       if (r != null) {
-        r.measurements().forEach(m -> {
-          if (!names.contains(m.name())) {
-            names.add(m.name());
-          }
-        });
+        r.measurements()
+            .forEach(
+                m -> {
+                  if (!names.contains(m.name())) {
+                    names.add(m.name());
+                  }
+                });
       }
     }
     return names;

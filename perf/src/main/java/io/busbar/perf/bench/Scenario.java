@@ -39,7 +39,9 @@ public enum Scenario {
       }
     }
     throw new IllegalArgumentException(
-        "unknown scenario '" + id + "', known: "
+        "unknown scenario '"
+            + id
+            + "', known: "
             + Arrays.stream(values()).map(Scenario::id).collect(Collectors.joining(", ")));
   }
 }

@@ -11,7 +11,8 @@ import java.util.Optional;
 public record ScenarioResult(
     Scenario scenario, String target, List<Measurement> measurements, Optional<String> failure) {
 
-  public static ScenarioResult ok(Scenario scenario, String target, List<Measurement> measurements) {
+  public static ScenarioResult ok(
+      Scenario scenario, String target, List<Measurement> measurements) {
     return new ScenarioResult(scenario, target, List.copyOf(measurements), Optional.empty());
   }
 

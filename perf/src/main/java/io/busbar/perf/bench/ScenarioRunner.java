@@ -38,7 +38,8 @@ public final class ScenarioRunner {
    * @param name the broker's name in the report
    * @param brokerPid the broker's process id for CPU accounting, if it runs on this machine
    */
-  public ScenarioRunner(String name, LoadGenerator.Target target, BenchSettings settings, OptionalLong brokerPid) {
+  public ScenarioRunner(
+      String name, LoadGenerator.Target target, BenchSettings settings, OptionalLong brokerPid) {
     this.name = name;
     this.target = target;
     this.settings = settings;
@@ -77,12 +78,11 @@ public final class ScenarioRunner {
     try (LoadGenerator generator = new LoadGenerator(target)) {
       List<Measurement> figures =
           switch (scenario) {
-            case QOS0_FANIN ->
-                fanIn(generator, prefix, s, MqttQoS.AT_MOST_ONCE, 0);
-            case QOS1_FANIN ->
-                fanIn(generator, prefix, s, MqttQoS.AT_LEAST_ONCE, 0);
+            case QOS0_FANIN -> fanIn(generator, prefix, s, MqttQoS.AT_MOST_ONCE, 0);
+            case QOS1_FANIN -> fanIn(generator, prefix, s, MqttQoS.AT_LEAST_ONCE, 0);
             case LATENCY ->
-                fanIn(generator, prefix, s, MqttQoS.AT_LEAST_ONCE, s.latencyRate() / s.publishers());
+                fanIn(
+                    generator, prefix, s, MqttQoS.AT_LEAST_ONCE, s.latencyRate() / s.publishers());
             case FANOUT -> fanOut(generator, prefix, s);
             case CONNECT_STORM -> storm(generator, prefix, s);
           };
@@ -121,8 +121,14 @@ public final class ScenarioRunner {
           new Publisher(
               link,
               new Publisher.Settings(
-                  "bench/" + i, qos, i, s.payloadSize(), s.window(), ratePerPublisher,
-                  s.duration().toNanos(), 0)));
+                  "bench/" + i,
+                  qos,
+                  i,
+                  s.payloadSize(),
+                  s.window(),
+                  ratePerPublisher,
+                  s.duration().toNanos(),
+                  0)));
     }
     Window window = Window.open(brokerPid);
     List<CompletableFuture<Void>> finished = new ArrayList<>();
@@ -153,7 +159,9 @@ public final class ScenarioRunner {
     }
     m.add(count("delivered", r.distinct, Better.NEITHER));
     m.add(count("lost", r.missing, Better.LOWER));
-    m.add(new Measurement("lost %", sentTotal == 0 ? 0 : 100.0 * r.missing / sentTotal, Better.LOWER, 3));
+    m.add(
+        new Measurement(
+            "lost %", sentTotal == 0 ? 0 : 100.0 * r.missing / sentTotal, Better.LOWER, 3));
     m.add(count("duplicates", r.duplicates, Better.LOWER));
     m.add(count("reordered", r.reordered, Better.LOWER));
     latency(m, r.latency);
@@ -175,14 +183,22 @@ public final class ScenarioRunner {
       receivers.add(receiver);
       subscribing.add(link.subscribe("bench/fanout", MqttQoS.AT_MOST_ONCE, receiver));
     }
-    await(CompletableFuture.allOf(subscribing.toArray(CompletableFuture[]::new)), "subscribe to bench/fanout");
+    await(
+        CompletableFuture.allOf(subscribing.toArray(CompletableFuture[]::new)),
+        "subscribe to bench/fanout");
     MqttLink link = await(generator.connect(prefix + "pub"), "connect the publisher");
     Publisher publisher =
         new Publisher(
             link,
             new Publisher.Settings(
-                "bench/fanout", MqttQoS.AT_MOST_ONCE, 0, s.payloadSize(), s.window(), s.fanoutRate(),
-                s.duration().toNanos(), 0));
+                "bench/fanout",
+                MqttQoS.AT_MOST_ONCE,
+                0,
+                s.payloadSize(),
+                s.window(),
+                s.fanoutRate(),
+                s.duration().toNanos(),
+                0));
     Window window = Window.open(brokerPid);
     await(publisher.start(), "finish publishing", s.duration().toSeconds() + 60);
     long sendEnd = System.nanoTime();
@@ -210,12 +226,15 @@ public final class ScenarioRunner {
       m.add(count("offered msg/s", s.fanoutRate(), Better.NEITHER));
     }
     m.add(count("published msg/s", sent / sendSeconds, Better.HIGHER));
-    m.add(count("delivered msg/s (all subscribers)", total.distinct / receiveSeconds, Better.HIGHER));
+    m.add(
+        count("delivered msg/s (all subscribers)", total.distinct / receiveSeconds, Better.HIGHER));
     m.add(count("published", sent, Better.NEITHER));
     m.add(count("expected deliveries", expected, Better.NEITHER));
     m.add(count("delivered", total.distinct, Better.NEITHER));
     m.add(count("lost", total.missing, Better.LOWER));
-    m.add(new Measurement("lost %", expected == 0 ? 0 : 100.0 * total.missing / expected, Better.LOWER, 3));
+    m.add(
+        new Measurement(
+            "lost %", expected == 0 ? 0 : 100.0 * total.missing / expected, Better.LOWER, 3));
     m.add(count("duplicates", total.duplicates, Better.LOWER));
     latency(m, latency);
     cpu(m, used, total.distinct);
@@ -228,7 +247,8 @@ public final class ScenarioRunner {
     Semaphore outstanding = new Semaphore(s.stormConcurrency());
     Histogram connectMicros = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
     AtomicLong failures = new AtomicLong();
-    java.util.concurrent.ConcurrentLinkedQueue<String> reasons = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.concurrent.ConcurrentLinkedQueue<String> reasons =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
     List<MqttLink> opened = java.util.Collections.synchronizedList(new ArrayList<>());
     Window window = Window.open(brokerPid);
     List<CompletableFuture<?>> all = new ArrayList<>();
@@ -255,7 +275,8 @@ public final class ScenarioRunner {
                       opened.add(link);
                       // histogram written on the generator's one thread only
                       connectMicros.recordValue(
-                          Math.min((System.nanoTime() - begin) / 1000, TimeUnit.MINUTES.toMicros(1)));
+                          Math.min(
+                              (System.nanoTime() - begin) / 1000, TimeUnit.MINUTES.toMicros(1)));
                     }
                     return null;
                   }));
@@ -284,18 +305,25 @@ public final class ScenarioRunner {
       // the generator closes whatever is left
     }
     if (!reasons.isEmpty()) {
-      m.add(new Measurement("failures, e.g.: " + String.join("; ", reasons), failures.get(), Better.LOWER, 0));
+      m.add(
+          new Measurement(
+              "failures, e.g.: " + String.join("; ", reasons), failures.get(), Better.LOWER, 0));
     }
     return m;
   }
 
-  /** Waits until the receivers saw {@code expected} distinct messages, or nothing new for 2 s, or the drain time. */
-  private static void drain(LoadGenerator generator, List<Receiver> receivers, long expected, BenchSettings s) {
+  /**
+   * Waits until the receivers saw {@code expected} distinct messages, or nothing new for 2 s, or
+   * the drain time.
+   */
+  private static void drain(
+      LoadGenerator generator, List<Receiver> receivers, long expected, BenchSettings s) {
     long deadline = System.nanoTime() + s.drain().toNanos();
     long last = -1;
     long lastProgress = System.nanoTime();
     while (System.nanoTime() < deadline) {
-      long got = generator.onLoop(() -> receivers.stream().mapToLong(r -> r.tracker().distinct()).sum());
+      long got =
+          generator.onLoop(() -> receivers.stream().mapToLong(r -> r.tracker().distinct()).sum());
       if (got >= expected) {
         return;
       }
@@ -340,7 +368,8 @@ public final class ScenarioRunner {
     return await(future, what, 30);
   }
 
-  private static <T> T await(CompletableFuture<T> future, String what, long seconds) throws ScenarioFailure {
+  private static <T> T await(CompletableFuture<T> future, String what, long seconds)
+      throws ScenarioFailure {
     try {
       return future.get(seconds, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
@@ -392,12 +421,14 @@ public final class ScenarioRunner {
   }
 
   /** Wall time and CPU time of the broker and of this JVM over one measured stretch. */
-  private record Window(long startNanos, OptionalLong pid, OptionalDouble brokerAtStart, double selfAtStart) {
+  private record Window(
+      long startNanos, OptionalLong pid, OptionalDouble brokerAtStart, double selfAtStart) {
 
     record Closed(OptionalDouble brokerSeconds, double generatorSeconds, double wallSeconds) {}
 
     static Window open(OptionalLong pid) {
-      OptionalDouble broker = pid.isPresent() ? ProcessCpu.seconds(pid.getAsLong()) : OptionalDouble.empty();
+      OptionalDouble broker =
+          pid.isPresent() ? ProcessCpu.seconds(pid.getAsLong()) : OptionalDouble.empty();
       return new Window(System.nanoTime(), pid, broker, ProcessCpu.self());
     }
 
@@ -409,7 +440,8 @@ public final class ScenarioRunner {
           broker = OptionalDouble.of(now.getAsDouble() - brokerAtStart.getAsDouble());
         }
       }
-      return new Closed(broker, ProcessCpu.self() - selfAtStart, (System.nanoTime() - startNanos) / 1e9);
+      return new Closed(
+          broker, ProcessCpu.self() - selfAtStart, (System.nanoTime() - startNanos) / 1e9);
     }
   }
 }

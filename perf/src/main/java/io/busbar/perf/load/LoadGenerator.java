@@ -31,7 +31,9 @@ import java.util.concurrent.TimeoutException;
  */
 public final class LoadGenerator implements AutoCloseable {
 
-  /** Where to connect and with which credentials (a Busbar JWT as password; Mosquitto ignores it). */
+  /**
+   * Where to connect and with which credentials (a Busbar JWT as password; Mosquitto ignores it).
+   */
   public record Target(String host, int port, String username, String password) {
     public Target {
       if (port < 1 || port > 65_535) {
@@ -40,7 +42,9 @@ public final class LoadGenerator implements AutoCloseable {
     }
   }
 
-  /** Keep-alive sent in CONNECT; the generator sends no PINGREQ, so a run must stay below 1.5× it. */
+  /**
+   * Keep-alive sent in CONNECT; the generator sends no PINGREQ, so a run must stay below 1.5× it.
+   */
   public static final int KEEP_ALIVE_SECONDS = 600;
 
   private static final Duration CONNACK_TIMEOUT = Duration.ofSeconds(10);
@@ -58,7 +62,9 @@ public final class LoadGenerator implements AutoCloseable {
             .channel(NioSocketChannel.class)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) CONNACK_TIMEOUT.toMillis())
-            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024));
+            .option(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
+                new WriteBufferWaterMark(32 * 1024, 128 * 1024));
   }
 
   public Target target() {
@@ -119,7 +125,9 @@ public final class LoadGenerator implements AutoCloseable {
                   () -> {
                     if (!link.connected().isDone()) {
                       link.connected()
-                          .completeExceptionally(new MqttLink.RefusedException("no CONNACK within " + CONNACK_TIMEOUT));
+                          .completeExceptionally(
+                              new MqttLink.RefusedException(
+                                  "no CONNACK within " + CONNACK_TIMEOUT));
                       tcp.channel().close();
                     }
                   },

@@ -70,8 +70,8 @@ public final class MqttLink extends ChannelInboundHandlerAdapter {
   /**
    * Subscribes to one filter; deliveries go to {@code receiver}. Call from any thread.
    *
-   * @return completes when the SUBACK grants the subscription; fails with {@link
-   *     RefusedException} on a failure return code (0x80) or a closed connection
+   * @return completes when the SUBACK grants the subscription; fails with {@link RefusedException}
+   *     on a failure return code (0x80) or a closed connection
    */
   public CompletableFuture<Void> subscribe(String filter, MqttQoS qos, Receiver receiver) {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -82,7 +82,10 @@ public final class MqttLink extends ChannelInboundHandlerAdapter {
               this.receiver = receiver;
               this.subscribed = done;
               channel.writeAndFlush(
-                  MqttMessageBuilders.subscribe().messageId(1).addSubscription(qos, filter).build());
+                  MqttMessageBuilders.subscribe()
+                      .messageId(1)
+                      .addSubscription(qos, filter)
+                      .build());
             });
     return done;
   }

@@ -19,7 +19,8 @@ public record Probe(int connection, long sequence, long sentNanos) {
   public static final int SIZE = 20;
 
   /** Writes a probe followed by zero padding so the payload is {@code payloadSize} bytes. */
-  public static void write(ByteBuf out, int connection, long sequence, long sentNanos, int payloadSize) {
+  public static void write(
+      ByteBuf out, int connection, long sequence, long sentNanos, int payloadSize) {
     out.writeInt(connection).writeLong(sequence).writeLong(sentNanos);
     if (payloadSize > SIZE) {
       out.writeZero(payloadSize - SIZE);

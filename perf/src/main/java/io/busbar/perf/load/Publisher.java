@@ -17,19 +17,21 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>Unpaced ({@code ratePerSecond == 0}): as fast as the socket takes them — a batch per turn
- *       of the event loop while the channel is writable (TCP back-pressure), resumed on
- *       writability change.
- *   <li>Paced: a tick (every message interval, at least 1 ms) sends what is due since the start,
- *       so the rate holds on average.
- *   <li>QoS 1: at most {@code window} PUBLISHes without PUBACK (MQTT 3.1.1 §4.3.2); a PUBACK
- *       frees a slot. {@link #finished()} waits for the last PUBACK.
+ *       of the event loop while the channel is writable (TCP back-pressure), resumed on writability
+ *       change.
+ *   <li>Paced: a tick (every message interval, at least 1 ms) sends what is due since the start, so
+ *       the rate holds on average.
+ *   <li>QoS 1: at most {@code window} PUBLISHes without PUBACK (MQTT 3.1.1 §4.3.2); a PUBACK frees
+ *       a slot. {@link #finished()} waits for the last PUBACK.
  * </ul>
  *
  * <p>Runs on the generator's event loop; {@link #start()} may be called from any thread.
  */
 public final class Publisher {
 
-  /** Settings of one publisher; {@code ratePerSecond} 0 = unpaced, {@code maxMessages} 0 = no cap. */
+  /**
+   * Settings of one publisher; {@code ratePerSecond} 0 = unpaced, {@code maxMessages} 0 = no cap.
+   */
   public record Settings(
       String topic,
       MqttQoS qos,

@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * Counts what one subscriber received, per sending connection, by sequence number: distinct
- * messages, duplicates, messages that arrived after a higher sequence number (reordered), and — once
- * the senders say how many they sent — the missing ones.
+ * messages, duplicates, messages that arrived after a higher sequence number (reordered), and —
+ * once the senders say how many they sent — the missing ones.
  *
  * <p>Not thread-safe: one tracker belongs to one receiver on one event loop.
  */
@@ -28,7 +28,8 @@ public final class SequenceTracker {
    */
   public boolean record(int connection, long sequence) {
     if (connection < 0 || sequence < 0 || sequence > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("bad probe: connection " + connection + " seq " + sequence);
+      throw new IllegalArgumentException(
+          "bad probe: connection " + connection + " seq " + sequence);
     }
     while (seen.size() <= connection) {
       seen.add(new BitSet());
@@ -84,7 +85,9 @@ public final class SequenceTracker {
     return sent - bits.get(0, upTo).cardinality();
   }
 
-  /** Missing messages over all connections, {@code sent[i]} being what connection {@code i} sent. */
+  /**
+   * Missing messages over all connections, {@code sent[i]} being what connection {@code i} sent.
+   */
   public long missing(long[] sent) {
     long total = 0;
     for (int i = 0; i < sent.length; i++) {

@@ -34,7 +34,10 @@ class LoadGeneratorTest {
     }
   }
 
-  /** Verifies that QoS 1 publishes from three connections all reach a wildcard subscriber, acked and without loss. */
+  /**
+   * Verifies that QoS 1 publishes from three connections all reach a wildcard subscriber, acked and
+   * without loss.
+   */
   @Test
   void qos1FanInArrivesComplete() throws Exception {
     assertFanIn(MqttQoS.AT_LEAST_ONCE, "smoke1");
@@ -77,7 +80,14 @@ class LoadGeneratorTest {
             new Publisher(
                 link,
                 new Publisher.Settings(
-                    "bench/" + prefix + "/" + i, qos, i, 32, 16, 0, TimeUnit.SECONDS.toNanos(20), perPublisher));
+                    "bench/" + prefix + "/" + i,
+                    qos,
+                    i,
+                    32,
+                    16,
+                    0,
+                    TimeUnit.SECONDS.toNanos(20),
+                    perPublisher));
         running.add(publisher);
         finished.add(publisher.start());
       }

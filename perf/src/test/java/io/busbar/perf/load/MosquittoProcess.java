@@ -36,7 +36,9 @@ final class MosquittoProcess implements AutoCloseable {
     Path conf = dir.resolve("mosquitto.conf");
     Files.writeString(
         conf,
-        "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        "listener "
+            + port
+            + " 127.0.0.1\nallow_anonymous true\npersistence false\n"
             + "max_queued_messages 100000\nlog_dest none\n");
     Process process =
         new ProcessBuilder(BINARY.toString(), "-c", conf.toString())

@@ -44,7 +44,9 @@ class SequenceTrackerTest {
     assertThat(tracker.missing(new long[] {10, 5, 0})).isEqualTo(7);
   }
 
-  /** Verifies that a redelivered message counts as a duplicate, not as a new one, and hides no loss. */
+  /**
+   * Verifies that a redelivered message counts as a duplicate, not as a new one, and hides no loss.
+   */
   @Test
   void duplicatesAreCountedApart() {
     SequenceTracker tracker = new SequenceTracker();
