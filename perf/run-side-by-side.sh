@@ -52,7 +52,9 @@ wait_for_port() { # port, pid, what, log
 }
 
 # Mosquitto: loopback only, anonymous, no persistence, queues large enough not to drop in a run,
-# TCP_NODELAY like Busbar (Vert.x sets it by default) so latency compares the brokers, not Nagle.
+# TCP_NODELAY like Busbar (Vert.x sets it by default) so latency compares the brokers, not Nagle,
+# and the same outgoing QoS 1 window as Busbar gives an MQTT 3.1.1 client (65535; Mosquitto's
+# default of 20 would throttle the single QoS 1 subscriber of the fan-in scenarios).
 mosquitto_port="$(free_port)"
 cat > "$work/mosquitto.conf" <<CONF
 listener $mosquitto_port 127.0.0.1
@@ -60,6 +62,7 @@ allow_anonymous true
 persistence false
 max_queued_messages 1000000
 max_queued_bytes 0
+max_inflight_messages 65535
 set_tcp_nodelay true
 log_dest stderr
 log_type error
@@ -104,7 +107,7 @@ busbar_problems="$(grep -cE 'WARN|ERROR|Exception' "$work/busbar.log" || true)"
   echo
   echo "- Command: \`$command_line\` (commit \`$(cd "$root" && git rev-parse --short HEAD)\`$(cd "$root" && git diff --quiet HEAD -- . ':!perf/RESULTS.md' || echo ', with uncommitted changes'))"
   echo "- Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), shared by the generator and both brokers, nothing pinned; load average before $load_before, after $load_after (other jobs ran on this machine)"
-  echo "- Java: $(java -version 2>&1 | head -1); Mosquitto: $("$mosquitto_bin" -h 2>&1 | head -1 | sed 's/mosquitto version //') with \`max_queued_messages 1000000\`, \`set_tcp_nodelay true\`, persistence off"
+  echo "- Java: $(java -version 2>&1 | head -1); Mosquitto: $("$mosquitto_bin" -h 2>&1 | head -1 | sed 's/mosquitto version //') with \`max_queued_messages 1000000\`, \`max_inflight_messages 65535\`, \`set_tcp_nodelay true\`, persistence off"
   echo "- Busbar: \`busbar.jar run\`, default JVM flags, fresh data dir; resident memory at the end $busbar_rss KiB (Mosquitto $mosquitto_rss KiB); still running at the end: busbar $busbar_alive, mosquitto $mosquitto_alive; WARN/ERROR lines in its log: $busbar_problems"
   echo
   cat "$work/report.md"

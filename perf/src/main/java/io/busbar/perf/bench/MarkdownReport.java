@@ -113,6 +113,10 @@ public final class MarkdownReport {
     if (Double.isNaN(x) || Double.isNaN(y) || y == 0) {
       return "—";
     }
-    return String.format(Locale.ROOT, "%.2f", x / y);
+    double r = x / y;
+    // two decimals, but keep two significant digits for ratios far below 1 (0.0032, not 0.00)
+    return Math.abs(r) >= 0.1 || r == 0
+        ? String.format(Locale.ROOT, "%.2f", r)
+        : String.format(Locale.ROOT, "%.2g", r);
   }
 }
