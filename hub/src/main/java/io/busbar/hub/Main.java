@@ -27,7 +27,15 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     version = "busbar 0.1.0",
     description = "Clustered, reactive broker hub for industrial IoT.",
-    subcommands = {Main.Demo.class, Main.Run.class, Main.Token.class, LocalCluster.class})
+    subcommands = {
+      Main.Demo.class,
+      Main.Run.class,
+      Main.Token.class,
+      LocalCluster.class,
+      ToolCommands.Simulate.class,
+      ToolCommands.Export.class,
+      io.busbar.perf.Bench.class
+    })
 public final class Main implements Runnable {
 
   /** Exit code of a start-up refused for bad configuration, as picocli uses for bad flags. */

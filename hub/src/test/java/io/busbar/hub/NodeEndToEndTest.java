@@ -247,4 +247,21 @@ class NodeEndToEndTest {
     assertThat(get("/metrics").bodyAsString()).containsPattern("busbar_decode_failures_total(\\{[^}]*\\})? [1-9]");
     client.disconnect();
   }
+
+  /** Verifies that `busbar export` writes the stored readings of a range to a Parquet file. */
+  @Test
+  void exportCommandWritesParquet() throws Exception {
+    Mqtt5BlockingClient client = connect5("exp1", token("exp1"));
+    client.publishWith().topic("devices/exp1/telemetry").qos(MqttQos.AT_LEAST_ONCE).payload("{\"ts\":1000,\"metrics\":{\"t\":1.5}}".getBytes(StandardCharsets.UTF_8)).send();
+    client.disconnect();
+    getUntil("/api/v1/devices/exp1/telemetry?from=0&to=2000", r -> r.statusCode() == 200 && !r.bodyAsJsonArray().isEmpty());
+    Path out = dataDir.resolve("exp1.parquet");
+    int code =
+        Main.commandLine()
+            .execute("export", "--url", "http://127.0.0.1:" + node.httpPort(), "--device", "exp1", "--from", "0", "--to", "2000", "--out", out.toString());
+    assertThat(code).isZero();
+    byte[] bytes = java.nio.file.Files.readAllBytes(out);
+    assertThat(new String(bytes, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("PAR1");
+    assertThat(new String(bytes, bytes.length - 4, 4, StandardCharsets.US_ASCII)).isEqualTo("PAR1");
+  }
 }
