@@ -17,6 +17,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.busbar.codecs.sparkplug.SparkplugDecoder;
 import io.busbar.codecs.sparkplug.SparkplugHostState;
@@ -43,6 +44,7 @@ public final class Node {
   private final DevelopmentIssuer issuer;
   private final Deque<String> deployments = new ArrayDeque<>();
   private final SparkplugHostState sparkplugHost = new SparkplugHostState();
+  private ClusterInfo clusterInfo;
   private int mqttPort;
   private int httpPort;
 
@@ -62,25 +64,30 @@ public final class Node {
    */
   public static Future<Node> start(BusbarConfig config) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    return createVertx(config, registry).compose(vertx -> startOn(vertx, config, registry));
+    HazelcastClusterManager clusterManager =
+        config.cluster().enabled() ? ClusterSetup.clusterManager(config.cluster()) : null;
+    return createVertx(config, registry, clusterManager)
+        .compose(vertx -> startOn(vertx, config, registry, clusterManager));
   }
 
-  private static Future<Vertx> createVertx(BusbarConfig config, PrometheusMeterRegistry registry) {
+  private static Future<Vertx> createVertx(
+      BusbarConfig config, PrometheusMeterRegistry registry, HazelcastClusterManager clusterManager) {
     VertxOptions options =
         new VertxOptions()
             .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
     var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
-    if (!config.cluster().enabled()) {
+    if (clusterManager == null) {
       return Future.succeededFuture(builder.with(options).build());
     }
     options.getEventBusOptions().setHost(config.cluster().host()).setPort(0);
     return builder
         .with(options)
-        .withClusterManager(ClusterSetup.clusterManager(config.cluster()))
+        .withClusterManager(clusterManager)
         .buildClustered();
   }
 
-  private static Future<Node> startOn(Vertx vertx, BusbarConfig config, PrometheusMeterRegistry registry) {
+  private static Future<Node> startOn(
+      Vertx vertx, BusbarConfig config, PrometheusMeterRegistry registry, HazelcastClusterManager clusterManager) {
     BusCodecs.register(vertx.eventBus());
     DevelopmentIssuer issuer;
     try {
@@ -90,6 +97,7 @@ public final class Node {
       return Future.failedFuture(e);
     }
     Node node = new Node(config, vertx, registry, issuer);
+    node.clusterInfo = new ClusterInfo(vertx, clusterManager, config.cluster().name(), config.nodeId(), registry);
     return node.deployAll().transform(ar -> ar.succeeded() ? Future.succeededFuture(node) : node.close().transform(v -> Future.failedFuture(ar.cause())));
   }
 
@@ -99,7 +107,8 @@ public final class Node {
     MqttBrokerVerticle broker =
         new MqttBrokerVerticle(config.mqtt(), issuer.authenticator(), TopicAcl.defaults(), decoders(), registry);
     HttpVerticle http = new HttpVerticle(config.http(), issuer.jwks(), registry);
-    return deploy(storage)
+    return clusterInfo.start()
+        .compose(v -> deploy(storage))
         .compose(v -> deploy(analytics))
         .compose(v -> config.kafka().enabled() ? deploy(new KafkaSinkVerticle(config.kafka().sink(), registry)) : Future.succeededFuture())
         .compose(v -> deploy(broker))
@@ -139,7 +148,7 @@ public final class Node {
       String id = deployments.pop();
       chain = chain.eventually(() -> vertx.undeploy(id));
     }
-    return chain.eventually(vertx::close).mapEmpty();
+    return chain.eventually(clusterInfo::stop).eventually(vertx::close).mapEmpty();
   }
 
   public BusbarConfig config() {

@@ -29,8 +29,8 @@ class ClusterIT {
    */
   @Test
   void eventBusSpansNodes(@TempDir Path dir) throws Exception {
-    String cluster = "it-" + ProcessHandle.current().pid();
-    String[] args = {"--cluster", "--config", TestClients.clusterConfig(dir, cluster).toString()};
+    String clusterName = "it-" + ProcessHandle.current().pid();
+    String[] args = {"--cluster", "--config", TestClients.clusterConfig(dir, clusterName).toString()};
     try (NodeProcess a = NodeProcess.start("a", dir.resolve("a"), args);
         NodeProcess b = NodeProcess.start("b", dir.resolve("b"), args)) {
       String token = TestClients.mint(a.dataDir, "d1");
@@ -42,6 +42,10 @@ class ClusterIT {
         Thread.sleep(100);
       }
       assertThat(state).as("node b's live state").contains("\"d1\"").contains("42.5");
+      io.vertx.core.json.JsonObject cluster = new io.vertx.core.json.JsonObject(get(a.httpPort, "/api/v1/cluster"));
+      assertThat(cluster.getString("cluster")).isEqualTo(clusterName);
+      assertThat(cluster.getJsonArray("members").stream().map(m -> ((io.vertx.core.json.JsonObject) m).getString("node")))
+          .containsExactlyInAnyOrder("a", "b");
       assertThat(b.terminate()).as(b.output()).isEqualTo(143);
       assertThat(b.output()).contains("stopped cleanly");
       assertThat(get(a.httpPort, "/health")).contains("UP");

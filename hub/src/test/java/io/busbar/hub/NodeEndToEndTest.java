@@ -165,6 +165,9 @@ class NodeEndToEndTest {
     assertThat(devices.stream().map(o -> ((JsonObject) o).getString("device"))).contains("d1");
 
     assertThat(get("/health").statusCode()).isEqualTo(200);
+    JsonObject cluster = get("/api/v1/cluster").bodyAsJsonObject();
+    assertThat(cluster.getJsonArray("members").getJsonObject(0).getString("node")).isEqualTo("e2e");
+    assertThat(cluster.getJsonArray("members").getJsonObject(0).getLong("messagesIn")).isPositive();
     String metrics = get("/metrics").bodyAsString();
     assertThat(metrics).contains("busbar_mqtt_messages_in_total").contains("busbar_mqtt_clients_connected").contains("busbar_storage_queue_depth");
 

@@ -75,5 +75,12 @@ public final class Addresses {
    */
   public static final String COMMANDS = "busbar.commands";
 
+  /**
+   * Request: empty JsonObject; reply: JsonObject {@code {cluster, self, members: [{node, clients,
+   * messagesIn, messagesInPerSecond, uptimeMs, reachable}]}} — every node of the cluster (only this
+   * one when not clustered). Answered by the hub on each node.
+   */
+  public static final String CLUSTER_QUERY = "busbar.cluster.query";
+
   private Addresses() {}
 }
