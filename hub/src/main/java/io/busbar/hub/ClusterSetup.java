@@ -45,8 +45,9 @@ final class ClusterSetup {
     config.setProperty("hazelcast.shutdownhook.enabled", "false"); // the node leaves on its own terms
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(true).setPortCount(PORT_RANGE);
-    config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(cluster.host());
-    config.setProperty("hazelcast.local.localAddress", cluster.host());
+    String address = resolve(cluster.host());
+    config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(address);
+    config.setProperty("hazelcast.local.localAddress", address);
     JoinConfig join = config.getNetworkConfig().getJoin();
     join.getAutoDetectionConfig().setEnabled(false);
     if (cluster.members().isEmpty()) {
@@ -63,6 +64,15 @@ final class ClusterSetup {
       map.setBackupCount(cluster.backupCount());
     }
     return config;
+  }
+
+  /** Hazelcast binds an IP address; a host name (a container's service name) is resolved once. */
+  static String resolve(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).getHostAddress();
+    } catch (java.net.UnknownHostException e) {
+      throw new ConfigException("cluster.host: cannot resolve '" + host + "'");
+    }
   }
 
   /** Hazelcast takes one port per member address: {@code h:5701-5703} becomes three members. */

@@ -79,7 +79,7 @@ public final class Node {
     if (clusterManager == null) {
       return Future.succeededFuture(builder.with(options).build());
     }
-    options.getEventBusOptions().setHost(config.cluster().host()).setPort(0);
+    options.getEventBusOptions().setHost(ClusterSetup.resolve(config.cluster().host())).setPort(0);
     return builder
         .with(options)
         .withClusterManager(clusterManager)
