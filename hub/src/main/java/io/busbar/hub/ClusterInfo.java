@@ -36,7 +36,12 @@ final class ClusterInfo {
   private double ratePerSecond;
   private long timer;
 
-  ClusterInfo(Vertx vertx, ClusterManager clusterManager, String clusterName, String nodeId, MeterRegistry registry) {
+  ClusterInfo(
+      Vertx vertx,
+      ClusterManager clusterManager,
+      String clusterName,
+      String nodeId,
+      MeterRegistry registry) {
     this.vertx = vertx;
     this.clusterManager = clusterManager;
     this.clusterName = clusterName;
@@ -46,14 +51,25 @@ final class ClusterInfo {
 
   Future<Void> start() {
     timer = vertx.setPeriodic(RATE_WINDOW_MS, t -> sampleRate());
-    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.CLUSTER_QUERY, msg -> query().onComplete(ar -> {
-      if (ar.succeeded()) {
-        msg.reply(ar.result());
-      } else {
-        msg.fail(500, ar.cause().getMessage());
-      }
-    })));
-    consumers.add(vertx.eventBus().<JsonObject>consumer(NODE_ADDRESS + memberId(), msg -> msg.reply(figures())));
+    consumers.add(
+        vertx
+            .eventBus()
+            .<JsonObject>localConsumer(
+                Addresses.CLUSTER_QUERY,
+                msg ->
+                    query()
+                        .onComplete(
+                            ar -> {
+                              if (ar.succeeded()) {
+                                msg.reply(ar.result());
+                              } else {
+                                msg.fail(500, ar.cause().getMessage());
+                              }
+                            })));
+    consumers.add(
+        vertx
+            .eventBus()
+            .<JsonObject>consumer(NODE_ADDRESS + memberId(), msg -> msg.reply(figures())));
     return Future.join(consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
   }
 
@@ -71,10 +87,16 @@ final class ClusterInfo {
     List<Future<JsonObject>> answers = new ArrayList<>();
     for (String member : members) {
       answers.add(
-          vertx.eventBus()
+          vertx
+              .eventBus()
               .<JsonObject>request(NODE_ADDRESS + member, new JsonObject(), ASK)
               .map(reply -> reply.body().put("reachable", true))
-              .otherwise(e -> new JsonObject().put("member", member).put("reachable", false).put("error", e.getMessage())));
+              .otherwise(
+                  e ->
+                      new JsonObject()
+                          .put("member", member)
+                          .put("reachable", false)
+                          .put("error", e.getMessage())));
     }
     return Future.all(answers)
         .map(

@@ -35,16 +35,24 @@ final class ClusterSetup {
         return new FileSystemXmlConfig(cluster.hazelcastConfig().toFile());
       } catch (FileNotFoundException | RuntimeException e) {
         throw new ConfigException(
-            "cluster.hazelcast-config: cannot read '" + cluster.hazelcastConfig() + "': " + e.getMessage());
+            "cluster.hazelcast-config: cannot read '"
+                + cluster.hazelcastConfig()
+                + "': "
+                + e.getMessage());
       }
     }
     // Vert.x's own maps (subscriptions, HA info) come from its default configuration
     Config config = ConfigUtil.loadConfig();
     config.setClusterName(cluster.name());
     config.setProperty("hazelcast.logging.type", "slf4j");
-    config.setProperty("hazelcast.shutdownhook.enabled", "false"); // the node leaves on its own terms
+    config.setProperty(
+        "hazelcast.shutdownhook.enabled", "false"); // the node leaves on its own terms
     config.setProperty("hazelcast.phone.home.enabled", "false");
-    config.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(true).setPortCount(PORT_RANGE);
+    config
+        .getNetworkConfig()
+        .setPort(cluster.port())
+        .setPortAutoIncrement(true)
+        .setPortCount(PORT_RANGE);
     String address = resolve(cluster.host());
     config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(address);
     config.setProperty("hazelcast.local.localAddress", address);

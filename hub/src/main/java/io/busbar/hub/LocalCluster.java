@@ -18,7 +18,11 @@ import picocli.CommandLine.Parameters;
  * ports and data directory and one shared development signing key, their output prefixed with the
  * node's name. Ctrl-C stops them all gracefully.
  */
-@Command(name = "cluster", mixinStandardHelpOptions = true, description = "Run a local cluster.", subcommands = LocalCluster.Start.class)
+@Command(
+    name = "cluster",
+    mixinStandardHelpOptions = true,
+    description = "Run a local cluster.",
+    subcommands = LocalCluster.Start.class)
 final class LocalCluster implements Runnable {
 
   /** What Hazelcast asks for on Java 9+; the jar's manifest grants it to {@code java -jar}. */
@@ -35,19 +39,32 @@ final class LocalCluster implements Runnable {
     new picocli.CommandLine(this).usage(System.out);
   }
 
-  @Command(name = "start", mixinStandardHelpOptions = true, description = "Start N clustered nodes on this host.")
+  @Command(
+      name = "start",
+      mixinStandardHelpOptions = true,
+      description = "Start N clustered nodes on this host.")
   static final class Start implements Callable<Integer> {
 
     @Parameters(paramLabel = "N", description = "number of nodes (1-9)")
     int nodes;
 
-    @Option(names = "--data-dir", defaultValue = "./data/cluster", description = "base directory: node-1, node-2… and the shared key (default: ${DEFAULT-VALUE})")
+    @Option(
+        names = "--data-dir",
+        defaultValue = "./data/cluster",
+        description =
+            "base directory: node-1, node-2… and the shared key (default: ${DEFAULT-VALUE})")
     Path dataDir;
 
-    @Option(names = "--mqtt-port", defaultValue = "1883", description = "MQTT port of node-1; node-i gets port + i - 1 (default: ${DEFAULT-VALUE})")
+    @Option(
+        names = "--mqtt-port",
+        defaultValue = "1883",
+        description = "MQTT port of node-1; node-i gets port + i - 1 (default: ${DEFAULT-VALUE})")
     int mqttPort;
 
-    @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port of node-1; node-i gets port + i - 1 (default: ${DEFAULT-VALUE})")
+    @Option(
+        names = "--http-port",
+        defaultValue = "8080",
+        description = "HTTP port of node-1; node-i gets port + i - 1 (default: ${DEFAULT-VALUE})")
     int httpPort;
 
     @Option(names = "--demo", description = "node-1 also runs the simulated factory")
@@ -93,10 +110,14 @@ final class LocalCluster implements Runnable {
       command.addAll(
           List.of(
               "--cluster",
-              "--node-id", "node-" + i,
-              "--mqtt-port", String.valueOf(mqttPort + i - 1),
-              "--http-port", String.valueOf(httpPort + i - 1),
-              "--data-dir", dataDir.resolve("node-" + i).toString()));
+              "--node-id",
+              "node-" + i,
+              "--mqtt-port",
+              String.valueOf(mqttPort + i - 1),
+              "--http-port",
+              String.valueOf(httpPort + i - 1),
+              "--data-dir",
+              dataDir.resolve("node-" + i).toString()));
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
       builder.environment().put("BUSBAR_SECURITY_DEV_KEY_DIR", dataDir.toString());
       return builder.start();
@@ -106,7 +127,9 @@ final class LocalCluster implements Runnable {
       Thread thread =
           new Thread(
               () -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                try (BufferedReader in =
+                    new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                   String line;
                   while ((line = in.readLine()) != null) {
                     System.out.println("[" + name + "] " + line);

@@ -84,7 +84,9 @@ public final class Main implements Runnable {
               FactorySimulator.start(
                   node.vertx(),
                   settings,
-                  id -> node.issuer().mint(new TokenRequest(id, "default", Set.of(), Duration.ofDays(1)))),
+                  id ->
+                      node.issuer()
+                          .mint(new TokenRequest(id, "default", Set.of(), Duration.ofDays(1)))),
               "start the simulated factory"));
     }
     CountDownLatch stopped = new CountDownLatch(1);
@@ -92,11 +94,15 @@ public final class Main implements Runnable {
         .addShutdownHook(
             new Thread(
                 () -> {
-                  System.out.println("busbar: shutting down (stop accepting, drain, close the database)…");
+                  System.out.println(
+                      "busbar: shutting down (stop accepting, drain, close the database)…");
                   Future<Void> stop =
                       simulator.get() == null ? Future.succeededFuture() : simulator.get().stop();
                   try {
-                    stop.eventually(() -> node.close()).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    stop.eventually(() -> node.close())
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get(30, TimeUnit.SECONDS);
                     System.out.println("busbar: stopped cleanly");
                   } catch (Exception e) {
                     System.err.println("busbar: unclean shutdown: " + e);
@@ -116,10 +122,18 @@ public final class Main implements Runnable {
     System.out.println("  REST        " + http + "/api/v1/state   " + http + "/api/v1/devices");
     System.out.println("  Live stream ws://127.0.0.1:" + node.httpPort() + "/ws");
     System.out.println("  Metrics     " + http + "/metrics     Health " + http + "/health");
-    System.out.println("  MQTT        mqtt://127.0.0.1:" + node.mqttPort() + "  (token: ./busbar token --device ID)");
+    System.out.println(
+        "  MQTT        mqtt://127.0.0.1:"
+            + node.mqttPort()
+            + "  (token: ./busbar token --device ID)");
     System.out.println("  Data        " + node.config().dataDir().toAbsolutePath().normalize());
     if (simulator != null) {
-      System.out.println("  Simulator   " + simulator.machineCount() + " machines publishing every " + node.config().demo().interval().toMillis() + " ms");
+      System.out.println(
+          "  Simulator   "
+              + simulator.machineCount()
+              + " machines publishing every "
+              + node.config().demo().interval().toMillis()
+              + " ms");
     }
     System.out.println();
     System.out.println("busbar: ready — node " + node.config().nodeId() + " (Ctrl-C to stop)");
@@ -129,11 +143,15 @@ public final class Main implements Runnable {
     try {
       return future.toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException(
+          "cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
     }
   }
 
-  @Command(name = "demo", mixinStandardHelpOptions = true, description = "One node with embedded storage and a simulated factory.")
+  @Command(
+      name = "demo",
+      mixinStandardHelpOptions = true,
+      description = "One node with embedded storage and a simulated factory.")
   static final class Demo implements java.util.concurrent.Callable<Integer> {
     @Mixin NodeOptions options;
 
@@ -153,20 +171,36 @@ public final class Main implements Runnable {
     }
   }
 
-  @Command(name = "token", mixinStandardHelpOptions = true, description = "Print a JWT signed with the node's development key.")
+  @Command(
+      name = "token",
+      mixinStandardHelpOptions = true,
+      description = "Print a JWT signed with the node's development key.")
   static final class Token implements java.util.concurrent.Callable<Integer> {
     @Mixin NodeOptions options;
 
-    @Option(names = "--device", required = true, paramLabel = "ID", description = "device id (the token's sub)")
+    @Option(
+        names = "--device",
+        required = true,
+        paramLabel = "ID",
+        description = "device id (the token's sub)")
     String device;
 
-    @Option(names = "--tenant", defaultValue = "default", description = "tenant (default: ${DEFAULT-VALUE})")
+    @Option(
+        names = "--tenant",
+        defaultValue = "default",
+        description = "tenant (default: ${DEFAULT-VALUE})")
     String tenant;
 
-    @Option(names = "--ttl", defaultValue = "24h", description = "lifetime, e.g. 30m, 1h, 7d (default: ${DEFAULT-VALUE})")
+    @Option(
+        names = "--ttl",
+        defaultValue = "24h",
+        description = "lifetime, e.g. 30m, 1h, 7d (default: ${DEFAULT-VALUE})")
     String ttl;
 
-    @Option(names = "--role", paramLabel = "ROLE", description = "a role claim, repeatable; 'app' may subscribe to all topics of its tenant")
+    @Option(
+        names = "--role",
+        paramLabel = "ROLE",
+        description = "a role claim, repeatable; 'app' may subscribe to all topics of its tenant")
     List<String> roles = List.of();
 
     @Override
@@ -176,7 +210,8 @@ public final class Main implements Runnable {
       Vertx vertx = Vertx.vertx();
       try {
         DevelopmentIssuer issuer = DevelopmentIssuer.loadOrCreate(vertx, keyDir);
-        System.out.println(issuer.mint(new TokenRequest(device, tenant, Set.copyOf(roles), lifetime)));
+        System.out.println(
+            issuer.mint(new TokenRequest(device, tenant, Set.copyOf(roles), lifetime)));
         return 0;
       } finally {
         vertx.close();

@@ -2,6 +2,9 @@ package io.busbar.hub;
 
 import io.busbar.codecs.bus.BusCodecs;
 import io.busbar.codecs.routing.DecoderTable;
+import io.busbar.codecs.sparkplug.SparkplugDecoder;
+import io.busbar.codecs.sparkplug.SparkplugHostState;
+import io.busbar.codecs.sparkplug.SparkplugRoute;
 import io.busbar.hub.config.BusbarConfig;
 import io.busbar.security.acl.TopicAcl;
 import io.busbar.security.jwt.DevelopmentIssuer;
@@ -17,15 +20,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.busbar.codecs.sparkplug.SparkplugDecoder;
-import io.busbar.codecs.sparkplug.SparkplugHostState;
-import io.busbar.codecs.sparkplug.SparkplugRoute;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Deque;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +48,11 @@ public final class Node {
   private int mqttPort;
   private int httpPort;
 
-  private Node(BusbarConfig config, Vertx vertx, PrometheusMeterRegistry registry, DevelopmentIssuer issuer) {
+  private Node(
+      BusbarConfig config,
+      Vertx vertx,
+      PrometheusMeterRegistry registry,
+      DevelopmentIssuer issuer) {
     this.config = config;
     this.vertx = vertx;
     this.registry = registry;
@@ -71,23 +75,26 @@ public final class Node {
   }
 
   private static Future<Vertx> createVertx(
-      BusbarConfig config, PrometheusMeterRegistry registry, HazelcastClusterManager clusterManager) {
+      BusbarConfig config,
+      PrometheusMeterRegistry registry,
+      HazelcastClusterManager clusterManager) {
     VertxOptions options =
         new VertxOptions()
-            .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
+            .setMetricsOptions(
+                new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
     var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
     if (clusterManager == null) {
       return Future.succeededFuture(builder.with(options).build());
     }
     options.getEventBusOptions().setHost(ClusterSetup.resolve(config.cluster().host())).setPort(0);
-    return builder
-        .with(options)
-        .withClusterManager(clusterManager)
-        .buildClustered();
+    return builder.with(options).withClusterManager(clusterManager).buildClustered();
   }
 
   private static Future<Node> startOn(
-      Vertx vertx, BusbarConfig config, PrometheusMeterRegistry registry, HazelcastClusterManager clusterManager) {
+      Vertx vertx,
+      BusbarConfig config,
+      PrometheusMeterRegistry registry,
+      HazelcastClusterManager clusterManager) {
     BusCodecs.register(vertx.eventBus());
     DevelopmentIssuer issuer;
     try {
@@ -97,20 +104,32 @@ public final class Node {
       return Future.failedFuture(e);
     }
     Node node = new Node(config, vertx, registry, issuer);
-    node.clusterInfo = new ClusterInfo(vertx, clusterManager, config.cluster().name(), config.nodeId(), registry);
-    return node.deployAll().transform(ar -> ar.succeeded() ? Future.succeededFuture(node) : node.close().transform(v -> Future.failedFuture(ar.cause())));
+    node.clusterInfo =
+        new ClusterInfo(vertx, clusterManager, config.cluster().name(), config.nodeId(), registry);
+    return node.deployAll()
+        .transform(
+            ar ->
+                ar.succeeded()
+                    ? Future.succeededFuture(node)
+                    : node.close().transform(v -> Future.failedFuture(ar.cause())));
   }
 
   private Future<Void> deployAll() {
     StorageVerticle storage = new StorageVerticle(config.storage(), registry);
     AnalyticsVerticle analytics = new AnalyticsVerticle(registry);
     MqttBrokerVerticle broker =
-        new MqttBrokerVerticle(config.mqtt(), issuer.authenticator(), TopicAcl.defaults(), decoders(), registry);
+        new MqttBrokerVerticle(
+            config.mqtt(), issuer.authenticator(), TopicAcl.defaults(), decoders(), registry);
     HttpVerticle http = new HttpVerticle(config.http(), issuer.jwks(), registry);
-    return clusterInfo.start()
+    return clusterInfo
+        .start()
         .compose(v -> deploy(storage))
         .compose(v -> deploy(analytics))
-        .compose(v -> config.kafka().enabled() ? deploy(new KafkaSinkVerticle(config.kafka().sink(), registry)) : Future.succeededFuture())
+        .compose(
+            v ->
+                config.kafka().enabled()
+                    ? deploy(new KafkaSinkVerticle(config.kafka().sink(), registry))
+                    : Future.succeededFuture())
         .compose(v -> deploy(broker))
         .compose(v -> deploy(http))
         .compose(
@@ -135,10 +154,13 @@ public final class Node {
   }
 
   private Future<Void> deploy(io.vertx.core.Deployable verticle) {
-    return vertx.deployVerticle(verticle).map(id -> {
-      deployments.push(id);
-      return null;
-    });
+    return vertx
+        .deployVerticle(verticle)
+        .map(
+            id -> {
+              deployments.push(id);
+              return null;
+            });
   }
 
   /** Undeploys in reverse order (stop accepting, drain, close the store), then closes Vert.x. */

@@ -10,25 +10,44 @@ import picocli.CommandLine.Option;
 /** The flags shared by the commands that read node configuration; each overrides one key. */
 final class NodeOptions {
 
-  @Option(names = "--config", paramLabel = "FILE", description = "YAML file overriding conf/busbar.yaml defaults")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "YAML file overriding conf/busbar.yaml defaults")
   Path configFile;
 
-  @Option(names = "--mqtt-port", paramLabel = "PORT", description = "MQTT port (mqtt.port, BUSBAR_MQTT_PORT)")
+  @Option(
+      names = "--mqtt-port",
+      paramLabel = "PORT",
+      description = "MQTT port (mqtt.port, BUSBAR_MQTT_PORT)")
   String mqttPort;
 
-  @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port (http.port, BUSBAR_HTTP_PORT)")
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      description = "HTTP port (http.port, BUSBAR_HTTP_PORT)")
   String httpPort;
 
-  @Option(names = "--data-dir", paramLabel = "DIR", description = "data directory (node.data-dir, BUSBAR_DATA_DIR)")
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description = "data directory (node.data-dir, BUSBAR_DATA_DIR)")
   String dataDir;
 
-  @Option(names = "--node-id", paramLabel = "ID", description = "node name (node.id, BUSBAR_NODE_ID)")
+  @Option(
+      names = "--node-id",
+      paramLabel = "ID",
+      description = "node name (node.id, BUSBAR_NODE_ID)")
   String nodeId;
 
-  @Option(names = "--allow-anonymous", description = "let clients without a token in as tenant 'public'")
+  @Option(
+      names = "--allow-anonymous",
+      description = "let clients without a token in as tenant 'public'")
   boolean allowAnonymous;
 
-  @Option(names = "--cluster", description = "join the Hazelcast cluster of conf/busbar.yaml (cluster.*)")
+  @Option(
+      names = "--cluster",
+      description = "join the Hazelcast cluster of conf/busbar.yaml (cluster.*)")
   boolean cluster;
 
   /** Defaults, then --config, then BUSBAR_* variables, then flags. */

@@ -28,23 +28,41 @@ final class ToolCommands {
 
   private ToolCommands() {}
 
-  @Command(name = "simulate", mixinStandardHelpOptions = true, description = "Run the simulated factory against a running node.")
+  @Command(
+      name = "simulate",
+      mixinStandardHelpOptions = true,
+      description = "Run the simulated factory against a running node.")
   static final class Simulate implements Callable<Integer> {
     @Mixin NodeOptions options;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "MQTT host (default: ${DEFAULT-VALUE})")
+    @Option(
+        names = "--host",
+        defaultValue = "127.0.0.1",
+        description = "MQTT host (default: ${DEFAULT-VALUE})")
     String host;
 
-    @Option(names = "--sites", defaultValue = "1", description = "sites (default: ${DEFAULT-VALUE})")
+    @Option(
+        names = "--sites",
+        defaultValue = "1",
+        description = "sites (default: ${DEFAULT-VALUE})")
     int sites;
 
-    @Option(names = "--lines", defaultValue = "2", description = "lines per site (default: ${DEFAULT-VALUE})")
+    @Option(
+        names = "--lines",
+        defaultValue = "2",
+        description = "lines per site (default: ${DEFAULT-VALUE})")
     int lines;
 
-    @Option(names = "--machines", defaultValue = "3", description = "machines per line (default: ${DEFAULT-VALUE})")
+    @Option(
+        names = "--machines",
+        defaultValue = "3",
+        description = "machines per line (default: ${DEFAULT-VALUE})")
     int machines;
 
-    @Option(names = "--interval", defaultValue = "1s", description = "publish interval per machine (default: ${DEFAULT-VALUE})")
+    @Option(
+        names = "--interval",
+        defaultValue = "1s",
+        description = "publish interval per machine (default: ${DEFAULT-VALUE})")
     String interval;
 
     @Override
@@ -54,13 +72,25 @@ final class ToolCommands {
       DevelopmentIssuer issuer = DevelopmentIssuer.loadOrCreate(vertx, config.devKeyDir());
       FactorySimulator.Settings settings =
           new FactorySimulator.Settings(
-              host, config.mqtt().port(), new PlantLayout(sites, lines, machines), Durations.parse(interval));
+              host,
+              config.mqtt().port(),
+              new PlantLayout(sites, lines, machines),
+              Durations.parse(interval));
       FactorySimulator simulator =
           Main.await(
               FactorySimulator.start(
-                  vertx, settings, id -> issuer.mint(new TokenRequest(id, "default", Set.of(), Duration.ofDays(1)))),
+                  vertx,
+                  settings,
+                  id -> issuer.mint(new TokenRequest(id, "default", Set.of(), Duration.ofDays(1)))),
               "start the simulator");
-      System.out.println("busbar: simulating " + simulator.machineCount() + " machines against " + host + ":" + settings.port() + " (Ctrl-C to stop)");
+      System.out.println(
+          "busbar: simulating "
+              + simulator.machineCount()
+              + " machines against "
+              + host
+              + ":"
+              + settings.port()
+              + " (Ctrl-C to stop)");
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime()
           .addShutdownHook(
@@ -74,12 +104,21 @@ final class ToolCommands {
     }
   }
 
-  @Command(name = "export", mixinStandardHelpOptions = true, description = "Export stored readings of a time range to a Parquet file.")
+  @Command(
+      name = "export",
+      mixinStandardHelpOptions = true,
+      description = "Export stored readings of a time range to a Parquet file.")
   static final class Export implements Callable<Integer> {
-    @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "the node's HTTP address (default: ${DEFAULT-VALUE})")
+    @Option(
+        names = "--url",
+        defaultValue = "http://127.0.0.1:8080",
+        description = "the node's HTTP address (default: ${DEFAULT-VALUE})")
     String url;
 
-    @Option(names = "--from", required = true, description = "start, epoch ms or ISO-8601 (inclusive)")
+    @Option(
+        names = "--from",
+        required = true,
+        description = "start, epoch ms or ISO-8601 (inclusive)")
     String from;
 
     @Option(names = "--to", required = true, description = "end, epoch ms or ISO-8601 (exclusive)")
@@ -96,17 +135,23 @@ final class ToolCommands {
 
     @Override
     public Integer call() throws Exception {
-      StringBuilder query = new StringBuilder("/api/v1/export?from=").append(encode(from)).append("&to=").append(encode(to));
+      StringBuilder query =
+          new StringBuilder("/api/v1/export?from=")
+              .append(encode(from))
+              .append("&to=")
+              .append(encode(to));
       if (device != null) {
         query.append("&device=").append(encode(device));
       }
-      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + query)).timeout(Duration.ofMinutes(5));
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(URI.create(url + query)).timeout(Duration.ofMinutes(5));
       if (token != null) {
         request.header("Authorization", "Bearer " + token);
       }
       Path partial = out.resolveSibling(out.getFileName() + ".part");
       HttpResponse<Path> response =
-          HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofFile(partial));
+          HttpClient.newHttpClient()
+              .send(request.build(), HttpResponse.BodyHandlers.ofFile(partial));
       if (response.statusCode() != 200) {
         String problem = Files.readString(partial);
         Files.deleteIfExists(partial);

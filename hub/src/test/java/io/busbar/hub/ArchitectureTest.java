@@ -12,7 +12,9 @@ import com.tngtech.archunit.lang.ArchRule;
 @AnalyzeClasses(packages = "io.busbar", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
 
-  /** Verifies that verticle packages talk over the event bus only, never by importing each other. */
+  /**
+   * Verifies that verticle packages talk over the event bus only, never by importing each other.
+   */
   @ArchTest
   static final ArchRule verticlePackagesAreIndependent =
       slices().matching("io.busbar.verticles.(*)..").should().notDependOnEachOther();

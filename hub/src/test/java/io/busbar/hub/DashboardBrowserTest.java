@@ -51,16 +51,30 @@ class DashboardBrowserTest {
                 BusbarConfig.from(
                     ConfigValues.defaults()
                         .with(
-                            Map.of("mqtt.port", "0", "http.port", "0", "node.data-dir", dataDir.toString()),
+                            Map.of(
+                                "mqtt.port",
+                                "0",
+                                "http.port",
+                                "0",
+                                "node.data-dir",
+                                dataDir.toString()),
                             "test"))),
             "start the node");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM);
     options.addArguments(
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
         "--user-data-dir=" + dataDir.resolve("chromium-profile"));
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER).build();
+    ChromeDriverService service =
+        new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER).build();
     browser = new ChromeDriver(service, options);
   }
 
@@ -74,7 +88,10 @@ class DashboardBrowserTest {
     }
   }
 
-  /** Verifies that a machine's card appears and its temperature updates live as the device publishes. */
+  /**
+   * Verifies that a machine's card appears and its temperature updates live as the device
+   * publishes.
+   */
   @Test
   void pageShowsLiveValuesPerMachine() throws Exception {
     browser.get("http://127.0.0.1:" + node.httpPort() + "/");
@@ -82,17 +99,43 @@ class DashboardBrowserTest {
     wait.until(ExpectedConditions.attributeToBe(By.id("connection"), "data-state", "open"));
 
     Mqtt5BlockingClient press =
-        MqttClient.builder().useMqttVersion5().identifier("press-1").serverHost("127.0.0.1").serverPort(node.mqttPort()).buildBlocking();
-    String token = node.issuer().mint(new TokenRequest("press-1", "default", Set.of(), Duration.ofHours(1)));
-    press.connectWith().simpleAuth().username("press-1").password(token.getBytes(StandardCharsets.UTF_8)).applySimpleAuth().send();
-    By temperature = By.cssSelector(".machine[data-device='press-1'] tr.metric[data-metric='temperature'] .value");
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier("press-1")
+            .serverHost("127.0.0.1")
+            .serverPort(node.mqttPort())
+            .buildBlocking();
+    String token =
+        node.issuer().mint(new TokenRequest("press-1", "default", Set.of(), Duration.ofHours(1)));
+    press
+        .connectWith()
+        .simpleAuth()
+        .username("press-1")
+        .password(token.getBytes(StandardCharsets.UTF_8))
+        .applySimpleAuth()
+        .send();
+    By temperature =
+        By.cssSelector(
+            ".machine[data-device='press-1'] tr.metric[data-metric='temperature'] .value");
     for (String value : new String[] {"61.50", "62.25"}) {
-      press.publishWith().topic("devices/press-1/telemetry").qos(MqttQos.AT_LEAST_ONCE)
-          .payload(("{\"metrics\":{\"temperature\":{\"value\":" + value + ",\"unit\":\"°C\"},\"state\":\"RUNNING\"}}").getBytes(StandardCharsets.UTF_8))
+      press
+          .publishWith()
+          .topic("devices/press-1/telemetry")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(
+              ("{\"metrics\":{\"temperature\":{\"value\":"
+                      + value
+                      + ",\"unit\":\"°C\"},\"state\":\"RUNNING\"}}")
+                  .getBytes(StandardCharsets.UTF_8))
           .send();
       wait.until(ExpectedConditions.textToBe(temperature, value));
     }
-    assertThat(browser.findElement(By.cssSelector(".machine[data-device='press-1'] tr.metric[data-metric='state'] .value")).getText())
+    assertThat(
+            browser
+                .findElement(
+                    By.cssSelector(
+                        ".machine[data-device='press-1'] tr.metric[data-metric='state'] .value"))
+                .getText())
         .isEqualTo("RUNNING");
     press.disconnect();
   }

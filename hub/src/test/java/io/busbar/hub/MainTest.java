@@ -65,23 +65,41 @@ class MainTest {
   void badFrameLayoutNamesTheKey(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("frames.yaml");
     Files.writeString(
-        file, "frames:\n  layouts:\n    plc9:\n      length: 4\n      fields:\n        - {name: t, offset: 0, type: u24}\n");
+        file,
+        "frames:\n  layouts:\n    plc9:\n      length: 4\n      fields:\n        - {name: t, offset: 0, type: u24}\n");
     Outcome outcome = execute("run", "--data-dir", dir.toString(), "--config", file.toString());
     assertThat(outcome.exitCode()).isEqualTo(2);
     assertThat(outcome.err()).contains("frames.layouts.plc9.fields[0].type").contains("u24");
   }
 
-  /** Verifies that `busbar token` prints a JWT that the node's key validates, with the asked claims. */
+  /**
+   * Verifies that `busbar token` prints a JWT that the node's key validates, with the asked claims.
+   */
   @Test
   void tokenCommandMintsAValidToken(@TempDir Path dir) throws Exception {
-    Outcome outcome = execute("token", "--data-dir", dir.toString(), "--device", "press-7", "--tenant", "acme", "--ttl", "1h");
+    Outcome outcome =
+        execute(
+            "token",
+            "--data-dir",
+            dir.toString(),
+            "--device",
+            "press-7",
+            "--tenant",
+            "acme",
+            "--ttl",
+            "1h");
     assertThat(outcome.exitCode()).as(outcome.err()).isZero();
     String token = outcome.out().trim();
     assertThat(token.split("\\.")).hasSize(3);
     Vertx vertx = Vertx.vertx();
     try {
       Principal principal =
-          DevelopmentIssuer.loadOrCreate(vertx, dir).authenticator().authenticate(token).toCompletionStage().toCompletableFuture().get();
+          DevelopmentIssuer.loadOrCreate(vertx, dir)
+              .authenticator()
+              .authenticate(token)
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get();
       assertThat(principal.subject()).isEqualTo("press-7");
       assertThat(principal.tenant()).isEqualTo("acme");
     } finally {
@@ -92,7 +110,8 @@ class MainTest {
   /** Verifies that a bad --ttl is refused with a message naming the value. */
   @Test
   void badTtlIsRefused(@TempDir Path dir) {
-    Outcome outcome = execute("token", "--data-dir", dir.toString(), "--device", "d1", "--ttl", "forever");
+    Outcome outcome =
+        execute("token", "--data-dir", dir.toString(), "--device", "d1", "--ttl", "forever");
     assertThat(outcome.exitCode()).isEqualTo(2);
     assertThat(outcome.err()).contains("forever");
   }

@@ -82,26 +82,41 @@ class NodeEndToEndTest {
   }
 
   private static String token(String device, String... roles) {
-    return node.issuer().mint(new TokenRequest(device, "default", Set.of(roles), Duration.ofHours(1)));
+    return node.issuer()
+        .mint(new TokenRequest(device, "default", Set.of(roles), Duration.ofHours(1)));
   }
 
   private static Mqtt5BlockingClient connect5(String id, String token) {
     Mqtt5BlockingClient client =
-        MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1").serverPort(node.mqttPort()).buildBlocking();
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier(id)
+            .serverHost("127.0.0.1")
+            .serverPort(node.mqttPort())
+            .buildBlocking();
     var connect = client.connectWith();
     if (token != null) {
-      connect.simpleAuth().username(id).password(token.getBytes(StandardCharsets.UTF_8)).applySimpleAuth();
+      connect
+          .simpleAuth()
+          .username(id)
+          .password(token.getBytes(StandardCharsets.UTF_8))
+          .applySimpleAuth();
     }
     connect.send();
     return client;
   }
 
   private static HttpResponse<Buffer> get(String uri) throws Exception {
-    return http.get(node.httpPort(), "127.0.0.1", uri).send().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return http.get(node.httpPort(), "127.0.0.1", uri)
+        .send()
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
   }
 
   /** Polls a REST resource until the predicate holds (storage writes in batches), or fails. */
-  private static HttpResponse<Buffer> getUntil(String uri, Predicate<HttpResponse<Buffer>> ready) throws Exception {
+  private static HttpResponse<Buffer> getUntil(String uri, Predicate<HttpResponse<Buffer>> ready)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     HttpResponse<Buffer> response;
     do {
@@ -111,7 +126,9 @@ class NodeEndToEndTest {
       }
       Thread.sleep(50);
     } while (System.nanoTime() < deadline);
-    return fail("%s never became ready; last answer %d %s", uri, response.statusCode(), response.bodyAsString());
+    return fail(
+        "%s never became ready; last answer %d %s",
+        uri, response.statusCode(), response.bodyAsString());
   }
 
   /**
@@ -122,21 +139,62 @@ class NodeEndToEndTest {
   void readingTravelsEndToEnd() throws Exception {
     BlockingQueue<String> wsFrames = new LinkedBlockingQueue<>();
     WebSocket ws =
-        clients.createWebSocketClient().connect(node.httpPort(), "127.0.0.1", "/ws").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        clients
+            .createWebSocketClient()
+            .connect(node.httpPort(), "127.0.0.1", "/ws")
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
     ws.textMessageHandler(wsFrames::add);
 
     Mqtt5BlockingClient app = connect5("dashboard-app", token("dashboard-app", "app"));
     BlockingQueue<Mqtt5Publish> plus = new LinkedBlockingQueue<>();
     BlockingQueue<Mqtt5Publish> hash = new LinkedBlockingQueue<>();
-    app.toAsync().subscribeWith().topicFilter("devices/+/telemetry").qos(MqttQos.AT_LEAST_ONCE).callback(plus::add).send().get();
+    app.toAsync()
+        .subscribeWith()
+        .topicFilter("devices/+/telemetry")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .callback(plus::add)
+        .send()
+        .get();
     Mqtt3BlockingClient app3 =
-        MqttClient.builder().useMqttVersion3().identifier("app3").serverHost("127.0.0.1").serverPort(node.mqttPort()).buildBlocking();
-    app3.connectWith().simpleAuth().username("app3").password(token("app3", "app").getBytes(StandardCharsets.UTF_8)).applySimpleAuth().send();
-    app3.toAsync().subscribeWith().topicFilter("devices/#").qos(MqttQos.AT_MOST_ONCE).callback(p -> hash.add(null == p ? null : Mqtt5Publish.builder().topic(p.getTopic().toString()).payload(p.getPayloadAsBytes()).build())).send().get();
+        MqttClient.builder()
+            .useMqttVersion3()
+            .identifier("app3")
+            .serverHost("127.0.0.1")
+            .serverPort(node.mqttPort())
+            .buildBlocking();
+    app3.connectWith()
+        .simpleAuth()
+        .username("app3")
+        .password(token("app3", "app").getBytes(StandardCharsets.UTF_8))
+        .applySimpleAuth()
+        .send();
+    app3.toAsync()
+        .subscribeWith()
+        .topicFilter("devices/#")
+        .qos(MqttQos.AT_MOST_ONCE)
+        .callback(
+            p ->
+                hash.add(
+                    null == p
+                        ? null
+                        : Mqtt5Publish.builder()
+                            .topic(p.getTopic().toString())
+                            .payload(p.getPayloadAsBytes())
+                            .build()))
+        .send()
+        .get();
 
     Mqtt5BlockingClient device = connect5("d1", token("d1"));
-    String body = "{\"ts\":1732440000000,\"metrics\":{\"temperature\":{\"value\":71.5,\"unit\":\"°C\"},\"state\":\"RUNNING\"}}";
-    device.publishWith().topic("devices/d1/telemetry").qos(MqttQos.AT_LEAST_ONCE).payload(body.getBytes(StandardCharsets.UTF_8)).send();
+    String body =
+        "{\"ts\":1732440000000,\"metrics\":{\"temperature\":{\"value\":71.5,\"unit\":\"°C\"},\"state\":\"RUNNING\"}}";
+    device
+        .publishWith()
+        .topic("devices/d1/telemetry")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(body.getBytes(StandardCharsets.UTF_8))
+        .send();
 
     Mqtt5Publish received = plus.poll(10, TimeUnit.SECONDS);
     assertThat(received).as("MQTT 5 subscriber on devices/+/telemetry").isNotNull();
@@ -150,17 +208,26 @@ class NodeEndToEndTest {
     while (frame != null && frame.contains("\"hello\"")) {
       frame = wsFrames.poll(10, TimeUnit.SECONDS);
     }
-    assertThat(frame).as("/ws events frame").isNotNull().contains("\"d1\"").contains("temperature").contains("71.5");
+    assertThat(frame)
+        .as("/ws events frame")
+        .isNotNull()
+        .contains("\"d1\"")
+        .contains("temperature")
+        .contains("71.5");
 
     JsonArray stored =
-        getUntil("/api/v1/devices/d1/telemetry?metric=temperature", r -> r.statusCode() == 200 && !r.bodyAsJsonArray().isEmpty())
+        getUntil(
+                "/api/v1/devices/d1/telemetry?metric=temperature",
+                r -> r.statusCode() == 200 && !r.bodyAsJsonArray().isEmpty())
             .bodyAsJsonArray();
     assertThat(stored.getJsonObject(0).getDouble("value")).isEqualTo(71.5);
     assertThat(stored.getJsonObject(0).getLong("ts")).isEqualTo(1732440000000L);
     assertThat(stored.getJsonObject(0).getString("unit")).isEqualTo("°C");
 
-    JsonObject state = getUntil("/api/v1/state", r -> r.bodyAsJsonObject().containsKey("d1")).bodyAsJsonObject();
-    assertThat(state.getJsonObject("d1").getJsonObject("state").getString("value")).isEqualTo("RUNNING");
+    JsonObject state =
+        getUntil("/api/v1/state", r -> r.bodyAsJsonObject().containsKey("d1")).bodyAsJsonObject();
+    assertThat(state.getJsonObject("d1").getJsonObject("state").getString("value"))
+        .isEqualTo("RUNNING");
     JsonArray devices = get("/api/v1/devices").bodyAsJsonArray();
     assertThat(devices.stream().map(o -> ((JsonObject) o).getString("device"))).contains("d1");
 
@@ -169,7 +236,10 @@ class NodeEndToEndTest {
     assertThat(cluster.getJsonArray("members").getJsonObject(0).getString("node")).isEqualTo("e2e");
     assertThat(cluster.getJsonArray("members").getJsonObject(0).getLong("messagesIn")).isPositive();
     String metrics = get("/metrics").bodyAsString();
-    assertThat(metrics).contains("busbar_mqtt_messages_in_total").contains("busbar_mqtt_clients_connected").contains("busbar_storage_queue_depth");
+    assertThat(metrics)
+        .contains("busbar_mqtt_messages_in_total")
+        .contains("busbar_mqtt_clients_connected")
+        .contains("busbar_storage_queue_depth");
 
     ws.close();
     device.disconnect();
@@ -185,17 +255,24 @@ class NodeEndToEndTest {
     String foreign = token("d9").substring(0, token("d9").lastIndexOf('.')) + ".AAAA";
     assertConnAck5(foreign, Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
     String expired =
-        DevelopmentIssuer.loadOrCreate(clients, dataDir, Clock.offset(Clock.systemUTC(), Duration.ofHours(-2)))
+        DevelopmentIssuer.loadOrCreate(
+                clients, dataDir, Clock.offset(Clock.systemUTC(), Duration.ofHours(-2)))
             .mint(new TokenRequest("d9", "default", Set.of(), Duration.ofHours(1)));
     assertConnAck5(expired, Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
 
     Mqtt3BlockingClient v3 =
-        MqttClient.builder().useMqttVersion3().identifier("d9").serverHost("127.0.0.1").serverPort(node.mqttPort()).buildBlocking();
+        MqttClient.builder()
+            .useMqttVersion3()
+            .identifier("d9")
+            .serverHost("127.0.0.1")
+            .serverPort(node.mqttPort())
+            .buildBlocking();
     try {
       v3.connect();
       fail("3.1.1 connect without a token was accepted");
     } catch (Mqtt3ConnAckException e) {
-      assertThat(e.getMqttMessage().getReturnCode()).isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED);
+      assertThat(e.getMqttMessage().getReturnCode())
+          .isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED);
     }
   }
 
@@ -208,7 +285,9 @@ class NodeEndToEndTest {
     }
   }
 
-  /** Verifies that a device cannot publish under another device's topics: PUBACK 0x87, not stored. */
+  /**
+   * Verifies that a device cannot publish under another device's topics: PUBACK 0x87, not stored.
+   */
   @Test
   void deviceCannotPublishAsAnother() throws Exception {
     Mqtt5BlockingClient intruder = connect5("d2", token("d2"));
@@ -216,38 +295,73 @@ class NodeEndToEndTest {
     Mqtt5PubAckReasonCode code;
     try {
       Mqtt5PublishResult result =
-          intruder.toAsync().publishWith().topic("devices/victim/telemetry").qos(MqttQos.AT_LEAST_ONCE).payload(body.getBytes(StandardCharsets.UTF_8)).send().get(10, TimeUnit.SECONDS);
+          intruder
+              .toAsync()
+              .publishWith()
+              .topic("devices/victim/telemetry")
+              .qos(MqttQos.AT_LEAST_ONCE)
+              .payload(body.getBytes(StandardCharsets.UTF_8))
+              .send()
+              .get(10, TimeUnit.SECONDS);
       code = ((Mqtt5PublishResult.Mqtt5Qos1Result) result).getPubAck().getReasonCode();
     } catch (java.util.concurrent.ExecutionException e) {
       code = ((Mqtt5PubAckException) e.getCause()).getMqttMessage().getReasonCode();
     }
     assertThat(code).isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
     // the intruder's own reading, sent after, is stored; the forged one never is
-    intruder.publishWith().topic("devices/d2/telemetry").qos(MqttQos.AT_LEAST_ONCE).payload("{\"metrics\":{\"ok\":1}}".getBytes(StandardCharsets.UTF_8)).send();
-    getUntil("/api/v1/devices/d2/telemetry", r -> r.statusCode() == 200 && !r.bodyAsJsonArray().isEmpty());
+    intruder
+        .publishWith()
+        .topic("devices/d2/telemetry")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("{\"metrics\":{\"ok\":1}}".getBytes(StandardCharsets.UTF_8))
+        .send();
+    getUntil(
+        "/api/v1/devices/d2/telemetry",
+        r -> r.statusCode() == 200 && !r.bodyAsJsonArray().isEmpty());
     assertThat(get("/api/v1/devices/victim/telemetry").bodyAsJsonArray()).isEmpty();
     intruder.disconnect();
   }
 
-  /** Verifies that a malformed payload becomes a listed, counted dead letter and the next reading still flows. */
+  /**
+   * Verifies that a malformed payload becomes a listed, counted dead letter and the next reading
+   * still flows.
+   */
   @Test
   void deadLetterThenGoodMessage() throws Exception {
     String device = "d3-" + UUID.randomUUID().toString().substring(0, 4);
     Mqtt5BlockingClient client = connect5(device, token(device));
-    client.publishWith().topic("devices/" + device + "/telemetry").qos(MqttQos.AT_LEAST_ONCE).payload("{\"metrics\": {\"t\": ".getBytes(StandardCharsets.UTF_8)).send();
-    client.publishWith().topic("devices/" + device + "/telemetry").qos(MqttQos.AT_LEAST_ONCE).payload("{\"metrics\":{\"t\":21.0}}".getBytes(StandardCharsets.UTF_8)).send();
+    client
+        .publishWith()
+        .topic("devices/" + device + "/telemetry")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("{\"metrics\": {\"t\": ".getBytes(StandardCharsets.UTF_8))
+        .send();
+    client
+        .publishWith()
+        .topic("devices/" + device + "/telemetry")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("{\"metrics\":{\"t\":21.0}}".getBytes(StandardCharsets.UTF_8))
+        .send();
 
     JsonArray letters =
         getUntil("/api/v1/deadletters", r -> r.bodyAsString().contains(device)).bodyAsJsonArray();
     JsonObject letter =
-        letters.stream().map(JsonObject.class::cast).filter(l -> device.equals(l.getString("device"))).findFirst().orElseThrow();
+        letters.stream()
+            .map(JsonObject.class::cast)
+            .filter(l -> device.equals(l.getString("device")))
+            .findFirst()
+            .orElseThrow();
     assertThat(letter.getString("reason")).contains("malformed JSON");
     assertThat(letter.getString("topic")).isEqualTo("devices/" + device + "/telemetry");
 
     JsonArray good =
-        getUntil("/api/v1/devices/" + device + "/telemetry", r -> r.statusCode() == 200 && !r.bodyAsJsonArray().isEmpty()).bodyAsJsonArray();
+        getUntil(
+                "/api/v1/devices/" + device + "/telemetry",
+                r -> r.statusCode() == 200 && !r.bodyAsJsonArray().isEmpty())
+            .bodyAsJsonArray();
     assertThat(good.getJsonObject(0).getDouble("value")).isEqualTo(21.0);
-    assertThat(get("/metrics").bodyAsString()).containsPattern("busbar_decode_failures_total(\\{[^}]*\\})? [1-9]");
+    assertThat(get("/metrics").bodyAsString())
+        .containsPattern("busbar_decode_failures_total(\\{[^}]*\\})? [1-9]");
     client.disconnect();
   }
 
@@ -255,13 +369,31 @@ class NodeEndToEndTest {
   @Test
   void exportCommandWritesParquet() throws Exception {
     Mqtt5BlockingClient client = connect5("exp1", token("exp1"));
-    client.publishWith().topic("devices/exp1/telemetry").qos(MqttQos.AT_LEAST_ONCE).payload("{\"ts\":1000,\"metrics\":{\"t\":1.5}}".getBytes(StandardCharsets.UTF_8)).send();
+    client
+        .publishWith()
+        .topic("devices/exp1/telemetry")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("{\"ts\":1000,\"metrics\":{\"t\":1.5}}".getBytes(StandardCharsets.UTF_8))
+        .send();
     client.disconnect();
-    getUntil("/api/v1/devices/exp1/telemetry?from=0&to=2000", r -> r.statusCode() == 200 && !r.bodyAsJsonArray().isEmpty());
+    getUntil(
+        "/api/v1/devices/exp1/telemetry?from=0&to=2000",
+        r -> r.statusCode() == 200 && !r.bodyAsJsonArray().isEmpty());
     Path out = dataDir.resolve("exp1.parquet");
     int code =
         Main.commandLine()
-            .execute("export", "--url", "http://127.0.0.1:" + node.httpPort(), "--device", "exp1", "--from", "0", "--to", "2000", "--out", out.toString());
+            .execute(
+                "export",
+                "--url",
+                "http://127.0.0.1:" + node.httpPort(),
+                "--device",
+                "exp1",
+                "--from",
+                "0",
+                "--to",
+                "2000",
+                "--out",
+                out.toString());
     assertThat(code).isZero();
     byte[] bytes = java.nio.file.Files.readAllBytes(out);
     assertThat(new String(bytes, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("PAR1");

@@ -43,7 +43,8 @@ final class NodeProcess implements AutoCloseable {
   /** Starts {@code busbar run} with free ports and waits for its ready line. */
   static NodeProcess start(String nodeId, Path dataDir, String... extraArgs) throws Exception {
     if (!Files.exists(JAR)) {
-      throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: run the package phase first");
+      throw new IllegalStateException(
+          JAR.toAbsolutePath() + " is missing: run the package phase first");
     }
     int mqtt = freePort();
     int http = freePort();
@@ -53,19 +54,31 @@ final class NodeProcess implements AutoCloseable {
     command.add("-jar");
     command.add(JAR.toString());
     command.add("run");
-    command.addAll(List.of("--node-id", nodeId, "--mqtt-port", "" + mqtt, "--http-port", "" + http, "--data-dir", dataDir.toString()));
+    command.addAll(
+        List.of(
+            "--node-id",
+            nodeId,
+            "--mqtt-port",
+            "" + mqtt,
+            "--http-port",
+            "" + http,
+            "--data-dir",
+            dataDir.toString()));
     command.addAll(List.of(extraArgs));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     NodeProcess node = new NodeProcess(process, nodeId, mqtt, http, dataDir);
     if (!node.ready.await(90, TimeUnit.SECONDS)) {
       node.kill();
-      throw new IllegalStateException("node " + nodeId + " did not become ready:\n" + node.output());
+      throw new IllegalStateException(
+          "node " + nodeId + " did not become ready:\n" + node.output());
     }
     return node;
   }
 
   private void pump() {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
         synchronized (output) {

@@ -42,7 +42,15 @@ class PayloadsEndToEndTest {
                 BusbarConfig.from(
                     ConfigValues.defaults()
                         .with(
-                            Map.of("mqtt.port", "0", "http.port", "0", "node.data-dir", dataDir.toString(), "storage.flush-interval", "20ms"),
+                            Map.of(
+                                "mqtt.port",
+                                "0",
+                                "http.port",
+                                "0",
+                                "node.data-dir",
+                                dataDir.toString(),
+                                "storage.flush-interval",
+                                "20ms"),
                             "test"))),
             "start the node");
   }
@@ -55,11 +63,21 @@ class PayloadsEndToEndTest {
   }
 
   private static String stored(String device, String metric) throws Exception {
-    String uri = "http://127.0.0.1:" + node.httpPort() + "/api/v1/devices/" + device + "/telemetry?metric=" + metric;
+    String uri =
+        "http://127.0.0.1:"
+            + node.httpPort()
+            + "/api/v1/devices/"
+            + device
+            + "/telemetry?metric="
+            + metric;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     String body = "[]";
     while (System.nanoTime() < deadline) {
-      body = HTTP.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString()).body();
+      body =
+          HTTP.send(
+                  HttpRequest.newBuilder(URI.create(uri)).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
       if (!body.equals("[]")) {
         return body;
       }
@@ -71,9 +89,18 @@ class PayloadsEndToEndTest {
   /** Verifies that an MQTT 5 publish with content type application/cbor is decoded as CBOR. */
   @Test
   void cborTelemetry() throws Exception {
-    byte[] cbor = new ObjectMapper(new CBORFactory()).writeValueAsBytes(Map.of("metrics", Map.of("pressure", 3.25)));
-    Mqtt5BlockingClient device = TestClients.connect(node.mqttPort(), "c1", TestClients.mint(dataDir, "c1"));
-    device.publishWith().topic("devices/c1/telemetry").contentType("application/cbor").qos(MqttQos.AT_LEAST_ONCE).payload(cbor).send();
+    byte[] cbor =
+        new ObjectMapper(new CBORFactory())
+            .writeValueAsBytes(Map.of("metrics", Map.of("pressure", 3.25)));
+    Mqtt5BlockingClient device =
+        TestClients.connect(node.mqttPort(), "c1", TestClients.mint(dataDir, "c1"));
+    device
+        .publishWith()
+        .topic("devices/c1/telemetry")
+        .contentType("application/cbor")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(cbor)
+        .send();
     assertThat(stored("c1", "pressure")).contains("3.25");
     device.disconnect();
   }
@@ -82,40 +109,70 @@ class PayloadsEndToEndTest {
   @Test
   void binaryFrameByConfiguredLayout() throws Exception {
     ByteBuffer frame = ByteBuffer.allocate(10).order(ByteOrder.BIG_ENDIAN);
-    frame.putShort((short) 715) // temperature 71.5 °C (×0.1)
+    frame
+        .putShort((short) 715) // temperature 71.5 °C (×0.1)
         .putShort((short) 250) // pressure 2.50 bar (×0.01)
         .put((byte) 1) // running bit 0
         .putShort((short) 4242) // cycle count
         .put((byte) 0); // spare
     int crc = crc16Modbus(frame.array(), 8);
     frame.put(8, (byte) (crc & 0xff)).put(9, (byte) (crc >>> 8)); // little-endian CRC
-    Mqtt5BlockingClient plc = TestClients.connect(node.mqttPort(), "plc7", TestClients.mint(dataDir, "plc7"));
-    plc.publishWith().topic("devices/plc7/frames/plc-basic").qos(MqttQos.AT_LEAST_ONCE).payload(frame.array()).send();
+    Mqtt5BlockingClient plc =
+        TestClients.connect(node.mqttPort(), "plc7", TestClients.mint(dataDir, "plc7"));
+    plc.publishWith()
+        .topic("devices/plc7/frames/plc-basic")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(frame.array())
+        .send();
     assertThat(stored("plc7", "temperature")).contains("71.5");
     assertThat(stored("plc7", "cycle_count")).contains("4242");
     plc.disconnect();
   }
 
-  /** Verifies that a Sparkplug B NBIRTH then NDATA by alias reach the store under {group}:{edge}. */
+  /**
+   * Verifies that a Sparkplug B NBIRTH then NDATA by alias reach the store under {group}:{edge}.
+   */
   @Test
   void sparkplugBirthThenDataByAlias() throws Exception {
     Payload birth =
         Payload.newBuilder()
             .setTimestamp(System.currentTimeMillis())
             .setSeq(0)
-            .addMetrics(Payload.Metric.newBuilder().setName("bdSeq").setDatatype(DataType.Int64.getNumber()).setLongValue(0))
-            .addMetrics(Payload.Metric.newBuilder().setName("Line/Speed").setAlias(7).setDatatype(DataType.Double.getNumber()).setDoubleValue(1.5))
+            .addMetrics(
+                Payload.Metric.newBuilder()
+                    .setName("bdSeq")
+                    .setDatatype(DataType.Int64.getNumber())
+                    .setLongValue(0))
+            .addMetrics(
+                Payload.Metric.newBuilder()
+                    .setName("Line/Speed")
+                    .setAlias(7)
+                    .setDatatype(DataType.Double.getNumber())
+                    .setDoubleValue(1.5))
             .build();
     Payload data =
         Payload.newBuilder()
             .setTimestamp(System.currentTimeMillis())
             .setSeq(1)
-            .addMetrics(Payload.Metric.newBuilder().setAlias(7).setDatatype(DataType.Double.getNumber()).setDoubleValue(2.75))
+            .addMetrics(
+                Payload.Metric.newBuilder()
+                    .setAlias(7)
+                    .setDatatype(DataType.Double.getNumber())
+                    .setDoubleValue(2.75))
             .build();
     // an edge gateway with an application token: the Sparkplug edge ACL is not there yet
-    Mqtt5BlockingClient edge = TestClients.connect(node.mqttPort(), "g1-e1", TestClients.mint(dataDir, "g1-e1", "app"));
-    edge.publishWith().topic("spBv1.0/g1/NBIRTH/e1").qos(MqttQos.AT_LEAST_ONCE).payload(birth.toByteArray()).send();
-    edge.publishWith().topic("spBv1.0/g1/NDATA/e1").qos(MqttQos.AT_LEAST_ONCE).payload(data.toByteArray()).send();
+    Mqtt5BlockingClient edge =
+        TestClients.connect(node.mqttPort(), "g1-e1", TestClients.mint(dataDir, "g1-e1", "app"));
+    edge.publishWith()
+        .topic("spBv1.0/g1/NBIRTH/e1")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(birth.toByteArray())
+        .send();
+    edge.publishWith()
+        .topic("spBv1.0/g1/NDATA/e1")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(data.toByteArray())
+        .send();
     String speed = stored("g1:e1", "Line/Speed");
     assertThat(speed).contains("1.5");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

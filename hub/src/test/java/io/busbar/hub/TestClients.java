@@ -31,15 +31,31 @@ final class TestClients {
   /** Connects an MQTT 5 client with a token as its password. */
   static Mqtt5BlockingClient connect(int port, String clientId, String token) {
     Mqtt5BlockingClient client =
-        MqttClient.builder().useMqttVersion5().identifier(clientId).serverHost("127.0.0.1").serverPort(port).buildBlocking();
-    client.connectWith().simpleAuth().username(clientId).password(token.getBytes(StandardCharsets.UTF_8)).applySimpleAuth().send();
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier(clientId)
+            .serverHost("127.0.0.1")
+            .serverPort(port)
+            .buildBlocking();
+    client
+        .connectWith()
+        .simpleAuth()
+        .username(clientId)
+        .password(token.getBytes(StandardCharsets.UTF_8))
+        .applySimpleAuth()
+        .send();
     return client;
   }
 
   /** Publishes one message at QoS 1 and disconnects. */
   static void publish(int port, String clientId, String token, String topic, String payload) {
     Mqtt5BlockingClient client = connect(port, clientId, token);
-    client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(payload.getBytes(StandardCharsets.UTF_8)).send();
+    client
+        .publishWith()
+        .topic(topic)
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(payload.getBytes(StandardCharsets.UTF_8))
+        .send();
     client.disconnect();
   }
 
@@ -50,7 +66,15 @@ final class TestClients {
     int port = 15701 + (int) (ProcessHandle.current().pid() % 200) * 10;
     Files.writeString(
         file,
-        "cluster:\n  name: " + clusterName + "\n  port: " + port + "\n  members: 127.0.0.1:" + port + "-" + (port + 5) + "\n");
+        "cluster:\n  name: "
+            + clusterName
+            + "\n  port: "
+            + port
+            + "\n  members: 127.0.0.1:"
+            + port
+            + "-"
+            + (port + 5)
+            + "\n");
     return file;
   }
 }

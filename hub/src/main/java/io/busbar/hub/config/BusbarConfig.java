@@ -57,7 +57,9 @@ public record BusbarConfig(
             : configuredId;
     Path dataDir = values.path("node.data-dir");
     Path devKeyDir =
-        values.string("security.dev-key-dir").isBlank() ? dataDir : values.path("security.dev-key-dir");
+        values.string("security.dev-key-dir").isBlank()
+            ? dataDir
+            : values.path("security.dev-key-dir");
     MqttConfig mqtt =
         build(
             "mqtt",
@@ -68,17 +70,20 @@ public record BusbarConfig(
                     values.integer("mqtt.max-message-size", 16, 268_435_455),
                     values.bool("mqtt.allow-anonymous")));
     HttpConfig http =
-        build("http", () -> new HttpConfig(values.string("http.host"), values.port("http.port"), nodeId));
+        build(
+            "http",
+            () -> new HttpConfig(values.string("http.host"), values.port("http.port"), nodeId));
     StorageConfig storage =
         build(
             "storage",
             () ->
                 new StorageConfig(
-                    dataDir,
-                    values.integer("storage.queue-capacity", 1, 100_000_000),
-                    values.integer("storage.batch-size", 1, 1_000_000),
+                        dataDir,
+                        values.integer("storage.queue-capacity", 1, 100_000_000),
+                        values.integer("storage.batch-size", 1, 1_000_000),
                         values.duration("storage.flush-interval"))
-                    .withRetention(values.duration("storage.raw-retention"), tenantRetention(values))
+                    .withRetention(
+                        values.duration("storage.raw-retention"), tenantRetention(values))
                     .withRollupInterval(values.duration("storage.rollup-interval"))
                     .withAckOnCommit(values.bool("storage.ack-on-commit")));
     DemoConfig demo =
@@ -99,7 +104,8 @@ public record BusbarConfig(
     } catch (FrameConfigException e) {
       throw new ConfigException(e.getMessage());
     }
-    return new BusbarConfig(nodeId, dataDir, devKeyDir, mqtt, http, storage, cluster, kafka, frameLayouts, demo);
+    return new BusbarConfig(
+        nodeId, dataDir, devKeyDir, mqtt, http, storage, cluster, kafka, frameLayouts, demo);
   }
 
   /** {@code acme=30d,lab=7d} → tenant → retention. */
@@ -113,9 +119,12 @@ public record BusbarConfig(
       String[] parts = entry.split("=", 2);
       if (parts.length != 2 || parts[0].isBlank()) {
         throw new ConfigException(
-            "storage.tenant-retention (BUSBAR_STORAGE_TENANT_RETENTION): expected tenant=duration, got '" + entry + "'");
+            "storage.tenant-retention (BUSBAR_STORAGE_TENANT_RETENTION): expected tenant=duration, got '"
+                + entry
+                + "'");
       }
-      out.put(parts[0].trim(), ConfigValues.parseDuration("storage.tenant-retention", parts[1].trim()));
+      out.put(
+          parts[0].trim(), ConfigValues.parseDuration("storage.tenant-retention", parts[1].trim()));
     }
     return out;
   }

@@ -27,7 +27,9 @@ public final class ConfigValues {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-  /** Sections kept as trees rather than flattened: their shape (lists of fields) is their meaning. */
+  /**
+   * Sections kept as trees rather than flattened: their shape (lists of fields) is their meaning.
+   */
   private static final Set<String> TREE_SECTIONS = Set.of("frames");
 
   private final Map<String, String> values;
@@ -45,7 +47,8 @@ public final class ConfigValues {
         throw new IllegalStateException("busbar.yaml defaults are missing from the classpath");
       }
       JsonNode tree = YAML.readTree(in);
-      return new ConfigValues(flatten(tree, "source busbar.yaml (defaults)"), trees(tree, Map.of()));
+      return new ConfigValues(
+          flatten(tree, "source busbar.yaml (defaults)"), trees(tree, Map.of()));
     } catch (IOException e) {
       throw new IllegalStateException("cannot read the packaged busbar.yaml", e);
     }
@@ -155,7 +158,10 @@ public final class ConfigValues {
     return parseDuration(key, string(key).trim());
   }
 
-  /** Parses a duration as {@link Durations} does ({@code 200ms}, {@code 5m}, {@code PT1S}), or {@code 0}. */
+  /**
+   * Parses a duration as {@link Durations} does ({@code 200ms}, {@code 5m}, {@code PT1S}), or
+   * {@code 0}.
+   */
   static Duration parseDuration(String key, String text) {
     if (text.equals("0")) {
       return Duration.ZERO;
@@ -193,7 +199,8 @@ public final class ConfigValues {
     return out;
   }
 
-  private static void flatten(JsonNode node, String prefix, Map<String, String> out, String source) {
+  private static void flatten(
+      JsonNode node, String prefix, Map<String, String> out, String source) {
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> field = it.next();
       if (prefix.isEmpty() && TREE_SECTIONS.contains(field.getKey())) {

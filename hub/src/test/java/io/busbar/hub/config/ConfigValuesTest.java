@@ -30,17 +30,27 @@ class ConfigValuesTest {
     ConfigValues values =
         ConfigValues.defaults()
             .withFile(file)
-            .withEnvironment(Map.of("BUSBAR_HTTP_PORT", "8082", "BUSBAR_STORAGE_BATCH_SIZE", "10", "UNRELATED", "x"))
+            .withEnvironment(
+                Map.of(
+                    "BUSBAR_HTTP_PORT",
+                    "8082",
+                    "BUSBAR_STORAGE_BATCH_SIZE",
+                    "10",
+                    "UNRELATED",
+                    "x"))
             .with(Map.of("mqtt.port", "1885"), "command line");
     assertThat(values.port("mqtt.port")).isEqualTo(1885);
     assertThat(values.port("http.port")).isEqualTo(8082);
     assertThat(values.integer("storage.batch-size", 1, 100)).isEqualTo(10);
   }
 
-  /** Verifies that a bad value is refused with a message naming the key, its variable and the value. */
+  /**
+   * Verifies that a bad value is refused with a message naming the key, its variable and the value.
+   */
   @Test
   void badValuesNameTheirKey() {
-    ConfigValues values = ConfigValues.defaults().withEnvironment(Map.of("BUSBAR_MQTT_PORT", "eighty"));
+    ConfigValues values =
+        ConfigValues.defaults().withEnvironment(Map.of("BUSBAR_MQTT_PORT", "eighty"));
     assertThatThrownBy(() -> values.port("mqtt.port"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("mqtt.port")
@@ -48,10 +58,13 @@ class ConfigValuesTest {
         .hasMessageContaining("'eighty'");
     ConfigValues range = ConfigValues.defaults().with(Map.of("http.port", "70000"), "command line");
     assertThatThrownBy(() -> range.port("http.port")).hasMessageContaining("0 to 65535");
-    ConfigValues duration = ConfigValues.defaults().with(Map.of("storage.flush-interval", "soon"), "x");
-    assertThatThrownBy(() -> duration.duration("storage.flush-interval")).hasMessageContaining("storage.flush-interval");
+    ConfigValues duration =
+        ConfigValues.defaults().with(Map.of("storage.flush-interval", "soon"), "x");
+    assertThatThrownBy(() -> duration.duration("storage.flush-interval"))
+        .hasMessageContaining("storage.flush-interval");
     ConfigValues flag = ConfigValues.defaults().with(Map.of("mqtt.allow-anonymous", "maybe"), "x");
-    assertThatThrownBy(() -> flag.bool("mqtt.allow-anonymous")).hasMessageContaining("true or false");
+    assertThatThrownBy(() -> flag.bool("mqtt.allow-anonymous"))
+        .hasMessageContaining("true or false");
   }
 
   /** Verifies that a misspelt key in a config file stops start-up and names the key and file. */

@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Addresses#STATE_QUERY} and {@link Addresses#DEVICES_QUERY} from memory.
  *
  * <p>Everything runs on this verticle's event loop; the state is never shared with another thread
- * (the device-count gauge reads a copy). Every node keeps the full state, since events are published
- * cluster-wide. Both queries take an optional {@code tenant} to restrict the answer; a request field
- * of the wrong type fails with {@code 400} naming the field.
+ * (the device-count gauge reads a copy). Every node keeps the full state, since events are
+ * published cluster-wide. Both queries take an optional {@code tenant} to restrict the answer; a
+ * request field of the wrong type fails with {@code 400} naming the field.
  */
 public final class AnalyticsVerticle extends VerticleBase {
 

@@ -12,16 +12,16 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The live picture of the plant: the latest value of every metric of every device, and a registry of
- * the devices seen.
+ * The live picture of the plant: the latest value of every metric of every device, and a registry
+ * of the devices seen.
  *
- * <p>Devices are keyed by device id alone, as in the topic namespace ({@code devices/{deviceId}/…});
- * the tenant recorded is that of the device's latest event. Times are the events' own timestamps:
- * {@code firstSeen} is the earliest and {@code lastSeen} the latest event timestamp of the device
- * (not the wall clock at receipt), so replays and tests are deterministic.
+ * <p>Devices are keyed by device id alone, as in the topic namespace ({@code
+ * devices/{deviceId}/…}); the tenant recorded is that of the device's latest event. Times are the
+ * events' own timestamps: {@code firstSeen} is the earliest and {@code lastSeen} the latest event
+ * timestamp of the device (not the wall clock at receipt), so replays and tests are deterministic.
  *
- * <p>Not thread-safe: one thread (the analytics verticle's event loop) owns an instance. Memory grows
- * with devices × metrics; eviction of silent devices is left to issue 8.
+ * <p>Not thread-safe: one thread (the analytics verticle's event loop) owns an instance. Memory
+ * grows with devices × metrics; eviction of silent devices is left to issue 8.
  */
 public final class LiveState {
 
@@ -119,10 +119,6 @@ public final class LiveState {
 
   private static DeviceInfo info(String device, DeviceState state) {
     return new DeviceInfo(
-        device,
-        state.tenant,
-        state.firstSeen,
-        state.lastSeen,
-        List.copyOf(state.latest.keySet()));
+        device, state.tenant, state.firstSeen, state.lastSeen, List.copyOf(state.latest.keySet()));
   }
 }

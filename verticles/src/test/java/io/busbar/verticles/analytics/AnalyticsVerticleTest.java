@@ -79,7 +79,9 @@ class AnalyticsVerticleTest {
     assertThat(state.isEmpty()).isTrue();
   }
 
-  /** Verifies that the devices query lists devices sorted, scoped by tenant, and the gauge counts. */
+  /**
+   * Verifies that the devices query lists devices sorted, scoped by tenant, and the gauge counts.
+   */
   @Test
   void listsDevicesSortedAndByTenant() throws Exception {
     publish(

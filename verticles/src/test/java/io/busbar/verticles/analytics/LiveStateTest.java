@@ -67,7 +67,9 @@ class LiveStateTest {
     assertThat(state.latest("unknown")).isEmpty();
   }
 
-  /** Verifies that the registry keeps tenant, first and last event time and metric names by device. */
+  /**
+   * Verifies that the registry keeps tenant, first and last event time and metric names by device.
+   */
   @Test
   void registersDevicesSortedById() {
     state.apply(reading("acme", "mixer-9", "rpm", 5_000, Value.of(100.0)));
