@@ -140,6 +140,20 @@ public final class DevelopmentIssuer {
     return privateKeyFile;
   }
 
+  /**
+   * This issuer as one of the issuers of a {@link MultiIssuerAuthenticator}: ES256 only, its
+   * public key as the only static key, the tenant from the {@code tenant} claim, {@code aud} not
+   * checked, lifetimes up to {@link TokenRequest#MAX_TTL}, {@link #DEFAULT_CLOCK_SKEW}.
+   */
+  public IssuerConfig issuerConfig() {
+    return IssuerConfig.builder(ISSUER)
+        .algorithms(java.util.Set.of(JwsAlgorithm.ES256))
+        .staticKeys(java.util.List.of(JsonWebKeys.parse(publicJwk)))
+        .clockSkew(DEFAULT_CLOCK_SKEW)
+        .maxLifetime(TokenRequest.MAX_TTL)
+        .build();
+  }
+
   /** An authenticator of this issuer's tokens with {@link #DEFAULT_CLOCK_SKEW}. */
   public TokenAuthenticator authenticator() {
     return authenticator(DEFAULT_CLOCK_SKEW);
