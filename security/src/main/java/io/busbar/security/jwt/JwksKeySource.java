@@ -2,6 +2,7 @@ package io.busbar.security.jwt;
 
 import io.busbar.security.AuthenticationException;
 import io.busbar.security.AuthenticationException.Reason;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -35,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * A failed fetch (network error, non-200, oversized or unparsable document, no usable key) keeps
  * the last good keys: an identity-provider outage does not lock devices out.
  *
- * <p>Threads: {@link #key} may be called from any event loop; the key set is an immutable snapshot
+ * <p>Threads: {@link #key} may be called from any thread; the key set is an immutable snapshot
  * behind a volatile field, the fetch bookkeeping is guarded by {@code this}. HTTP I/O runs on the
- * Vert.x event loop of whoever triggered the fetch (or of the timer).
+ * context that was current when the source was built (a new event-loop context if none).
  */
 public final class JwksKeySource implements KeySource {
 
@@ -56,11 +57,12 @@ public final class JwksKeySource implements KeySource {
   private final Duration fetchTimeout;
   private final LongSupplier nanoTime;
   private final HttpClient client;
+  private final Context context;
 
   private volatile KeySet keys = KeySet.EMPTY;
   private Future<Void> inFlight; // guarded by this
-  private long lastAttemptNanos; // guarded by this
-  private boolean attempted; // guarded by this
+  private long lastDemandNanos; // guarded by this
+  private boolean demanded; // guarded by this
   private long timerId = -1;
 
   private final AtomicLong fetches = new AtomicLong();
@@ -94,6 +96,9 @@ public final class JwksKeySource implements KeySource {
     this.minRefetchNanos = minRefetchInterval.toNanos();
     this.fetchTimeout = fetchTimeout;
     this.nanoTime = nanoTime;
+    // every fetch runs on this one context, so the response handlers are set on the event loop
+    // that delivers the body, before any of it arrives, whoever asked for the keys
+    this.context = vertx.getOrCreateContext();
     this.client =
         vertx.createHttpClient(
             new HttpClientOptions()
@@ -192,17 +197,18 @@ public final class JwksKeySource implements KeySource {
       if (inFlight != null) {
         return inFlight;
       }
-      if (attempted && nanoTime.getAsLong() - lastAttemptNanos < minRefetchNanos) {
+      long now = nanoTime.getAsLong();
+      if (demanded && now - lastDemandNanos < minRefetchNanos) {
         return Future.succeededFuture(); // rate-limited: answer from what we have
       }
+      demanded = true;
+      lastDemandNanos = now;
       return startFetch();
     }
   }
 
   /** Must hold the lock. */
   private Future<Void> startFetch() {
-    attempted = true;
-    lastAttemptNanos = nanoTime.getAsLong();
     fetches.incrementAndGet();
     Future<Void> fetch =
         download()
@@ -235,6 +241,12 @@ public final class JwksKeySource implements KeySource {
   }
 
   private Future<Buffer> download() {
+    Promise<Buffer> result = Promise.promise();
+    context.runOnContext(v -> request().onComplete(result));
+    return result.future();
+  }
+
+  private Future<Buffer> request() {
     RequestOptions options =
         new RequestOptions()
             .setMethod(HttpMethod.GET)
@@ -253,6 +265,7 @@ public final class JwksKeySource implements KeySource {
 
   private Future<Buffer> boundedBody(HttpClientResponse response) {
     if (response.statusCode() != 200) {
+      response.exceptionHandler(ignored -> {});
       response.request().reset();
       return Future.failedFuture(new IllegalStateException("HTTP " + response.statusCode()));
     }
