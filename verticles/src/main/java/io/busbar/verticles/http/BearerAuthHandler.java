@@ -159,7 +159,7 @@ final class BearerAuthHandler implements Handler<RoutingContext> {
       return;
     }
     if (challenge != null) {
-      ctx.response().putHeader(HttpHeaders.WWW_AUTHENTICATE, challenge);
+      ctx.response().putHeader("WWW-Authenticate", challenge);
     }
     ctx.response()
         .setStatusCode(problem.status())
