@@ -25,7 +25,9 @@ public final class AuthenticationException extends RuntimeException {
     KEYS_UNAVAILABLE,
     /** The {@code aud} does not name this service (5.0: 0x86). */
     WRONG_AUDIENCE,
-    /** {@code exp - iat} is longer than the issuer allows, or {@code exp} is missing (5.0: 0x86). */
+    /**
+     * {@code exp - iat} is longer than the issuer allows, or {@code exp} is missing (5.0: 0x86).
+     */
     LIFETIME_EXCEEDED,
     /** The tenant is not one the issuer may speak for (5.0: 0x87 not authorized). */
     TENANT_NOT_ALLOWED,

@@ -14,8 +14,8 @@ import java.util.Set;
  * @param expiresAt the token's {@code exp} in epoch milliseconds, or {@code Long.MAX_VALUE}
  * @param tokenId the token's {@code jti}, or {@code null}
  * @param issuer the token's {@code iss}, or {@code null} when unknown
- * @param authMethods the token's {@code amr} claim (RFC 8176), e.g. {@code mfa}, {@code otp};
- *     empty when absent
+ * @param authMethods the token's {@code amr} claim (RFC 8176), e.g. {@code mfa}, {@code otp}; empty
+ *     when absent
  * @param attributes further string claims kept for policy decisions: {@link #ACR}, {@link
  *     #SPARKPLUG_GROUP}, {@link #SPARKPLUG_EDGE_NODE}; never {@code null}
  */
@@ -52,7 +52,8 @@ public record Principal(
   }
 
   /** A principal without issuer, {@code amr} or attributes (the skeleton's five claims). */
-  public Principal(String subject, String tenant, Set<String> roles, long expiresAt, String tokenId) {
+  public Principal(
+      String subject, String tenant, Set<String> roles, long expiresAt, String tokenId) {
     this(subject, tenant, roles, expiresAt, tokenId, null, Set.of(), Map.of());
   }
 

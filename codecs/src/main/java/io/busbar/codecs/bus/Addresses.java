@@ -34,8 +34,9 @@ public final class Addresses {
   public static final String DEVICES_QUERY = "busbar.analytics.devices.query";
 
   /**
-   * Published: JsonObject of an {@code io.busbar.security.audit.AuditEvent} ({@code AuditEvent.toJson}):
-   * every authentication decision and access denial, for storage, metrics and the REST API.
+   * Published: JsonObject of an {@code io.busbar.security.audit.AuditEvent} ({@code
+   * AuditEvent.toJson}): every authentication decision and access denial, for storage, metrics and
+   * the REST API.
    */
   public static final String AUDIT = "busbar.audit";
 

@@ -31,7 +31,8 @@ public final class BackendAccess {
    *     otp})
    * @param acceptedAcr {@code acr} values that prove MFA (provider-specific)
    */
-  public record MfaPolicy(Set<BackendRole> roles, Set<String> acceptedAmr, Set<String> acceptedAcr) {
+  public record MfaPolicy(
+      Set<BackendRole> roles, Set<String> acceptedAmr, Set<String> acceptedAcr) {
 
     public MfaPolicy {
       roles = roles.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(roles));
@@ -47,7 +48,10 @@ public final class BackendAccess {
       return new MfaPolicy(Set.of(), Set.of(), Set.of());
     }
 
-    /** MFA required for {@code admin}, proved by {@code amr} {@code mfa}, {@code hwk} or {@code otp}. */
+    /**
+     * MFA required for {@code admin}, proved by {@code amr} {@code mfa}, {@code hwk} or {@code
+     * otp}.
+     */
     public static MfaPolicy forAdmins() {
       return new MfaPolicy(Set.of(BackendRole.ADMIN), Set.of("mfa", "hwk", "otp"), Set.of());
     }

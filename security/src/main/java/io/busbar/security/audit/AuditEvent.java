@@ -96,8 +96,8 @@ public record AuditEvent(
   }
 
   /**
-   * {@code {"time": epoch ms, "tenant"?, "subject"?, "action", "resource"?, "decision",
-   * "reason"?, "source"?}}; absent members are left out.
+   * {@code {"time": epoch ms, "tenant"?, "subject"?, "action", "resource"?, "decision", "reason"?,
+   * "source"?}}; absent members are left out.
    */
   public JsonObject toJson() {
     JsonObject json =

@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Publishes {@link AuditEvent}s as JSON on the audit address ({@code busbar.audit}, {@code
- * io.busbar.codecs.bus.Addresses#AUDIT}) for whoever stores, counts or shows them. Fire and
- * forget: publishing never fails the decision it records. Thread-safe.
+ * io.busbar.codecs.bus.Addresses#AUDIT}) for whoever stores, counts or shows them. Fire and forget:
+ * publishing never fails the decision it records. Thread-safe.
  */
 public final class AuditTrail {
 

@@ -81,8 +81,11 @@ public record IssuerConfig(
       throw new IllegalArgumentException(
           "issuer " + issuer + ": set exactly one of static keys or a JWKS URL");
     }
-    if (jwksUrl != null && !"https".equals(jwksUrl.getScheme()) && !"http".equals(jwksUrl.getScheme())) {
-      throw new IllegalArgumentException("issuer " + issuer + ": jwksUrl " + jwksUrl + " is not http(s)");
+    if (jwksUrl != null
+        && !"https".equals(jwksUrl.getScheme())
+        && !"http".equals(jwksUrl.getScheme())) {
+      throw new IllegalArgumentException(
+          "issuer " + issuer + ": jwksUrl " + jwksUrl + " is not http(s)");
     }
     positive("refreshInterval", refreshInterval, issuer);
     positive("minRefetchInterval", minRefetchInterval, issuer);
@@ -94,7 +97,12 @@ public record IssuerConfig(
     }
     if (maxTokenSize < 64 || maxTokenSize > MAX_TOKEN_SIZE_LIMIT) {
       throw new IllegalArgumentException(
-          "issuer " + issuer + ": maxTokenSize must be 64.." + MAX_TOKEN_SIZE_LIMIT + ", was " + maxTokenSize);
+          "issuer "
+              + issuer
+              + ": maxTokenSize must be 64.."
+              + MAX_TOKEN_SIZE_LIMIT
+              + ", was "
+              + maxTokenSize);
     }
     if (tenant != null && tenant.isBlank()) {
       throw new IllegalArgumentException("issuer " + issuer + ": tenant must not be blank");

@@ -27,7 +27,9 @@ import java.util.List;
  */
 public final class JsonWebKeys {
 
-  /** Longest {@code kid} accepted; key ids are looked up in a map, never used in a path or query. */
+  /**
+   * Longest {@code kid} accepted; key ids are looked up in a map, never used in a path or query.
+   */
   public static final int MAX_KID_LENGTH = 256;
 
   private static final Base64.Decoder B64URL = Base64.getUrlDecoder();
@@ -42,8 +44,8 @@ public final class JsonWebKeys {
   /**
    * Parses one public JWK.
    *
-   * @throws IllegalArgumentException saying what is wrong: unsupported {@code kty}/{@code crv},
-   *     a {@code use} other than {@code sig}, a weak RSA key, a point off the curve, bad base64url
+   * @throws IllegalArgumentException saying what is wrong: unsupported {@code kty}/{@code crv}, a
+   *     {@code use} other than {@code sig}, a weak RSA key, a point off the curve, bad base64url
    */
   public static VerificationKey parse(JsonObject jwk) {
     Object kid = jwk.getValue("kid");
@@ -123,7 +125,8 @@ public final class JsonWebKeys {
     }
     for (String algorithm : new String[] {"RSA", "EC", "Ed25519"}) {
       try {
-        PublicKey key = KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(der));
+        PublicKey key =
+            KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(der));
         if (key instanceof RSAPublicKey rsa) {
           requireStrongRsa(rsa.getModulus());
           return new VerificationKey(kid, "RSA", null, null, key);

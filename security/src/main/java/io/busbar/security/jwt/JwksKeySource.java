@@ -254,10 +254,7 @@ public final class JwksKeySource implements KeySource {
             .setTimeout(fetchTimeout.toMillis())
             .putHeader("Accept", "application/jwk-set+json, application/json");
     try {
-      return client
-          .request(options)
-          .compose(request -> request.send())
-          .compose(this::boundedBody);
+      return client.request(options).compose(request -> request.send()).compose(this::boundedBody);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

@@ -8,11 +8,11 @@ import java.security.spec.PSSParameterSpec;
 import java.util.Optional;
 
 /**
- * The asymmetric JWS algorithms Busbar accepts (RFC 7518 §3.3, §3.4, §3.5; RFC 8037 §3.1). There
- * is deliberately no {@code none} and no {@code HS*}: a token naming them never finds an entry
- * here, so neither an unsigned token nor the "HMAC keyed with the public key" confusion (RFC 8725
- * §2.1) can ever be verified. Each algorithm also fixes the key type it may use, so an RSA key is
- * never used for ECDSA and vice versa.
+ * The asymmetric JWS algorithms Busbar accepts (RFC 7518 §3.3, §3.4, §3.5; RFC 8037 §3.1). There is
+ * deliberately no {@code none} and no {@code HS*}: a token naming them never finds an entry here,
+ * so neither an unsigned token nor the "HMAC keyed with the public key" confusion (RFC 8725 §2.1)
+ * can ever be verified. Each algorithm also fixes the key type it may use, so an RSA key is never
+ * used for ECDSA and vice versa.
  *
  * <p>Verification uses the JDK's providers (SunRsaSign, SunEC); thread-safe, a fresh {@link
  * Signature} per call.

@@ -18,8 +18,8 @@ import java.util.function.LongSupplier;
  *
  * <ul>
  *   <li>authentications in flight (a JWKS fetch makes them wait), and in total;
- *   <li>failed authentications: each failure takes a token from the source's bucket; a source
- *       with an empty bucket is refused {@code THROTTLED} before any signature is checked.
+ *   <li>failed authentications: each failure takes a token from the source's bucket; a source with
+ *       an empty bucket is refused {@code THROTTLED} before any signature is checked.
  * </ul>
  *
  * A node-wide failure bucket catches floods spread over many addresses: while it is empty, only
@@ -65,7 +65,9 @@ public final class AuthGuard {
       }
     }
 
-    /** 8 pending per address, 1024 in total, 1 failure/s per address (burst 10), 500/s node-wide. */
+    /**
+     * 8 pending per address, 1024 in total, 1 failure/s per address (burst 10), 500/s node-wide.
+     */
     public static Config defaults() {
       return new Config(8, 1024, 1, 10, 500, 100_000);
     }

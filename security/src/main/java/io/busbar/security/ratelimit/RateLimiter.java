@@ -118,9 +118,9 @@ public final class RateLimiter {
   }
 
   /**
-   * The key to use for a new entry: itself while there is room; when the map is full, idle
-   * entries are swept, and if still full every newcomer shares one overflow bucket (bounded memory
-   * under a flood of spoofed ids, at the price of limiting newcomers together).
+   * The key to use for a new entry: itself while there is room; when the map is full, idle entries
+   * are swept, and if still full every newcomer shares one overflow bucket (bounded memory under a
+   * flood of spoofed ids, at the price of limiting newcomers together).
    */
   private <V> String admit(Map<String, V> map, String key) {
     if (trackedKeys() < config.maxTrackedKeys()) {

@@ -3,9 +3,9 @@ package io.busbar.security.ratelimit;
 import java.util.function.LongSupplier;
 
 /**
- * A token bucket: holds up to {@code capacity} tokens, refilled at {@code ratePerSecond}; an
- * action that costs {@code n} tokens goes ahead only when {@code n} are there. Thread-safe
- * (synchronized; one bucket is touched by one connection, so the lock is uncontended).
+ * A token bucket: holds up to {@code capacity} tokens, refilled at {@code ratePerSecond}; an action
+ * that costs {@code n} tokens goes ahead only when {@code n} are there. Thread-safe (synchronized;
+ * one bucket is touched by one connection, so the lock is uncontended).
  */
 public final class TokenBucket {
 

@@ -42,7 +42,10 @@ public record Revocation(Kind kind, String tenant, String value, long untilEpoch
   /** {@code {"kind","tenant"?,"value","until"}}, for the event bus and storage. */
   public JsonObject toJson() {
     JsonObject json =
-        new JsonObject().put("kind", kind.name()).put("value", value).put("until", untilEpochMillis);
+        new JsonObject()
+            .put("kind", kind.name())
+            .put("value", value)
+            .put("until", untilEpochMillis);
     if (tenant != null) {
       json.put("tenant", tenant);
     }

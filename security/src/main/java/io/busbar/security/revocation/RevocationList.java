@@ -13,14 +13,14 @@ import java.util.function.Consumer;
 /**
  * The deny list: token ids ({@code jti}) and devices that must no longer get in, and must be thrown
  * out if they are connected. The authenticator refuses revoked principals ({@code REVOKED}); the
- * broker and the HTTP side register a {@link #addListener listener} and close the live
- * connections a new entry {@link Revocation#matches matches}, which makes a revocation effective
- * within a second.
+ * broker and the HTTP side register a {@link #addListener listener} and close the live connections
+ * a new entry {@link Revocation#matches matches}, which makes a revocation effective within a
+ * second.
  *
- * <p>Thread-safe: concurrent maps, listeners called on the thread that revokes (they must only
- * hand work to the right event loop, never block). Token entries are forgotten after the token's
- * own expiry. One list per node; across a cluster, publish each {@link Revocation#toJson} and
- * {@link #apply} it on every node.
+ * <p>Thread-safe: concurrent maps, listeners called on the thread that revokes (they must only hand
+ * work to the right event loop, never block). Token entries are forgotten after the token's own
+ * expiry. One list per node; across a cluster, publish each {@link Revocation#toJson} and {@link
+ * #apply} it on every node.
  */
 public final class RevocationList {
 

@@ -43,9 +43,11 @@ public record TlsConfig(
     Objects.requireNonNull(keyPath, "tls.keyPath");
     clientAuth = clientAuth == null ? ClientAuthMode.NONE : clientAuth;
     if (clientAuth != ClientAuthMode.NONE && trustPath == null) {
-      throw new IllegalArgumentException("tls.trustPath is required when tls.clientAuth is " + clientAuth);
+      throw new IllegalArgumentException(
+          "tls.trustPath is required when tls.clientAuth is " + clientAuth);
     }
-    protocols = protocols == null || protocols.isEmpty() ? ALLOWED_PROTOCOLS : Set.copyOf(protocols);
+    protocols =
+        protocols == null || protocols.isEmpty() ? ALLOWED_PROTOCOLS : Set.copyOf(protocols);
     for (String p : protocols) {
       if (!ALLOWED_PROTOCOLS.contains(p)) {
         throw new IllegalArgumentException(

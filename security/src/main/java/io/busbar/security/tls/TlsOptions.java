@@ -15,10 +15,10 @@ import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 
 /**
- * Turns a {@link TlsConfig} into Vert.x server options: PEM key and certificate, TLS 1.2/1.3
- * only, optional client certificates, and the OpenSSL engine (netty-tcnative) when it is on the
- * class path, else the JDK's. {@code HttpServerOptions} and the MQTT server's options extend
- * {@link NetServerOptions}, so one method serves every listener; {@link #sslOptions} feeds {@code
+ * Turns a {@link TlsConfig} into Vert.x server options: PEM key and certificate, TLS 1.2/1.3 only,
+ * optional client certificates, and the OpenSSL engine (netty-tcnative) when it is on the class
+ * path, else the JDK's. {@code HttpServerOptions} and the MQTT server's options extend {@link
+ * NetServerOptions}, so one method serves every listener; {@link #sslOptions} feeds {@code
  * server.updateSSLOptions(...)} to reload renewed certificates without a restart.
  *
  * <p>Pure; the files are read by Vert.x when the server binds or reloads.
@@ -27,14 +27,19 @@ public final class TlsOptions {
 
   private TlsOptions() {}
 
-  /** {@code openssl} when netty-tcnative is usable, else {@code jdk}: for the start-up log and a gauge. */
+  /**
+   * {@code openssl} when netty-tcnative is usable, else {@code jdk}: for the start-up log and a
+   * gauge.
+   */
   public static String engineName() {
     return OpenSSLEngineOptions.isAvailable() ? "openssl" : "jdk";
   }
 
   /** The engine {@link #engineName()} names. */
   public static SSLEngineOptions engine() {
-    return OpenSSLEngineOptions.isAvailable() ? new OpenSSLEngineOptions() : new JdkSSLEngineOptions();
+    return OpenSSLEngineOptions.isAvailable()
+        ? new OpenSSLEngineOptions()
+        : new JdkSSLEngineOptions();
   }
 
   /** Switches TLS on in {@code options} as {@code config} says, and returns them. */
@@ -65,8 +70,8 @@ public final class TlsOptions {
   }
 
   /**
-   * The device id a client certificate names: the subject's common name ({@code CN}), for
-   * listeners where a certificate identifies the device (mutual TLS).
+   * The device id a client certificate names: the subject's common name ({@code CN}), for listeners
+   * where a certificate identifies the device (mutual TLS).
    */
   public static Optional<String> deviceId(X509Certificate certificate) {
     try {

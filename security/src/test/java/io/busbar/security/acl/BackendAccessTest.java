@@ -16,7 +16,14 @@ class BackendAccessTest {
 
   private static Principal user(Set<String> roles, Set<String> amr, String acr) {
     return new Principal(
-        "u", "acme", roles, Long.MAX_VALUE, null, "idp", amr, acr == null ? Map.of() : Map.of(Principal.ACR, acr));
+        "u",
+        "acme",
+        roles,
+        Long.MAX_VALUE,
+        null,
+        "idp",
+        amr,
+        acr == null ? Map.of() : Map.of(Principal.ACR, acr));
   }
 
   /** Verifies the permissions of each role, case-insensitive, and app as operator. */
@@ -24,14 +31,22 @@ class BackendAccessTest {
   void rolesGrantTheirPermissions() {
     BackendAccess access = new BackendAccess(MfaPolicy.none());
 
-    assertThat(access.decide(user(Set.of("viewer"), Set.of(), null), Permission.READ)).isEqualTo(Decision.ALLOWED);
-    assertThat(access.decide(user(Set.of("viewer"), Set.of(), null), Permission.COMMAND)).isEqualTo(Decision.FORBIDDEN);
-    assertThat(access.decide(user(Set.of("Operator"), Set.of(), null), Permission.COMMAND)).isEqualTo(Decision.ALLOWED);
-    assertThat(access.decide(user(Set.of("engineer"), Set.of(), null), Permission.CONFIGURE)).isEqualTo(Decision.ALLOWED);
-    assertThat(access.decide(user(Set.of("engineer"), Set.of(), null), Permission.ADMINISTER)).isEqualTo(Decision.FORBIDDEN);
-    assertThat(access.decide(user(Set.of("app"), Set.of(), null), Permission.COMMAND)).isEqualTo(Decision.ALLOWED);
-    assertThat(access.decide(user(Set.of("superuser"), Set.of(), null), Permission.READ)).isEqualTo(Decision.FORBIDDEN);
-    assertThat(access.decide(user(Set.of(), Set.of(), null), Permission.READ)).isEqualTo(Decision.FORBIDDEN);
+    assertThat(access.decide(user(Set.of("viewer"), Set.of(), null), Permission.READ))
+        .isEqualTo(Decision.ALLOWED);
+    assertThat(access.decide(user(Set.of("viewer"), Set.of(), null), Permission.COMMAND))
+        .isEqualTo(Decision.FORBIDDEN);
+    assertThat(access.decide(user(Set.of("Operator"), Set.of(), null), Permission.COMMAND))
+        .isEqualTo(Decision.ALLOWED);
+    assertThat(access.decide(user(Set.of("engineer"), Set.of(), null), Permission.CONFIGURE))
+        .isEqualTo(Decision.ALLOWED);
+    assertThat(access.decide(user(Set.of("engineer"), Set.of(), null), Permission.ADMINISTER))
+        .isEqualTo(Decision.FORBIDDEN);
+    assertThat(access.decide(user(Set.of("app"), Set.of(), null), Permission.COMMAND))
+        .isEqualTo(Decision.ALLOWED);
+    assertThat(access.decide(user(Set.of("superuser"), Set.of(), null), Permission.READ))
+        .isEqualTo(Decision.FORBIDDEN);
+    assertThat(access.decide(user(Set.of(), Set.of(), null), Permission.READ))
+        .isEqualTo(Decision.FORBIDDEN);
   }
 
   /** Verifies that admin needs MFA (amr or acr) while the lesser roles still work without it. */
@@ -42,7 +57,8 @@ class BackendAccessTest {
 
     assertThat(access.decide(user(Set.of("admin"), Set.of("pwd"), null), Permission.ADMINISTER))
         .isEqualTo(Decision.MFA_REQUIRED);
-    assertThat(access.decide(user(Set.of("admin"), Set.of("pwd", "mfa"), null), Permission.ADMINISTER))
+    assertThat(
+            access.decide(user(Set.of("admin"), Set.of("pwd", "mfa"), null), Permission.ADMINISTER))
         .isEqualTo(Decision.ALLOWED);
     assertThat(access.decide(user(Set.of("admin"), Set.of(), "gold"), Permission.ADMINISTER))
         .isEqualTo(Decision.ALLOWED);
@@ -59,8 +75,10 @@ class BackendAccessTest {
   void requestsMapToPermissions() {
     assertThat(BackendAccess.forRequest("GET", "/api/v1/state")).isEqualTo(Permission.READ);
     assertThat(BackendAccess.forRequest("GET", "/ws")).isEqualTo(Permission.READ);
-    assertThat(BackendAccess.forRequest("POST", "/api/v1/commands/d1")).isEqualTo(Permission.COMMAND);
+    assertThat(BackendAccess.forRequest("POST", "/api/v1/commands/d1"))
+        .isEqualTo(Permission.COMMAND);
     assertThat(BackendAccess.forRequest("PUT", "/api/v1/decoders")).isEqualTo(Permission.CONFIGURE);
-    assertThat(BackendAccess.forRequest("GET", "/api/v1/admin/audit")).isEqualTo(Permission.ADMINISTER);
+    assertThat(BackendAccess.forRequest("GET", "/api/v1/admin/audit"))
+        .isEqualTo(Permission.ADMINISTER);
   }
 }

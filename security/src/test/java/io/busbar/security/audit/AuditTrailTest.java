@@ -35,13 +35,15 @@ class AuditTrailTest {
     assertThat(AuditEvent.fromJson(anonymous.toJson())).isEqualTo(anonymous);
     assertThat(anonymous.toJson().fieldNames())
         .containsExactlyInAnyOrder("time", "action", "decision", "reason");
-    assertThat(AuditEvent.allowed(T, p, Action.CONNECT, null, "a").decision()).isEqualTo(Decision.ALLOW);
+    assertThat(AuditEvent.allowed(T, p, Action.CONNECT, null, "a").decision())
+        .isEqualTo(Decision.ALLOW);
   }
 
   /** Verifies that bad JSON is refused with the member named. */
   @Test
   void badJsonIsRefused() {
-    assertThatThrownBy(() -> AuditEvent.fromJson(new JsonObject().put("time", 1).put("action", "NOPE")))
+    assertThatThrownBy(
+            () -> AuditEvent.fromJson(new JsonObject().put("time", 1).put("action", "NOPE")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("NOPE");
   }
@@ -50,7 +52,9 @@ class AuditTrailTest {
   @Test
   void publishesOnTheAuditAddress(Vertx vertx, VertxTestContext ctx) {
     AuditTrail trail = new AuditTrail(vertx.eventBus(), Addresses.AUDIT);
-    AuditEvent event = AuditEvent.denied(T, null, Action.HTTP_DENIED, "/api/v1/state", "MISSING_TOKEN", "127.0.0.1");
+    AuditEvent event =
+        AuditEvent.denied(
+            T, null, Action.HTTP_DENIED, "/api/v1/state", "MISSING_TOKEN", "127.0.0.1");
     vertx
         .eventBus()
         .<JsonObject>consumer(

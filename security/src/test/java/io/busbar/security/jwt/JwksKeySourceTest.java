@@ -33,8 +33,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * JWKS fetching against a real HTTP server on 127.0.0.1 that plays the identity provider: key
- * rotation without restart, the rate limit on unknown key ids, and the last good keys kept when
- * the provider fails.
+ * rotation without restart, the rate limit on unknown key ids, and the last good keys kept when the
+ * provider fails.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(30)
@@ -87,7 +87,12 @@ class JwksKeySourceTest {
     status.set(200);
     source =
         new JwksKeySource(
-            vertx, jwksUrl, Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(5), nanos::get);
+            vertx,
+            jwksUrl,
+            Duration.ofHours(1),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(5),
+            nanos::get);
     authenticator = authenticatorOver(source);
     source.start().await(10, TimeUnit.SECONDS);
     hits.set(0);
@@ -99,7 +104,8 @@ class JwksKeySourceTest {
   }
 
   private MultiIssuerAuthenticator authenticatorOver(KeySource keys) {
-    IssuerConfig config = IssuerConfig.builder(ISS).audiences(Set.of("busbar")).jwksUrl(jwksUrl).build();
+    IssuerConfig config =
+        IssuerConfig.builder(ISS).audiences(Set.of("busbar")).jwksUrl(jwksUrl).build();
     return new MultiIssuerAuthenticator(Map.of(config, keys), null, Clock.systemUTC());
   }
 
@@ -109,8 +115,20 @@ class JwksKeySourceTest {
       array.add(k.jwk());
     }
     // an encryption key and an unsupported curve are listed too, as real providers do
-    array.add(new JsonObject().put("kty", "RSA").put("use", "enc").put("kid", "enc-1").put("n", "AQAB").put("e", "AQAB"));
-    array.add(new JsonObject().put("kty", "EC").put("crv", "P-521").put("kid", "p521").put("x", "AA").put("y", "AA"));
+    array.add(
+        new JsonObject()
+            .put("kty", "RSA")
+            .put("use", "enc")
+            .put("kid", "enc-1")
+            .put("n", "AQAB")
+            .put("e", "AQAB"));
+    array.add(
+        new JsonObject()
+            .put("kty", "EC")
+            .put("crv", "P-521")
+            .put("kid", "p521")
+            .put("x", "AA")
+            .put("y", "AA"));
     document.set(new JsonObject().put("keys", array).encode());
   }
 
@@ -142,7 +160,8 @@ class JwksKeySourceTest {
   @Test
   void keysLoadedAtStart() throws Exception {
     assertThat(source.keyCount()).isEqualTo(1);
-    assertThat(authenticate(token(keyA, "d1")).await(10, TimeUnit.SECONDS).subject()).isEqualTo("d1");
+    assertThat(authenticate(token(keyA, "d1")).await(10, TimeUnit.SECONDS).subject())
+        .isEqualTo("d1");
     assertThat(hits).hasValue(0);
   }
 
@@ -191,7 +210,9 @@ class JwksKeySourceTest {
     assertThat(hits).hasValue(1);
   }
 
-  /** Verifies that failed fetches (500, garbage, oversized, no usable key) keep the last good keys. */
+  /**
+   * Verifies that failed fetches (500, garbage, oversized, no usable key) keep the last good keys.
+   */
   @Test
   void failedFetchKeepsLastGoodKeys() throws Exception {
     String token = token(keyA, "d1");
@@ -210,16 +231,30 @@ class JwksKeySourceTest {
     assertThat(authenticate(token).await(10, TimeUnit.SECONDS).subject()).isEqualTo("d1");
   }
 
-  /** Verifies that an unreachable provider fails start, refuses tokens as KEYS_UNAVAILABLE, and recovers. */
+  /**
+   * Verifies that an unreachable provider fails start, refuses tokens as KEYS_UNAVAILABLE, and
+   * recovers.
+   */
   @Test
   void unreachableProviderThenRecovery() throws Exception {
-    HttpServer closed = vertx.createHttpServer().requestHandler(r -> r.response().end()).listen(0, "127.0.0.1").await();
+    HttpServer closed =
+        vertx
+            .createHttpServer()
+            .requestHandler(r -> r.response().end())
+            .listen(0, "127.0.0.1")
+            .await();
     int deadPort = closed.actualPort();
     closed.close().await();
     URI dead = URI.create("http://127.0.0.1:" + deadPort + "/certs");
     AtomicLong clock = new AtomicLong();
     JwksKeySource offline =
-        new JwksKeySource(vertx, dead, Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(2), clock::get);
+        new JwksKeySource(
+            vertx,
+            dead,
+            Duration.ofHours(1),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(2),
+            clock::get);
     try {
       assertThat(failed(offline.start())).isTrue();
       MultiIssuerAuthenticator auth = authenticatorOver(offline);

@@ -35,9 +35,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The attack suite against the multi-issuer authenticator with real keys of every algorithm:
- * each forged, stale, misdirected or oversized token is refused with its precise reason and a
- * public message that leaks nothing.
+ * The attack suite against the multi-issuer authenticator with real keys of every algorithm: each
+ * forged, stale, misdirected or oversized token is refused with its precise reason and a public
+ * message that leaks nothing.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(20)
@@ -168,7 +168,10 @@ class MultiIssuerAuthenticatorTest {
     Mac mac = Mac.getInstance(javaName);
     mac.init(new SecretKeySpec(rsa.publicPem().getBytes(StandardCharsets.US_ASCII), javaName));
     String token =
-        input + "." + TestKeys.B64URL.encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
+        input
+            + "."
+            + TestKeys.B64URL.encodeToString(
+                mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
 
     refused(token, Reason.BAD_SIGNATURE);
   }
@@ -259,7 +262,8 @@ class MultiIssuerAuthenticatorTest {
   void badKidIsMalformed() {
     TestKeys k = KEYS.get(JwsAlgorithm.ES256);
 
-    refused(k.sign(new JsonObject().put("alg", "ES256").put("kid", 7), claims("d1")), Reason.MALFORMED);
+    refused(
+        k.sign(new JsonObject().put("alg", "ES256").put("kid", 7), claims("d1")), Reason.MALFORMED);
     refused(
         k.sign(new JsonObject().put("alg", "ES256").put("kid", "k".repeat(300)), claims("d1")),
         Reason.MALFORMED);
@@ -277,7 +281,11 @@ class MultiIssuerAuthenticatorTest {
     for (TestKeys k : KEYS.values()) {
       String[] parts = k.sign(claims("d1")).split("\\.");
       String forged =
-          parts[0] + "." + TestKeys.b64(claims("d1").put("tenant", "globex").encode()) + "." + parts[2];
+          parts[0]
+              + "."
+              + TestKeys.b64(claims("d1").put("tenant", "globex").encode())
+              + "."
+              + parts[2];
 
       refused(forged, Reason.BAD_SIGNATURE);
     }
@@ -360,7 +368,10 @@ class MultiIssuerAuthenticatorTest {
   void critHeaderIsRefused() {
     TestKeys k = KEYS.get(JwsAlgorithm.ES256);
     JsonObject header =
-        new JsonObject().put("alg", "ES256").put("kid", k.kid).put("crit", new JsonArray().add("b64"));
+        new JsonObject()
+            .put("alg", "ES256")
+            .put("kid", k.kid)
+            .put("crit", new JsonArray().add("b64"));
 
     refused(k.sign(header, claims("d1")), Reason.MALFORMED);
   }

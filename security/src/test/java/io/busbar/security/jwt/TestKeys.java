@@ -54,7 +54,9 @@ final class TestKeys {
   JsonObject jwk() {
     JsonObject jwk = new JsonObject().put("kid", kid).put("alg", alg.name()).put("use", "sig");
     if (pair.getPublic() instanceof RSAPublicKey rsa) {
-      return jwk.put("kty", "RSA").put("n", b64(rsa.getModulus())).put("e", b64(rsa.getPublicExponent()));
+      return jwk.put("kty", "RSA")
+          .put("n", b64(rsa.getModulus()))
+          .put("e", b64(rsa.getPublicExponent()));
     }
     if (pair.getPublic() instanceof ECPublicKey ec) {
       return jwk.put("kty", "EC")
@@ -82,7 +84,9 @@ final class TestKeys {
   /** Signs {@code claims} under {@code header} as given (the header's alg is not checked). */
   String sign(JsonObject header, JsonObject claims) {
     String input = b64(header.encode()) + "." + b64(claims.encode());
-    return input + "." + B64URL.encodeToString(signature(input.getBytes(StandardCharsets.US_ASCII)));
+    return input
+        + "."
+        + B64URL.encodeToString(signature(input.getBytes(StandardCharsets.US_ASCII)));
   }
 
   private byte[] signature(byte[] input) {
@@ -92,7 +96,8 @@ final class TestKeys {
         case RS256 -> signer = Signature.getInstance("SHA256withRSA");
         case PS256 -> {
           signer = Signature.getInstance("RSASSA-PSS");
-          signer.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
+          signer.setParameter(
+              new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
         }
         case ES256 -> signer = Signature.getInstance("SHA256withECDSAinP1363Format");
         default -> signer = Signature.getInstance("Ed25519");

@@ -57,14 +57,18 @@ class AuthGuardTest {
     assertThat(reasons.subList(5, 50)).containsOnly(Reason.THROTTLED);
     assertThat(guard.throttledCount()).isEqualTo(45);
     // a good client elsewhere is untouched, and the attacker's good token waits its turn too
-    assertThat(guard.authenticate("10.0.0.1", good, authenticator).result().subject()).isEqualTo("d1");
-    assertThat(reason(guard.authenticate("10.6.6.6", good, authenticator))).isEqualTo(Reason.THROTTLED);
+    assertThat(guard.authenticate("10.0.0.1", good, authenticator).result().subject())
+        .isEqualTo("d1");
+    assertThat(reason(guard.authenticate("10.6.6.6", good, authenticator)))
+        .isEqualTo(Reason.THROTTLED);
 
     nanos.addAndGet(Duration.ofSeconds(2).toNanos());
     assertThat(guard.authenticate("10.6.6.6", good, authenticator).succeeded()).isTrue();
   }
 
-  /** Verifies that a flood spread over many addresses throttles the failing ones, not clean ones. */
+  /**
+   * Verifies that a flood spread over many addresses throttles the failing ones, not clean ones.
+   */
   @Test
   void distributedFloodSparesCleanSources() {
     AuthGuard guard = new AuthGuard(new AuthGuard.Config(4, 100, 1, 5, 10, 10_000), nanos::get);

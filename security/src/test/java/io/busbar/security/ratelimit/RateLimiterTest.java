@@ -70,7 +70,8 @@ class RateLimiterTest {
   /** Verifies the bytes/s limit, and that one message larger than the burst can still pass. */
   @Test
   void bytesAreLimited() {
-    RateLimiter limiter = new RateLimiter(new RateLimitConfig(0, 0, 1000, 1000, 0, 0, 100), nanos::get);
+    RateLimiter limiter =
+        new RateLimiter(new RateLimitConfig(0, 0, 1000, 1000, 0, 0, 100), nanos::get);
     assertThat(limiter.tryPublish("t", "d", 600)).isEqualTo(Verdict.ALLOWED);
     assertThat(limiter.tryPublish("t", "d", 600)).isEqualTo(Verdict.TOO_MANY_BYTES);
     advanceMillis(1000);
@@ -116,7 +117,8 @@ class RateLimiterTest {
         .hasMessageContaining("messagesPerSecond");
     assertThatThrownBy(() -> new RateLimitConfig(1, 0, 0, 0, 0, 0, 1))
         .hasMessageContaining("burst");
-    assertThatThrownBy(() -> new TokenBucket(0, 1, nanos::get)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new TokenBucket(0, 1, nanos::get))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(RateLimitConfig.defaults().messagesPerSecond()).isEqualTo(100);
   }
 }

@@ -75,7 +75,8 @@ class RevocationListTest {
 
     assertThat(Revocation.fromJson(d.toJson())).isEqualTo(d);
     assertThat(Revocation.fromJson(t.toJson())).isEqualTo(t);
-    assertThatThrownBy(() -> Revocation.fromJson(new JsonObject().put("kind", "DEVICE").put("value", "x")))
+    assertThatThrownBy(
+            () -> Revocation.fromJson(new JsonObject().put("kind", "DEVICE").put("value", "x")))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

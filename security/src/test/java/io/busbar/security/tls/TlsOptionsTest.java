@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * TLS listeners with generated self-signed certificates and real clients: a JDK client speaks
- * TLS 1.3 and 1.2, a TLS 1.1 client is refused by the server, mutual TLS requires a client
- * certificate and yields its device id.
+ * TLS listeners with generated self-signed certificates and real clients: a JDK client speaks TLS
+ * 1.3 and 1.2, a TLS 1.1 client is refused by the server, mutual TLS requires a client certificate
+ * and yields its device id.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(30)
@@ -55,7 +55,8 @@ class TlsOptionsTest {
     TlsConfig tls = TlsConfig.server(serverCert.certificatePath(), serverCert.privateKeyPath());
     tlsServer =
         vertx
-            .createNetServer(TlsOptions.apply(tls, new NetServerOptions().setHost("127.0.0.1").setPort(0)))
+            .createNetServer(
+                TlsOptions.apply(tls, new NetServerOptions().setHost("127.0.0.1").setPort(0)))
             .connectHandler(s -> s.handler(s::write))
             .listen()
             .await(10, TimeUnit.SECONDS);
@@ -68,7 +69,8 @@ class TlsOptionsTest {
             Set.of("TLSv1.3"));
     mtlsServer =
         vertx
-            .createNetServer(TlsOptions.apply(mutual, new NetServerOptions().setHost("127.0.0.1").setPort(0)))
+            .createNetServer(
+                TlsOptions.apply(mutual, new NetServerOptions().setHost("127.0.0.1").setPort(0)))
             .connectHandler(
                 s -> {
                   try {
@@ -115,11 +117,18 @@ class TlsOptionsTest {
     }
   }
 
-  /** Verifies that mutual TLS refuses a client without a certificate and names the device of one with. */
+  /**
+   * Verifies that mutual TLS refuses a client without a certificate and names the device of one
+   * with.
+   */
   @Test
   void mutualTls(Vertx vertx) throws Exception {
     NetClient anonymous =
-        vertx.createNetClient(new NetClientOptions().setSsl(true).setTrustAll(true).setHostnameVerificationAlgorithm(""));
+        vertx.createNetClient(
+            new NetClientOptions()
+                .setSsl(true)
+                .setTrustAll(true)
+                .setHostnameVerificationAlgorithm(""));
     NetClient device =
         vertx.createNetClient(
             new NetClientOptions()
@@ -137,7 +146,8 @@ class TlsOptionsTest {
               .await(10, TimeUnit.SECONDS);
       assertThat(refused).isTrue();
 
-      NetSocket socket = device.connect(mtlsServer.actualPort(), "127.0.0.1").await(10, TimeUnit.SECONDS);
+      NetSocket socket =
+          device.connect(mtlsServer.actualPort(), "127.0.0.1").await(10, TimeUnit.SECONDS);
       socket.write("hi");
       assertThat(echo(socket).await(10, TimeUnit.SECONDS).toString()).isEqualTo("hi");
       assertThat(peerDevice.get()).isEqualTo("press-1");
@@ -155,7 +165,8 @@ class TlsOptionsTest {
     assertThatThrownBy(() -> new TlsConfig("c", "k", TlsConfig.ClientAuthMode.REQUIRED, null, null))
         .hasMessageContaining("tls.trustPath");
     assertThat(TlsOptions.engineName()).isIn("openssl", "jdk");
-    assertThat(TlsOptions.sslOptions(TlsConfig.server("c", "k")).getEnabledSecureTransportProtocols())
+    assertThat(
+            TlsOptions.sslOptions(TlsConfig.server("c", "k")).getEnabledSecureTransportProtocols())
         .containsExactlyInAnyOrder("TLSv1.2", "TLSv1.3");
   }
 

@@ -28,11 +28,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Refusals are RFC 7807 problems with the RFC 6750 §3 challenge:
  *
  * <ul>
- *   <li>no token: 401, {@code WWW-Authenticate: Bearer realm="busbar"} (§3.1: no error code when
- *       no credentials were sent);
+ *   <li>no token: 401, {@code WWW-Authenticate: Bearer realm="busbar"} (§3.1: no error code when no
+ *       credentials were sent);
  *   <li>invalid token: 401, {@code Bearer realm="busbar", error="invalid_token"};
- *   <li>role needs MFA the token lacks: 401, {@code error="insufficient_user_authentication"}
- *       (RFC 9470 §3);
+ *   <li>role needs MFA the token lacks: 401, {@code error="insufficient_user_authentication"} (RFC
+ *       9470 §3);
  *   <li>no role grants the permission: 403, {@code error="insufficient_scope"};
  *   <li>throttled: 429 with {@code Retry-After}; issuer keys unavailable: 503.
  * </ul>

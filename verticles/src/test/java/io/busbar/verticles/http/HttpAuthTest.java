@@ -122,7 +122,9 @@ class HttpAuthTest {
     ws.close().await(5, TimeUnit.SECONDS);
   }
 
-  /** An OIDC-issuer token for {@code sub} with {@code roles} and {@code amr}, valid {@code ttl} s. */
+  /**
+   * An OIDC-issuer token for {@code sub} with {@code roles} and {@code amr}, valid {@code ttl} s.
+   */
   private static String oidcToken(String sub, List<String> roles, List<String> amr, long ttl)
       throws Exception {
     long now = System.currentTimeMillis() / 1000;
@@ -172,7 +174,11 @@ class HttpAuthTest {
     String genuine = oidcToken("alice", List.of("viewer"), List.of(), 300);
     String[] parts = genuine.split("\\.");
     String tampered =
-        parts[0] + "." + b64(new String(Base64.getUrlDecoder().decode(parts[1])).replace("alice", "mallory")) + "." + parts[2];
+        parts[0]
+            + "."
+            + b64(new String(Base64.getUrlDecoder().decode(parts[1])).replace("alice", "mallory"))
+            + "."
+            + parts[2];
     String expired = oidcToken("alice", List.of("viewer"), List.of(), -120);
     for (String token : List.of("garbage", tampered, expired, "Zm9v.YmFy.YmF6")) {
       HttpResponse<Buffer> res = get("/api/v1/devices", token);
@@ -182,7 +188,10 @@ class HttpAuthTest {
       assertThat(res.bodyAsString()).doesNotContain(token).doesNotContain("mallory");
     }
     HttpResponse<Buffer> basic =
-        http.get(port, HOST, "/api/v1/devices").putHeader("Authorization", "Basic YTpi").send().await();
+        http.get(port, HOST, "/api/v1/devices")
+            .putHeader("Authorization", "Basic YTpi")
+            .send()
+            .await();
     assertThat(basic.statusCode()).isEqualTo(401);
   }
 
@@ -193,7 +202,10 @@ class HttpAuthTest {
 
     HttpResponse<Buffer> res = get("/api/v1/devices", token);
     HttpResponse<Buffer> lower =
-        http.get(port, HOST, "/api/v1/devices").putHeader("Authorization", "bearer " + token).send().await();
+        http.get(port, HOST, "/api/v1/devices")
+            .putHeader("Authorization", "bearer " + token)
+            .send()
+            .await();
 
     assertThat(res.statusCode()).isEqualTo(200);
     assertThat(res.bodyAsJsonArray()).containsExactly("d1");
@@ -244,14 +256,18 @@ class HttpAuthTest {
     assertThat(get("/.well-known/jwks.json", null).statusCode()).isEqualTo(200);
     HttpResponse<Buffer> metrics = get("/metrics", null);
     assertThat(metrics.statusCode()).isEqualTo(200);
-    assertThat(metrics.bodyAsString()).contains("busbar_http_auth_denied_total{reason=\"missing_token\"}");
+    assertThat(metrics.bodyAsString())
+        .contains("busbar_http_auth_denied_total{reason=\"missing_token\"}");
   }
 
   /** Verifies that /ws refuses an upgrade without a token and accepts access_token. */
   @Test
   void webSocketNeedsToken() throws Exception {
     Throwable refused =
-        ws.connect(port, HOST, "/ws").map(s -> (Throwable) null).otherwise(e -> e).await(10, TimeUnit.SECONDS);
+        ws.connect(port, HOST, "/ws")
+            .map(s -> (Throwable) null)
+            .otherwise(e -> e)
+            .await(10, TimeUnit.SECONDS);
     assertThat(refused).isNotNull().hasMessageContaining("401");
 
     String token = oidcToken("alice", List.of("viewer"), List.of(), 300);
@@ -292,7 +308,9 @@ class HttpAuthTest {
 
     Throwable failure =
         vertx.deployVerticle(broken).map(id -> (Throwable) null).otherwise(e -> e).await();
-    assertThat(failure).isInstanceOf(IllegalStateException.class).hasMessageContaining("requireAuth");
+    assertThat(failure)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("requireAuth");
   }
 
   private static void awaitAudit(String reason) throws InterruptedException {
