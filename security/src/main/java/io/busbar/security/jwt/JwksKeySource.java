@@ -210,34 +210,37 @@ public final class JwksKeySource implements KeySource {
   /** Must hold the lock. */
   private Future<Void> startFetch() {
     fetches.incrementAndGet();
-    Future<Void> fetch =
-        download()
-            .map(
-                body -> {
-                  List<VerificationKey> parsed = JsonWebKeys.parseSet(new JsonObject(body));
-                  if (parsed.isEmpty()) {
-                    throw new IllegalStateException("JWKS holds no usable signature key");
-                  }
-                  keys = new KeySet(parsed);
-                  return (Void) null;
-                })
-            .onFailure(
-                e -> {
-                  failures.incrementAndGet();
-                  LOG.warn(
-                      "JWKS fetch from {} failed, keeping {} known keys: {}",
-                      url,
-                      keys.size(),
-                      e.toString());
-                });
-    inFlight = fetch;
-    fetch.onComplete(
-        ar -> {
-          synchronized (this) {
-            inFlight = null;
-          }
-        });
-    return fetch;
+    // inFlight is set before the chain is built: the chain may complete at once, on this thread,
+    // and must then find the field to clear. The bookkeeping happens before the returned future
+    // completes, so whoever waits on it sees the failure counted and may fetch again at once.
+    Promise<Void> done = Promise.promise();
+    inFlight = done.future();
+    download()
+        .<Void>map(
+            body -> {
+              List<VerificationKey> parsed = JsonWebKeys.parseSet(new JsonObject(body));
+              if (parsed.isEmpty()) {
+                throw new IllegalStateException("JWKS holds no usable signature key");
+              }
+              keys = new KeySet(parsed);
+              return null;
+            })
+        .onComplete(
+            ar -> {
+              synchronized (this) {
+                inFlight = null;
+              }
+              if (ar.failed()) {
+                failures.incrementAndGet();
+                LOG.warn(
+                    "JWKS fetch from {} failed, keeping {} known keys: {}",
+                    url,
+                    keys.size(),
+                    ar.cause().toString());
+              }
+              done.handle(ar);
+            });
+    return done.future();
   }
 
   private Future<Buffer> download() {

@@ -1,8 +1,8 @@
 /**
  * JSON Web Tokens: the node's development signing key ({@link
  * io.busbar.security.jwt.DevelopmentIssuer}), minting device and application tokens with it, and
- * validating them into a {@link io.busbar.security.Principal}. Signing and verification are done
- * by vertx-auth-jwt; this package chooses the algorithm (ES256 only), the claims and the refusal
+ * validating them into a {@link io.busbar.security.Principal}. Signing and verification are done by
+ * vertx-auth-jwt; this package chooses the algorithm (ES256 only), the claims and the refusal
  * reasons.
  *
  * <p>Threads: {@code DevelopmentIssuer.loadOrCreate} does blocking file I/O and runs at start-up or
