@@ -16,7 +16,40 @@ public final class AuthenticationException extends RuntimeException {
     /** {@code nbf} is in the future (5.0: 0x86). */
     NOT_YET_VALID,
     /** The MQTT user name names someone else than the token's {@code sub} (5.0: 0x86). */
-    IDENTITY_MISMATCH
+    IDENTITY_MISMATCH,
+    /** The {@code iss} names no configured issuer (5.0: 0x86). */
+    UNTRUSTED_ISSUER,
+    /** The {@code kid} names no key of the issuer, even after a JWKS refresh (5.0: 0x86). */
+    UNKNOWN_KEY,
+    /** The issuer's keys could not be fetched yet, so nothing can be verified (5.0: 0x88). */
+    KEYS_UNAVAILABLE,
+    /** The {@code aud} does not name this service (5.0: 0x86). */
+    WRONG_AUDIENCE,
+    /**
+     * {@code exp - iat} is longer than the issuer allows, or {@code exp} is missing (5.0: 0x86).
+     */
+    LIFETIME_EXCEEDED,
+    /** The tenant is not one the issuer may speak for (5.0: 0x87 not authorized). */
+    TENANT_NOT_ALLOWED,
+    /** The token's {@code jti} or its device is on the revocation list (5.0: 0x87). */
+    REVOKED,
+    /** Too many attempts or failures from this source; retry later (5.0: 0x9F). */
+    THROTTLED
+  }
+
+  /**
+   * A reason string safe to show the client: names the kind of refusal only, never the token's
+   * content, the key ids or the configured issuers (the {@link #getMessage() message} may, and is
+   * for logs and audit only).
+   */
+  public String publicMessage() {
+    return switch (reason) {
+      case MISSING_TOKEN -> "token required";
+      case THROTTLED -> "too many attempts, retry later";
+      case KEYS_UNAVAILABLE -> "authentication temporarily unavailable";
+      case REVOKED, TENANT_NOT_ALLOWED -> "not authorized";
+      default -> "invalid token";
+    };
   }
 
   private final Reason reason;

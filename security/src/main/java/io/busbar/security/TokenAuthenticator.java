@@ -9,9 +9,8 @@ public interface TokenAuthenticator {
   /**
    * Validates {@code token}.
    *
-   * @return a future of the token's principal; failed with {@link AuthenticationException} when
-   *     the token is missing ({@code null} or empty), malformed, badly signed, expired or not yet
-   *     valid
+   * @return a future of the token's principal; failed with {@link AuthenticationException} when the
+   *     token is missing ({@code null} or empty), malformed, badly signed, expired or not yet valid
    */
   Future<Principal> authenticate(String token);
 }

@@ -82,5 +82,12 @@ public final class Addresses {
    */
   public static final String CLUSTER_QUERY = "busbar.cluster.query";
 
+  /**
+   * Published: JsonObject of an {@code io.busbar.security.audit.AuditEvent} ({@code
+   * AuditEvent.toJson}): every authentication decision and access denial, for storage, metrics and
+   * the REST API.
+   */
+  public static final String AUDIT = "busbar.audit";
+
   private Addresses() {}
 }

@@ -37,7 +37,9 @@ public final class TopicAcl {
       return false;
     }
     String[] levels = topic.split("/", -1);
-    return levels.length >= 3 && "devices".equals(levels[0]) && principal.subject().equals(levels[1]);
+    return levels.length >= 3
+        && "devices".equals(levels[0])
+        && principal.subject().equals(levels[1]);
   }
 
   /** Whether {@code principal} may subscribe to the topic filter {@code filter}. */

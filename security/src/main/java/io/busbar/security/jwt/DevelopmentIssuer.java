@@ -32,7 +32,9 @@ public final class DevelopmentIssuer {
   /** The only signature algorithm minted and accepted (RFC 7518 §3.4). */
   public static final String ALGORITHM = "ES256";
 
-  /** Default tolerance for clock differences when checking {@code exp}, {@code nbf}, {@code iat}. */
+  /**
+   * Default tolerance for clock differences when checking {@code exp}, {@code nbf}, {@code iat}.
+   */
   public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(5);
 
   private final JWTAuth signer;
@@ -121,8 +123,7 @@ public final class DevelopmentIssuer {
       claims.put("roles", new JsonArray(request.roles().stream().sorted().toList()));
     }
     // exp and iat come from our clock, so vertx must not add its own (expiresInSeconds stays 0)
-    return signer.generateToken(
-        claims, new JWTOptions().setAlgorithm(ALGORITHM).setIssuer(ISSUER));
+    return signer.generateToken(claims, new JWTOptions().setAlgorithm(ALGORITHM).setIssuer(ISSUER));
   }
 
   /** The public key as a JWKS document (RFC 7517 §5), for {@code /.well-known/jwks.json}. */
@@ -138,6 +139,20 @@ public final class DevelopmentIssuer {
   /** Where the private key lives, for log lines at start-up. */
   public Path privateKeyFile() {
     return privateKeyFile;
+  }
+
+  /**
+   * This issuer as one of the issuers of a {@link MultiIssuerAuthenticator}: ES256 only, its public
+   * key as the only static key, the tenant from the {@code tenant} claim, {@code aud} not checked,
+   * lifetimes up to {@link TokenRequest#MAX_TTL}, {@link #DEFAULT_CLOCK_SKEW}.
+   */
+  public IssuerConfig issuerConfig() {
+    return IssuerConfig.builder(ISSUER)
+        .algorithms(java.util.Set.of(JwsAlgorithm.ES256))
+        .staticKeys(java.util.List.of(JsonWebKeys.parse(publicJwk)))
+        .clockSkew(DEFAULT_CLOCK_SKEW)
+        .maxLifetime(TokenRequest.MAX_TTL)
+        .build();
   }
 
   /** An authenticator of this issuer's tokens with {@link #DEFAULT_CLOCK_SKEW}. */

@@ -19,9 +19,9 @@ import java.util.Set;
 
 /**
  * Validates JWS compact tokens (RFC 7515 §7.1) signed by one key with one algorithm and turns them
- * into a {@link Principal}. vertx-auth-jwt verifies the signature; this class does the checks
- * whose outcome must be a precise {@link Reason} rather than a vertx message string: structure,
- * the algorithm allow-list, the key id, claim types, issuer and the validity window.
+ * into a {@link Principal}. vertx-auth-jwt verifies the signature; this class does the checks whose
+ * outcome must be a precise {@link Reason} rather than a vertx message string: structure, the
+ * algorithm allow-list, the key id, claim types, issuer and the validity window.
  *
  * <p>Order matters: structure and header come first (so {@code alg=none} or {@code HS256} never
  * reach a verifier), times come last (so only a token we really signed can be {@code EXPIRED}).

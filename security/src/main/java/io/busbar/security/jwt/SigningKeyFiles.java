@@ -51,7 +51,9 @@ final class SigningKeyFiles {
         createPrivateDirectories(keysDir);
         try (FileChannel lockChannel =
                 FileChannel.open(
-                    keysDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    keysDir.resolve(LOCK_FILE),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
             FileLock ignored = lockChannel.lock()) {
           Path privateFile = keysDir.resolve(PRIVATE_KEY_FILE);
           Path publicFile = keysDir.resolve(PUBLIC_KEY_FILE);
@@ -69,7 +71,11 @@ final class SigningKeyFiles {
   private static Loaded load(Path privateFile, Path publicFile) throws IOException {
     if (!Files.exists(publicFile)) {
       throw new IllegalStateException(
-          "signing key " + privateFile + " exists but its public key " + publicFile + " is missing");
+          "signing key "
+              + privateFile
+              + " exists but its public key "
+              + publicFile
+              + " is missing");
     }
     String privatePem = Files.readString(privateFile, StandardCharsets.US_ASCII);
     String publicPem = Files.readString(publicFile, StandardCharsets.US_ASCII);

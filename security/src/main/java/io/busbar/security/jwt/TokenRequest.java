@@ -12,8 +12,8 @@ import java.util.Set;
  * @param subject the {@code sub} claim: a device id or an application's name; not blank, and usable
  *     as one MQTT topic level (no {@code /}, {@code +}, {@code #})
  * @param tenant the {@code tenant} claim; {@code null} means {@link Principal#DEFAULT_TENANT}
- * @param roles the {@code roles} claim ({@code null} means none); a device has none, an
- *     application has {@link Principal#ROLE_APP}
+ * @param roles the {@code roles} claim ({@code null} means none); a device has none, an application
+ *     has {@link Principal#ROLE_APP}
  * @param ttl how long the token is valid from now; between {@link #MIN_TTL} and {@link #MAX_TTL}
  */
 public record TokenRequest(String subject, String tenant, Set<String> roles, Duration ttl) {

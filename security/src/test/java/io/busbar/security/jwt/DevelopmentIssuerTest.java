@@ -48,6 +48,7 @@ class DevelopmentIssuerTest {
 
   private static DevelopmentIssuer issuer;
   private static TokenAuthenticator authenticator;
+
   /** Signs arbitrary claims with the issuer's own private key, to build odd but genuine tokens. */
   private static JWTAuth rawSigner;
 
@@ -77,7 +78,8 @@ class DevelopmentIssuerTest {
         .startsWith("-----BEGIN PUBLIC KEY-----\n");
     if (privateFile.getFileSystem().supportedFileAttributeViews().contains("posix")) {
       assertThat(Files.getPosixFilePermissions(privateFile))
-          .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+          .containsExactlyInAnyOrder(
+              PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     }
   }
 
@@ -284,14 +286,17 @@ class DevelopmentIssuerTest {
   void badClaimTypesAreMalformed() {
     assertRefused(
         authenticator.authenticate(
-            raw(new JsonObject().put("sub", "d1").put("iss", "busbar-dev").put("roles", "app"), 60)),
+            raw(
+                new JsonObject().put("sub", "d1").put("iss", "busbar-dev").put("roles", "app"),
+                60)),
         Reason.MALFORMED);
     assertRefused(
         authenticator.authenticate(
             raw(new JsonObject().put("sub", "d1").put("iss", "busbar-dev").put("nbf", "soon"), 60)),
         Reason.MALFORMED);
     assertRefused(
-        authenticator.authenticate(raw(new JsonObject().put("sub", 42).put("iss", "busbar-dev"), 60)),
+        authenticator.authenticate(
+            raw(new JsonObject().put("sub", 42).put("iss", "busbar-dev"), 60)),
         Reason.MALFORMED);
   }
 
@@ -442,7 +447,8 @@ class DevelopmentIssuerTest {
 
   private static JsonObject part(String token, int index) {
     return new JsonObject(
-        new String(Base64.getUrlDecoder().decode(token.split("\\.")[index]), StandardCharsets.UTF_8));
+        new String(
+            Base64.getUrlDecoder().decode(token.split("\\.")[index]), StandardCharsets.UTF_8));
   }
 
   private static String b64(String json) {

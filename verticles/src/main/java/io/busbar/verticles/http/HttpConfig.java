@@ -9,8 +9,10 @@ import java.util.Objects;
  * @param port the TCP port, {@code 0} for any free port (read it back with {@link
  *     HttpVerticle#actualPort()})
  * @param nodeId this node's id, reported by {@code /health}
+ * @param requireAuth whether {@code /api/v1/**} and {@code /ws} need a Bearer token (RFC 6750);
+ *     off by default until the hub switches it on
  */
-public record HttpConfig(String host, int port, String nodeId) {
+public record HttpConfig(String host, int port, String nodeId, boolean requireAuth) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -35,7 +37,12 @@ public record HttpConfig(String host, int port, String nodeId) {
     }
   }
 
-  /** Returns the defaults: {@code 127.0.0.1:8080}, node {@code node-1}. */
+  /** Without authentication ({@code requireAuth} false). */
+  public HttpConfig(String host, int port, String nodeId) {
+    this(host, port, nodeId, false);
+  }
+
+  /** Returns the defaults: {@code 127.0.0.1:8080}, node {@code node-1}, no authentication. */
   public static HttpConfig defaults() {
     return new HttpConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_NODE_ID);
   }

@@ -2,6 +2,10 @@ package io.busbar.verticles.http;
 
 import io.busbar.codecs.bus.Addresses;
 import io.busbar.codecs.model.EventBatch;
+import io.busbar.security.Principal;
+import io.busbar.security.TokenAuthenticator;
+import io.busbar.security.acl.BackendAccess;
+import io.busbar.security.audit.AuditTrail;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -11,6 +15,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -18,6 +23,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -55,6 +61,11 @@ import java.util.function.Consumer;
  *   <li>{@code /*} — static files from the classpath folder {@code webroot/}
  * </ul>
  *
+ * <p>With {@link HttpConfig#requireAuth()} on, {@code /api/v1/**} and {@code /ws} need a Bearer
+ * token and a role that grants the request (see {@link BearerAuthHandler}: 401, 403, 429, 503
+ * problems, audit events on {@link Addresses#AUDIT}); a {@code /ws} socket is closed with 1008
+ * when its token expires. Health, readiness, metrics, the JWKS and static files stay open.
+ *
  * <p>Errors under {@code /api} are RFC 7807 {@code application/problem+json}: 400 bad parameter,
  * 404 unknown path, 503 no backend or backend timeout, a backend's 4xx/5xx failure code passed
  * through, 502 for any other backend failure.
@@ -82,6 +93,8 @@ public final class HttpVerticle extends VerticleBase {
   private final HttpConfig config;
   private final JsonObject jwks;
   private final PrometheusMeterRegistry registry;
+  private final TokenAuthenticator authenticator;
+  private final BackendAccess access;
 
   private HttpServer server;
   private LiveStream live;
@@ -95,18 +108,51 @@ public final class HttpVerticle extends VerticleBase {
    * @param registry where this verticle's meters go, scraped at {@code /metrics}
    */
   public HttpVerticle(HttpConfig config, JsonObject jwks, PrometheusMeterRegistry registry) {
+    this(config, jwks, registry, null, new BackendAccess(BackendAccess.MfaPolicy.none()));
+  }
+
+  /**
+   * As above, checking Bearer tokens with {@code authenticator} on {@code /api/v1/**} and {@code
+   * /ws} when {@link HttpConfig#requireAuth()} is on; no MFA required.
+   */
+  public HttpVerticle(
+      HttpConfig config,
+      JsonObject jwks,
+      PrometheusMeterRegistry registry,
+      TokenAuthenticator authenticator) {
+    this(config, jwks, registry, authenticator, new BackendAccess(BackendAccess.MfaPolicy.none()));
+  }
+
+  /**
+   * @param authenticator checks Bearer tokens; may be {@code null} only when {@link
+   *     HttpConfig#requireAuth()} is off
+   * @param access which roles may do what, and which need MFA
+   */
+  public HttpVerticle(
+      HttpConfig config,
+      JsonObject jwks,
+      PrometheusMeterRegistry registry,
+      TokenAuthenticator authenticator,
+      BackendAccess access) {
     this.config = Objects.requireNonNull(config, "config");
     this.jwks = Objects.requireNonNull(jwks, "jwks").copy();
     this.registry = Objects.requireNonNull(registry, "registry");
+    this.authenticator = authenticator;
+    this.access = Objects.requireNonNull(access, "access");
   }
 
   /**
    * Subscribes to {@link Addresses#EVENTS} and binds the server.
    *
-   * @return a future that fails when the port cannot be bound
+   * @return a future that fails when the port cannot be bound, or with {@link
+   *     IllegalStateException} when authentication is required but no authenticator was given
    */
   @Override
   public Future<?> start() {
+    if (config.requireAuth() && authenticator == null) {
+      return Future.failedFuture(
+          new IllegalStateException("http.requireAuth is on but no token authenticator was given"));
+    }
     startedNanos = System.nanoTime();
     live = new LiveStream(registry);
     events = vertx.eventBus().consumer(Addresses.EVENTS, msg -> live.publish(msg.body()));
@@ -142,6 +188,18 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(this::metrics);
     router.get("/.well-known/jwks.json").handler(ctx -> json(ctx, 200, jwks.encode()));
+
+    if (config.requireAuth()) {
+      BearerAuthHandler auth =
+          new BearerAuthHandler(
+              authenticator,
+              access,
+              new AuditTrail(vertx.eventBus(), Addresses.AUDIT),
+              registry,
+              Clock.systemUTC());
+      router.route("/api/v1/*").handler(auth);
+      router.route("/ws").handler(auth);
+    }
 
     router.get("/api/v1/devices").handler(ctx -> ask(ctx, Addresses.DEVICES_QUERY, new JsonObject()));
     router.get("/api/v1/devices/:id/telemetry").handler(this::telemetry);
@@ -348,6 +406,7 @@ public final class HttpVerticle extends VerticleBase {
         .onSuccess(
             socket -> {
               live.add(socket, devices);
+              closeAtExpiry(socket, ctx.get(BearerAuthHandler.PRINCIPAL));
               socket.writeTextMessage(EventJson.hello(config.nodeId()));
             })
         .onFailure(
@@ -357,6 +416,24 @@ public final class HttpVerticle extends VerticleBase {
                 ctx.response().setStatusCode(400).end("WebSocket upgrade expected at /ws");
               }
             });
+  }
+
+  /** Closes the socket when its token expires: 1008 policy violation (RFC 6455 §7.4.1). */
+  private void closeAtExpiry(ServerWebSocket socket, Principal principal) {
+    if (principal == null || principal.expiresAt() == Long.MAX_VALUE) {
+      return;
+    }
+    long delay = Math.max(1, principal.expiresAt() - System.currentTimeMillis());
+    long timer =
+        vertx.setTimer(
+            delay,
+            id -> {
+              if (!socket.isClosed()) {
+                socket.close((short) 1008, "token expired");
+              }
+            });
+    // a closed socket needs no timer (LiveStream owns the close handler; endHandler is free)
+    socket.endHandler(v -> vertx.cancelTimer(timer));
   }
 
   private static void json(RoutingContext ctx, int status, String body) {

@@ -74,6 +74,37 @@ public record Problem(String type, String title, int status, String detail) {
     return new Problem("urn:busbar:problem:bad-gateway", "Bad backend reply", 502, detail);
   }
 
+  /** 401: no token, or one that is not valid; {@code detail} must not echo the token. */
+  public static Problem unauthorized(String detail) {
+    return new Problem("urn:busbar:problem:unauthorized", "Unauthorized", 401, detail);
+  }
+
+  /** 401: the token is valid but the role needs multi-factor authentication (RFC 9470). */
+  public static Problem mfaRequired() {
+    return new Problem(
+        "urn:busbar:problem:mfa-required",
+        "Multi-factor authentication required",
+        401,
+        "this operation needs a token from a multi-factor login");
+  }
+
+  /** 403: the token is valid but no role of it grants the permission. */
+  public static Problem forbidden(String permission) {
+    return new Problem(
+        "urn:busbar:problem:forbidden", "Forbidden", 403, "no role grants " + permission);
+  }
+
+  /** 429: too many authentication attempts from this address. */
+  public static Problem throttled() {
+    return new Problem(
+        "urn:busbar:problem:throttled", "Too many requests", 429, "too many attempts, retry later");
+  }
+
+  /** 503: the token cannot be checked now (the issuer's keys are unavailable). */
+  public static Problem authUnavailable() {
+    return unavailable("authentication temporarily unavailable");
+  }
+
   private static Problem unavailable(String detail) {
     return new Problem(
         "urn:busbar:problem:backend-unavailable", "Backend unavailable", 503, detail);

@@ -1,0 +1,111 @@
+package io.busbar.security.acl;
+
+import io.busbar.security.Principal;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Decides whether a backend principal may do something: its roles' permissions, where roles that
+ * need multi-factor authentication count only when the token proves it ({@code amr} RFC 8176, or
+ * {@code acr}). MFA itself belongs to the identity provider; Busbar only reads the claims.
+ *
+ * <p>Pure and thread-safe.
+ */
+public final class BackendAccess {
+
+  /** The outcome of {@link #decide}. */
+  public enum Decision {
+    ALLOWED,
+    /** No role of the principal grants the permission. */
+    FORBIDDEN,
+    /** A role would grant it, but that role needs MFA the token does not show (RFC 9470). */
+    MFA_REQUIRED
+  }
+
+  /**
+   * Which roles need MFA and which claims prove it.
+   *
+   * @param roles the roles that count only with MFA
+   * @param acceptedAmr {@code amr} values that prove MFA (e.g. {@code mfa}, {@code hwk}, {@code
+   *     otp})
+   * @param acceptedAcr {@code acr} values that prove MFA (provider-specific)
+   */
+  public record MfaPolicy(
+      Set<BackendRole> roles, Set<String> acceptedAmr, Set<String> acceptedAcr) {
+
+    public MfaPolicy {
+      roles = roles.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(roles));
+      acceptedAmr = Set.copyOf(acceptedAmr);
+      acceptedAcr = Set.copyOf(acceptedAcr);
+      if (!roles.isEmpty() && acceptedAmr.isEmpty() && acceptedAcr.isEmpty()) {
+        throw new IllegalArgumentException("MFA required but no amr or acr value proves it");
+      }
+    }
+
+    /** No MFA required. */
+    public static MfaPolicy none() {
+      return new MfaPolicy(Set.of(), Set.of(), Set.of());
+    }
+
+    /**
+     * MFA required for {@code admin}, proved by {@code amr} {@code mfa}, {@code hwk} or {@code
+     * otp}.
+     */
+    public static MfaPolicy forAdmins() {
+      return new MfaPolicy(Set.of(BackendRole.ADMIN), Set.of("mfa", "hwk", "otp"), Set.of());
+    }
+
+    /** Whether {@code principal}'s token shows multi-factor authentication. */
+    public boolean satisfiedBy(Principal principal) {
+      for (String method : principal.authMethods()) {
+        if (acceptedAmr.contains(method)) {
+          return true;
+        }
+      }
+      String acr = principal.attribute(Principal.ACR);
+      return acr != null && acceptedAcr.contains(acr);
+    }
+  }
+
+  private final MfaPolicy mfa;
+
+  public BackendAccess(MfaPolicy mfa) {
+    this.mfa = Objects.requireNonNull(mfa, "mfa");
+  }
+
+  /** Whether {@code principal} may do what {@code permission} covers. */
+  public Decision decide(Principal principal, Permission permission) {
+    boolean mfaShown = mfa.satisfiedBy(principal);
+    boolean grantedWithoutMfa = false;
+    for (String name : principal.roles()) {
+      BackendRole role = BackendRole.byName(name).orElse(null);
+      if (role == null || !role.permissions().contains(permission)) {
+        continue;
+      }
+      if (!mfa.roles().contains(role) || mfaShown) {
+        return Decision.ALLOWED;
+      }
+      grantedWithoutMfa = true;
+    }
+    return grantedWithoutMfa ? Decision.MFA_REQUIRED : Decision.FORBIDDEN;
+  }
+
+  /**
+   * The permission an HTTP request needs: {@code GET}/{@code HEAD} under {@code /api/v1/} and
+   * {@code /ws} read; {@code /api/v1/commands…} commands; {@code /api/v1/admin…} administers; any
+   * other change configures.
+   */
+  public static Permission forRequest(String method, String path) {
+    if (path.startsWith("/api/v1/admin")) {
+      return Permission.ADMINISTER;
+    }
+    if ("GET".equals(method) || "HEAD".equals(method)) {
+      return Permission.READ;
+    }
+    if (path.startsWith("/api/v1/commands")) {
+      return Permission.COMMAND;
+    }
+    return Permission.CONFIGURE;
+  }
+}

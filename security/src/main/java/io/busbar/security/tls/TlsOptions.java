@@ -1,0 +1,101 @@
+package io.busbar.security.tls;
+
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.JdkSSLEngineOptions;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SSLEngineOptions;
+import io.vertx.core.net.ServerSSLOptions;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+
+/**
+ * Turns a {@link TlsConfig} into Vert.x server options: PEM key and certificate, TLS 1.2/1.3 only,
+ * optional client certificates, and the OpenSSL engine (netty-tcnative) when it is on the class
+ * path, else the JDK's. {@code HttpServerOptions} and the MQTT server's options extend {@link
+ * NetServerOptions}, so one method serves every listener; {@link #sslOptions} feeds {@code
+ * server.updateSSLOptions(...)} to reload renewed certificates without a restart.
+ *
+ * <p>Pure; the files are read by Vert.x when the server binds or reloads.
+ */
+public final class TlsOptions {
+
+  private TlsOptions() {}
+
+  /**
+   * {@code openssl} when netty-tcnative is usable, else {@code jdk}: for the start-up log and a
+   * gauge.
+   */
+  public static String engineName() {
+    return OpenSSLEngineOptions.isAvailable() ? "openssl" : "jdk";
+  }
+
+  /** The engine {@link #engineName()} names. */
+  public static SSLEngineOptions engine() {
+    return OpenSSLEngineOptions.isAvailable()
+        ? new OpenSSLEngineOptions()
+        : new JdkSSLEngineOptions();
+  }
+
+  /** Switches TLS on in {@code options} as {@code config} says, and returns them. */
+  public static <T extends NetServerOptions> T apply(TlsConfig config, T options) {
+    options
+        .setSsl(true)
+        .setSslEngineOptions(engine())
+        .setKeyCertOptions(keyCert(config))
+        .setEnabledSecureTransportProtocols(config.protocols())
+        .setClientAuth(clientAuth(config.clientAuth()));
+    if (config.trustPath() != null) {
+      options.setTrustOptions(new PemTrustOptions().addCertPath(config.trustPath()));
+    }
+    return options;
+  }
+
+  /** The same settings as {@link #apply}, for {@code server.updateSSLOptions} (hot reload). */
+  public static ServerSSLOptions sslOptions(TlsConfig config) {
+    ServerSSLOptions ssl =
+        new ServerSSLOptions()
+            .setKeyCertOptions(keyCert(config))
+            .setEnabledSecureTransportProtocols(config.protocols())
+            .setClientAuth(clientAuth(config.clientAuth()));
+    if (config.trustPath() != null) {
+      ssl.setTrustOptions(new PemTrustOptions().addCertPath(config.trustPath()));
+    }
+    return ssl;
+  }
+
+  /**
+   * The device id a client certificate names: the subject's common name ({@code CN}), for listeners
+   * where a certificate identifies the device (mutual TLS).
+   */
+  public static Optional<String> deviceId(X509Certificate certificate) {
+    try {
+      LdapName name = new LdapName(certificate.getSubjectX500Principal().getName());
+      for (Rdn rdn : name.getRdns()) {
+        if ("CN".equalsIgnoreCase(rdn.getType())) {
+          return Optional.of(String.valueOf(rdn.getValue()));
+        }
+      }
+      return Optional.empty();
+    } catch (InvalidNameException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static PemKeyCertOptions keyCert(TlsConfig config) {
+    return new PemKeyCertOptions().setCertPath(config.certPath()).setKeyPath(config.keyPath());
+  }
+
+  private static ClientAuth clientAuth(TlsConfig.ClientAuthMode mode) {
+    return switch (mode) {
+      case NONE -> ClientAuth.NONE;
+      case REQUEST -> ClientAuth.REQUEST;
+      case REQUIRED -> ClientAuth.REQUIRED;
+    };
+  }
+}
