@@ -8,6 +8,10 @@ import io.busbar.codecs.sparkplug.SparkplugRoute;
 import io.busbar.hub.config.BusbarConfig;
 import io.busbar.security.acl.TopicAcl;
 import io.busbar.security.jwt.DevelopmentIssuer;
+import io.busbar.security.jwt.IssuerConfig;
+import io.busbar.security.jwt.MultiIssuerAuthenticator;
+import io.busbar.security.revocation.RevocationList;
+import java.time.Clock;
 import io.busbar.verticles.analytics.AnalyticsVerticle;
 import io.busbar.verticles.http.HttpVerticle;
 import io.busbar.verticles.kafka.KafkaCommandSourceVerticle;
@@ -44,6 +48,8 @@ public final class Node {
   private final DevelopmentIssuer issuer;
   private final Deque<String> deployments = new ArrayDeque<>();
   private final SparkplugHostState sparkplugHost = new SparkplugHostState();
+  private final RevocationList revocations = new RevocationList();
+  private final MultiIssuerAuthenticator authenticator;
   private ClusterInfo clusterInfo;
   private int mqttPort;
   private int httpPort;
@@ -52,8 +58,10 @@ public final class Node {
       BusbarConfig config,
       Vertx vertx,
       PrometheusMeterRegistry registry,
-      DevelopmentIssuer issuer) {
+      DevelopmentIssuer issuer,
+      List<IssuerConfig> issuers) {
     this.config = config;
+    this.authenticator = new MultiIssuerAuthenticator(vertx, issuers, revocations, Clock.systemUTC());
     this.vertx = vertx;
     this.registry = registry;
     this.issuer = issuer;
@@ -103,7 +111,10 @@ public final class Node {
       vertx.close();
       return Future.failedFuture(e);
     }
-    Node node = new Node(config, vertx, registry, issuer);
+    List<IssuerConfig> issuers = new ArrayList<>();
+    issuers.add(issuer.issuerConfig());
+    issuers.addAll(config.issuers());
+    Node node = new Node(config, vertx, registry, issuer, issuers);
     node.clusterInfo =
         new ClusterInfo(vertx, clusterManager, config.cluster().name(), config.nodeId(), registry);
     return node.deployAll()
@@ -170,7 +181,14 @@ public final class Node {
       String id = deployments.pop();
       chain = chain.eventually(() -> vertx.undeploy(id));
     }
-    return chain.eventually(clusterInfo::stop).eventually(vertx::close).mapEmpty();
+    return chain
+        .eventually(clusterInfo::stop)
+        .eventually(
+            () -> {
+              authenticator.close();
+              return vertx.close();
+            })
+        .mapEmpty();
   }
 
   public BusbarConfig config() {

@@ -4,6 +4,7 @@ import io.busbar.codecs.frame.FrameConfigException;
 import io.busbar.codecs.frame.FrameLayout;
 import io.busbar.codecs.frame.FrameLayouts;
 import io.busbar.perf.sim.PlantLayout;
+import io.busbar.security.jwt.IssuerConfig;
 import io.busbar.verticles.http.HttpConfig;
 import io.busbar.verticles.kafka.KafkaCommandConfig;
 import io.busbar.verticles.kafka.KafkaSinkConfig;
@@ -13,6 +14,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -28,6 +30,7 @@ import java.util.UUID;
  * @param storage the embedded store
  * @param cluster how the node joins a cluster
  * @param kafka the Kafka sink and command source, when enabled
+ * @param issuers token issuers trusted besides the node's development issuer
  * @param frameLayouts the binary frame layouts of {@code devices/{id}/frames/{layout}}, by name
  * @param demo the simulated factory of {@code busbar demo}
  */
@@ -41,6 +44,7 @@ public record BusbarConfig(
     ClusterConfig cluster,
     KafkaConfig kafka,
     Map<String, FrameLayout> frameLayouts,
+    List<IssuerConfig> issuers,
     DemoConfig demo) {
 
   /** The simulated plant: its layout and how often each machine publishes. */
@@ -72,7 +76,12 @@ public record BusbarConfig(
     HttpConfig http =
         build(
             "http",
-            () -> new HttpConfig(values.string("http.host"), values.port("http.port"), nodeId));
+            () ->
+                new HttpConfig(
+                    values.string("http.host"),
+                    values.port("http.port"),
+                    nodeId,
+                    values.bool("http.require-auth")));
     StorageConfig storage =
         build(
             "storage",
@@ -105,7 +114,7 @@ public record BusbarConfig(
       throw new ConfigException(e.getMessage());
     }
     return new BusbarConfig(
-        nodeId, dataDir, devKeyDir, mqtt, http, storage, cluster, kafka, frameLayouts, demo);
+        nodeId, dataDir, devKeyDir, mqtt, http, storage, cluster, kafka, frameLayouts, IssuersConfig.from(values.tree("issuers")), demo);
   }
 
   /** {@code acme=30d,lab=7d} → tenant → retention. */
