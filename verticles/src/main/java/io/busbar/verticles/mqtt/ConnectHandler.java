@@ -14,6 +14,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.mqtt.MqttAuth;
 import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.MqttWill;
+import io.busbar.verticles.mqtt.topic.TopicNames;
+import java.util.Optional;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import java.util.Set;
 import java.util.UUID;
@@ -143,12 +146,29 @@ final class ConnectHandler {
   private void accept(
       MqttEndpoint endpoint, boolean v5, String clientId, boolean assigned, Principal principal) {
     MqttProperties connect = endpoint.connectProperties();
-    long expiry;
+    long requested;
     if (v5) {
       // MQTT 5.0 §3.1.2.11.2: absent means 0, the session ends with the connection
-      expiry = Mqtt5Properties.integer(connect, MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0);
+      requested = Mqtt5Properties.integer(connect, MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0);
     } else {
-      expiry = endpoint.isCleanSession() ? 0 : NEVER_EXPIRES;
+      requested = endpoint.isCleanSession() ? 0 : NEVER_EXPIRES;
+    }
+    long expiry = Math.min(requested, broker.config().maxSessionExpirySeconds());
+    MqttWill will = endpoint.will();
+    if (will != null && will.isWillFlag()) {
+      Optional<String> problem = TopicNames.checkName(will.getWillTopic());
+      if (problem.isPresent()) {
+        // MQTT 5.0 §3.1.3.3 / §3.2.2.2: 0x90 topic name invalid; 3.1.1 has no code, close
+        broker.metrics().protocolErrors.increment();
+        if (v5) {
+          endpoint.reject(
+              MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID,
+              Mqtt5Properties.reasonString("will topic: " + problem.get()));
+        } else {
+          endpoint.close();
+        }
+        return;
+      }
     }
     boolean cleanStart = endpoint.isCleanSession();
     Session existing = broker.sessions().get(principal.tenant(), clientId).orElse(null);
@@ -161,6 +181,14 @@ final class ConnectHandler {
     }
     boolean sessionPresent = existing != null && !cleanStart;
     Session session;
+    if (existing != null) {
+      // the client is back: its session does not expire and its delayed will is not sent
+      // (MQTT 5.0 §3.1.3.2.2)
+      cancelTimer(existing.expiryTimer());
+      cancelTimer(existing.willTimer());
+      existing.expiryTimer(-1);
+      existing.willTimer(-1);
+    }
     if (sessionPresent) {
       session = existing;
     } else {
@@ -171,8 +199,8 @@ final class ConnectHandler {
           new Session(
               principal.tenant(),
               clientId,
-              MqttConnection.MAX_QUEUED,
-              io.busbar.verticles.mqtt.session.QueuePolicy.DROP_OLDEST,
+              broker.config().maxQueuedMessages(),
+              broker.config().queuePolicy(),
               d -> broker.metrics().queueDropped.increment());
       broker.sessions().put(session);
     }
@@ -187,12 +215,23 @@ final class ConnectHandler {
           new IntegerProperty(
               MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), broker.config().maxMessageSize()));
       connack.add(new IntegerProperty(MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), 0));
+      if (expiry != requested) {
+        // MQTT 5.0 §3.2.2.3.2: the server tells the client the interval it will use
+        connack.add(
+            new IntegerProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), (int) expiry));
+      }
     }
     endpoint.publishAutoAck(false);
     endpoint.subscriptionAutoAck(false);
     MqttConnection connection = new MqttConnection(broker, endpoint, principal, session, v5);
     endpoint.accept(sessionPresent, connack);
     connection.start();
+  }
+
+  private void cancelTimer(long id) {
+    if (id >= 0) {
+      broker.vertx().cancelTimer(id);
+    }
   }
 
   static void logDisconnect(MqttEndpoint endpoint, MqttDisconnectReasonCode code) {

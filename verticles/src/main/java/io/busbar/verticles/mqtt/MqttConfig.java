@@ -1,15 +1,32 @@
 package io.busbar.verticles.mqtt;
 
+import io.busbar.verticles.mqtt.session.QueuePolicy;
+import java.util.Objects;
+
 /**
- * Settings of the MQTT listener, validated when built.
+ * Settings of the MQTT listener and its sessions, validated when built; each error names the key.
  *
  * @param host the address to bind, e.g. {@code 127.0.0.1}
  * @param port the TCP port; 0 binds an ephemeral port (see {@link MqttBrokerVerticle#actualPort()})
- * @param maxMessageSize the largest MQTT packet accepted, in bytes; larger ones close the
- *     connection (MQTT 5.0: DISCONNECT 0x95)
- * @param allowAnonymous whether clients without a token connect as tenant {@code public}
+ * @param maxMessageSize the largest MQTT packet accepted, in bytes; a larger one closes the
+ *     connection (MQTT 5.0: DISCONNECT 0x95 packet too large)
+ * @param allowAnonymous whether clients without a token connect, as tenant {@code public}
+ * @param maxQueuedMessages the most QoS 1/2 messages one session queues while its client is away
+ *     or its in-flight window is full
+ * @param queuePolicy what a full session queue drops (counted in {@code busbar.mqtt.queue.dropped})
+ * @param maxSessionExpirySeconds cap on the session expiry interval a client asks for (MQTT 5.0
+ *     §3.2.2.3.2), also the expiry of 3.1.1 non-clean sessions
+ * @param sysIntervalSeconds how often {@code $SYS/broker/…} statistics are published; 0 turns them off
  */
-public record MqttConfig(String host, int port, int maxMessageSize, boolean allowAnonymous) {
+public record MqttConfig(
+    String host,
+    int port,
+    int maxMessageSize,
+    boolean allowAnonymous,
+    int maxQueuedMessages,
+    QueuePolicy queuePolicy,
+    long maxSessionExpirySeconds,
+    int sysIntervalSeconds) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 1883;
@@ -18,6 +35,11 @@ public record MqttConfig(String host, int port, int maxMessageSize, boolean allo
   /** MQTT §2.2.3: the largest remaining length is 268,435,455 bytes. */
   public static final int MAX_MESSAGE_SIZE_LIMIT = 268_435_455;
   public static final boolean DEFAULT_ALLOW_ANONYMOUS = false;
+  public static final int DEFAULT_MAX_QUEUED_MESSAGES = 1000;
+  public static final QueuePolicy DEFAULT_QUEUE_POLICY = QueuePolicy.DROP_OLDEST;
+  /** One day; 5.0 §3.1.2.11.2's 0xFFFFFFFF ("never") is capped to this. */
+  public static final long DEFAULT_MAX_SESSION_EXPIRY_SECONDS = 86_400;
+  public static final int DEFAULT_SYS_INTERVAL_SECONDS = 10;
 
   public MqttConfig {
     if (host == null || host.isBlank()) {
@@ -30,10 +52,48 @@ public record MqttConfig(String host, int port, int maxMessageSize, boolean allo
       throw new IllegalArgumentException(
           "mqtt.maxMessageSize must be 64.." + MAX_MESSAGE_SIZE_LIMIT + ", was " + maxMessageSize);
     }
+    if (maxQueuedMessages < 1) {
+      throw new IllegalArgumentException(
+          "mqtt.maxQueuedMessages must be at least 1, was " + maxQueuedMessages);
+    }
+    Objects.requireNonNull(queuePolicy, "mqtt.queuePolicy");
+    if (maxSessionExpirySeconds < 0 || maxSessionExpirySeconds > 0xFFFF_FFFFL) {
+      throw new IllegalArgumentException(
+          "mqtt.maxSessionExpirySeconds must be 0..4294967295, was " + maxSessionExpirySeconds);
+    }
+    if (sysIntervalSeconds < 0) {
+      throw new IllegalArgumentException(
+          "mqtt.sysIntervalSeconds must be 0 (off) or more, was " + sysIntervalSeconds);
+    }
+  }
+
+  /** The listener settings with default session settings. */
+  public MqttConfig(String host, int port, int maxMessageSize, boolean allowAnonymous) {
+    this(
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        DEFAULT_MAX_QUEUED_MESSAGES,
+        DEFAULT_QUEUE_POLICY,
+        DEFAULT_MAX_SESSION_EXPIRY_SECONDS,
+        DEFAULT_SYS_INTERVAL_SECONDS);
   }
 
   /** The defaults: 127.0.0.1:1883, 1 MiB packets, no anonymous access. */
   public static MqttConfig defaults() {
     return new MqttConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_ALLOW_ANONYMOUS);
+  }
+
+  public MqttConfig withQueue(int maxQueued, QueuePolicy policy) {
+    return new MqttConfig(
+        host, port, maxMessageSize, allowAnonymous, maxQueued, policy, maxSessionExpirySeconds,
+        sysIntervalSeconds);
+  }
+
+  public MqttConfig withSysInterval(int seconds) {
+    return new MqttConfig(
+        host, port, maxMessageSize, allowAnonymous, maxQueuedMessages, queuePolicy,
+        maxSessionExpirySeconds, seconds);
   }
 }

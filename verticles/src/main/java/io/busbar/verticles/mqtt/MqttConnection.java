@@ -11,7 +11,10 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.MqttWill;
+import io.vertx.mqtt.messages.MqttDisconnectMessage;
 import io.vertx.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.MqttSubscribeMessage;
@@ -35,15 +38,15 @@ final class MqttConnection implements Outlet {
 
   private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
 
-  /** Messages a session queues while offline or while its window is full. */
-  static final int MAX_QUEUED = 1000;
-
   private final Broker broker;
   private final MqttEndpoint endpoint;
   private final Principal principal;
   private final Session session;
   private final boolean v5;
   private boolean closed;
+  private boolean takenOver;
+  /** Cleared by a normal DISCONNECT (MQTT §3.14.4): the will is then not published. */
+  private boolean publishWill = true;
 
   MqttConnection(
       Broker broker, MqttEndpoint endpoint, Principal principal, Session session, boolean v5) {
@@ -73,8 +76,7 @@ final class MqttConnection implements Outlet {
     endpoint.publishCompletionHandler(session::completed);
     endpoint.subscribeHandler(this::onSubscribe);
     endpoint.unsubscribeHandler(this::onUnsubscribe);
-    endpoint.disconnectMessageHandler(
-        m -> ConnectHandler.logDisconnect(endpoint, m == null ? null : m.code()));
+    endpoint.disconnectMessageHandler(this::onDisconnect);
     endpoint.exceptionHandler(
         t -> {
           broker.metrics().protocolErrors.increment();
@@ -114,8 +116,6 @@ final class MqttConnection implements Outlet {
       endpoint.publishReceived(packetId);
       return;
     }
-    String contentType = v5 ? Mqtt5Properties.string(m.properties(), MqttPropertyType.CONTENT_TYPE) : null;
-    broker.ingest().ingest(principal.tenant(), topic, m.payload(), contentType);
     long now = System.currentTimeMillis();
     long expiry =
         v5
@@ -132,7 +132,7 @@ final class MqttConnection implements Outlet {
             v5 ? m.properties() : MqttProperties.NO_PROPERTIES,
             session.clientId(),
             expiry < 0 ? Long.MAX_VALUE : now + expiry * 1000);
-    int receivers = broker.postOffice().publish(message);
+    int receivers = route(message);
     if (qos == 1) {
       if (v5 && receivers == 0) {
         endpoint.publishAcknowledge(
@@ -148,6 +148,13 @@ final class MqttConnection implements Outlet {
         endpoint.publishReceived(packetId);
       }
     }
+  }
+
+  /** Decodes a message on a decoder topic onto the event bus, then routes it to subscribers. */
+  private int route(Message message) {
+    String contentType = Mqtt5Properties.string(message.properties(), MqttPropertyType.CONTENT_TYPE);
+    broker.ingest().ingest(message.tenant(), message.topic(), message.payload(), contentType);
+    return broker.postOffice().publish(message);
   }
 
   private void denyPublish(int qos, int packetId) {
@@ -292,11 +299,27 @@ final class MqttConnection implements Outlet {
 
   /** Another connection took the session over (MQTT 3.1.1 §3.1.4, 5.0 §3.1.4, reason 0x8E). */
   void takenOver() {
+    takenOver = true;
     session.detach(this);
     if (v5 && endpoint.isConnected()) {
       endpoint.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
     }
     endpoint.close();
+  }
+
+  private void onDisconnect(MqttDisconnectMessage m) {
+    MqttDisconnectReasonCode code = m == null ? MqttDisconnectReasonCode.NORMAL : m.code();
+    ConnectHandler.logDisconnect(endpoint, code);
+    // MQTT 5.0 §3.14.2.1: 0x04 asks for the will; every other reason discards it
+    publishWill = code == MqttDisconnectReasonCode.WITH_WILL_MESSAGE;
+    if (v5 && m != null && session.isPersistent()) {
+      long expiry =
+          Mqtt5Properties.integer(m.properties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL, -1);
+      if (expiry >= 0) {
+        // §3.14.2.2.2: a session that had expiry > 0 may change it on DISCONNECT
+        session.expiryIntervalSeconds(Math.min(expiry, broker.config().maxSessionExpirySeconds()));
+      }
+    }
   }
 
   private void onClose() {
@@ -308,8 +331,87 @@ final class MqttConnection implements Outlet {
     session.detach(this);
     boolean stillRegistered =
         broker.sessions().get(session.tenant(), session.clientId()).orElse(null) == session;
-    if (stillRegistered && !session.isConnected() && !session.isPersistent()) {
-      SessionEnd.discard(broker, session);
+    if (publishWill) {
+      scheduleWill(stillRegistered);
     }
+    if (!stillRegistered || session.isConnected()) {
+      return;
+    }
+    if (!session.isPersistent()) {
+      SessionEnd.discard(broker, session);
+    } else {
+      long delayMs = session.expiryIntervalSeconds() * 1000;
+      session.expiryTimer(
+          broker.vertx().setTimer(delayMs, t -> {
+            session.expiryTimer(-1);
+            if (!session.isConnected()
+                && broker.sessions().get(session.tenant(), session.clientId()).orElse(null)
+                    == session) {
+              SessionEnd.discard(broker, session);
+            }
+          }));
+    }
+  }
+
+  // ---- will (MQTT 3.1.1 §3.1.2.5, 5.0 §3.1.2.5 and §3.1.3.2) ----
+
+  private void scheduleWill(boolean sessionStillRegistered) {
+    MqttWill will = endpoint.will();
+    if (will == null || !will.isWillFlag()) {
+      return;
+    }
+    long delay =
+        v5 ? Mqtt5Properties.integer(will.getWillProperties(), MqttPropertyType.WILL_DELAY_INTERVAL, 0) : 0;
+    if (!session.isPersistent() || !sessionStillRegistered) {
+      delay = 0; // §3.1.3.2.2: sent at the latest when the session ends
+    } else {
+      delay = Math.min(delay, session.expiryIntervalSeconds());
+    }
+    if (delay == 0) {
+      publishWill(will);
+      return;
+    }
+    if (takenOver) {
+      return; // §3.1.2.5: a new connection came before the will delay passed
+    }
+    session.willTimer(
+        broker.vertx().setTimer(delay * 1000, t -> {
+          session.willTimer(-1);
+          publishWill(will);
+        }));
+  }
+
+  private void publishWill(MqttWill will) {
+    String topic = will.getWillTopic();
+    if (!broker.acl().mayPublish(principal, topic)) {
+      broker.metrics().publishDenied.increment();
+      return;
+    }
+    MqttProperties props = MqttProperties.NO_PROPERTIES;
+    long expiresAt = Long.MAX_VALUE;
+    if (v5 && will.getWillProperties() != null) {
+      props = new MqttProperties();
+      for (MqttProperties.MqttProperty<?> p : will.getWillProperties().listAll()) {
+        if (p.propertyId() != MqttPropertyType.WILL_DELAY_INTERVAL.value()) {
+          props.add(p);
+        }
+      }
+      long expiry =
+          Mqtt5Properties.integer(props, MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL, -1);
+      if (expiry >= 0) {
+        expiresAt = System.currentTimeMillis() + expiry * 1000;
+      }
+    }
+    Buffer payload = will.getWillMessage() == null ? Buffer.buffer() : will.getWillMessage();
+    route(
+        new Message(
+            principal.tenant(),
+            topic,
+            payload,
+            will.getWillQos(),
+            will.isWillRetain(),
+            props,
+            session.clientId(),
+            expiresAt));
   }
 }

@@ -33,6 +33,8 @@ public final class Session {
   private int nextPacketId = 1;
   private boolean persistent;
   private long expiryIntervalSeconds;
+  private long expiryTimer = -1;
+  private long willTimer = -1;
 
   /**
    * @param maxQueued the most messages queued while offline or while the window is full
@@ -80,6 +82,24 @@ public final class Session {
   public void expiryIntervalSeconds(long seconds) {
     this.expiryIntervalSeconds = seconds;
     this.persistent = seconds > 0;
+  }
+
+  /** The id of the timer that ends this session while its client is away, or -1. */
+  public long expiryTimer() {
+    return expiryTimer;
+  }
+
+  public void expiryTimer(long timerId) {
+    this.expiryTimer = timerId;
+  }
+
+  /** The id of the timer that publishes the last connection's delayed will, or -1. */
+  public long willTimer() {
+    return willTimer;
+  }
+
+  public void willTimer(long timerId) {
+    this.willTimer = timerId;
   }
 
   public Map<String, Subscription> subscriptions() {
