@@ -165,7 +165,7 @@ final class ConnectHandler {
               MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID,
               Mqtt5Properties.reasonString("will topic: " + problem.get()));
         } else {
-          endpoint.close();
+          MqttConnection.closeQuietly(endpoint);
         }
         return;
       }

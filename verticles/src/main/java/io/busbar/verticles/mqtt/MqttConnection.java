@@ -294,7 +294,16 @@ final class MqttConnection implements Outlet {
     if (v5 && endpoint.isConnected()) {
       endpoint.disconnect(code, Mqtt5Properties.reasonString(reason));
     }
-    endpoint.close();
+    closeQuietly(endpoint);
+  }
+
+  /** Closes an endpoint that a DISCONNECT may already have closed. */
+  static void closeQuietly(MqttEndpoint endpoint) {
+    try {
+      endpoint.close();
+    } catch (IllegalStateException | IllegalArgumentException alreadyClosed) {
+      // vertx-mqtt closes the endpoint after a server DISCONNECT; nothing left to do
+    }
   }
 
   /** Another connection took the session over (MQTT 3.1.1 §3.1.4, 5.0 §3.1.4, reason 0x8E). */
@@ -304,7 +313,7 @@ final class MqttConnection implements Outlet {
     if (v5 && endpoint.isConnected()) {
       endpoint.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
     }
-    endpoint.close();
+    closeQuietly(endpoint);
   }
 
   private void onDisconnect(MqttDisconnectMessage m) {
