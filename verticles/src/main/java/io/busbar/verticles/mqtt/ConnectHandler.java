@@ -215,6 +215,11 @@ final class ConnectHandler {
           new IntegerProperty(
               MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), broker.config().maxMessageSize()));
       connack.add(new IntegerProperty(MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), 0));
+      // MQTT 5.0 §3.2.2.3: say explicitly what is available (some clients assume otherwise)
+      connack.add(new IntegerProperty(MqttPropertyType.RETAIN_AVAILABLE.value(), 1));
+      connack.add(new IntegerProperty(MqttPropertyType.WILDCARD_SUBSCRIPTION_AVAILABLE.value(), 1));
+      connack.add(new IntegerProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE.value(), 1));
+      connack.add(new IntegerProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value(), 1));
       if (expiry != requested) {
         // MQTT 5.0 §3.2.2.3.2: the server tells the client the interval it will use
         connack.add(

@@ -268,6 +268,19 @@ final class RawMqttClient implements AutoCloseable {
     return packet(0x82, b.toByteArray());
   }
 
+  /** A 5.0 SUBSCRIBE with a subscription identifier (property 0x0B, one-byte varint here). */
+  static byte[] subscribeWithId(int packetId, String filter, int qos, int subscriptionId) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    b.write(packetId >> 8);
+    b.write(packetId & 0xFF);
+    b.write(2); // property length
+    b.write(0x0B); // subscription identifier
+    b.write(subscriptionId); // variable byte integer < 128
+    string(b, filter);
+    b.write(qos); // options
+    return packet(0x82, b.toByteArray());
+  }
+
   /** An acknowledgement with only a packet id: PUBACK 0x40, PUBREC 0x50, PUBREL 0x62, PUBCOMP 0x70. */
   static byte[] ack(int typeAndFlags, int packetId) {
     return packet(typeAndFlags, new byte[] {(byte) (packetId >> 8), (byte) packetId});
