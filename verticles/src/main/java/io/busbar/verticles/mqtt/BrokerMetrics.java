@@ -30,6 +30,7 @@ final class BrokerMetrics {
   final Counter decodeFailures;
   final Counter queueDropped;
   final Counter protocolErrors;
+  final Counter oversizedDropped;
   final AtomicInteger clientsConnected = new AtomicInteger();
   private final Map<RefusalReason, Counter> refused = new EnumMap<>(RefusalReason.class);
 
@@ -43,6 +44,7 @@ final class BrokerMetrics {
     decodeFailures = registry.counter("busbar.decode.failures");
     queueDropped = registry.counter("busbar.mqtt.queue.dropped");
     protocolErrors = registry.counter("busbar.mqtt.protocol.errors");
+    oversizedDropped = registry.counter("busbar.mqtt.messages.oversized");
     registry.gauge("busbar.mqtt.clients.connected", clientsConnected);
     for (RefusalReason r : RefusalReason.values()) {
       refused.put(

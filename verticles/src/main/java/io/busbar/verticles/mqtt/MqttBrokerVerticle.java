@@ -70,6 +70,10 @@ public final class MqttBrokerVerticle extends VerticleBase {
             new TelemetryIngest(decoders, vertx.eventBus(), metrics),
             metrics);
     ConnectHandler connects = new ConnectHandler(broker);
+    if (config.sysIntervalSeconds() > 0) {
+      SysStats sys = new SysStats(broker);
+      vertx.setPeriodic(config.sysIntervalSeconds() * 1000L, t -> sys.publish());
+    }
     MqttServerOptions options =
         new MqttServerOptions()
             .setHost(config.host())

@@ -7,6 +7,8 @@ import io.busbar.verticles.mqtt.session.Outlet;
 import io.busbar.verticles.mqtt.session.Session;
 import io.busbar.verticles.mqtt.session.Subscription;
 import io.busbar.verticles.mqtt.topic.TopicNames;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttQoS;
@@ -45,6 +47,8 @@ final class MqttConnection implements Outlet {
   private final boolean v5;
   private boolean closed;
   private boolean takenOver;
+  /** The client's maximum packet size (MQTT 5.0 §3.1.2.11.4); unlimited when absent. */
+  private final long maxPacketSize;
   /** Cleared by a normal DISCONNECT (MQTT §3.14.4): the will is then not published. */
   private boolean publishWill = true;
 
@@ -55,6 +59,11 @@ final class MqttConnection implements Outlet {
     this.principal = principal;
     this.session = session;
     this.v5 = v5;
+    this.maxPacketSize =
+        v5
+            ? Mqtt5Properties.integer(
+                endpoint.connectProperties(), MqttPropertyType.MAXIMUM_PACKET_SIZE, Long.MAX_VALUE)
+            : Long.MAX_VALUE;
   }
 
   /** The live connection of {@code session}, or {@code null}. */
@@ -77,11 +86,7 @@ final class MqttConnection implements Outlet {
     endpoint.subscribeHandler(this::onSubscribe);
     endpoint.unsubscribeHandler(this::onUnsubscribe);
     endpoint.disconnectMessageHandler(this::onDisconnect);
-    endpoint.exceptionHandler(
-        t -> {
-          broker.metrics().protocolErrors.increment();
-          LOG.debug("connection {} failed: {}", endpoint.clientIdentifier(), t.toString());
-        });
+    endpoint.exceptionHandler(this::onException);
     endpoint.closeHandler(v -> onClose());
     int receiveMaximum =
         v5
@@ -257,9 +262,9 @@ final class MqttConnection implements Outlet {
   // ---- outgoing (Outlet) ----
 
   @Override
-  public void publish(int packetId, Delivery delivery, boolean dup) {
+  public boolean publish(int packetId, Delivery delivery, boolean dup) {
     if (closed || !endpoint.isConnected()) {
-      return;
+      return true; // stays in flight; resent on the next connection
     }
     Message m = delivery.message();
     MqttProperties props =
@@ -267,6 +272,11 @@ final class MqttConnection implements Outlet {
             ? Mqtt5Properties.forDelivery(
                 m.properties(), delivery.subscriptionIds(), m.expiresAt(), System.currentTimeMillis())
             : MqttProperties.NO_PROPERTIES;
+    if (v5 && PacketSize.publish(m.topic(), props, m.payload().length(), delivery.qos()) > maxPacketSize) {
+      // MQTT 5.0 §3.1.2.11.4: never send more than the client accepts; discard as if delivered
+      broker.metrics().oversizedDropped.increment();
+      return false;
+    }
     endpoint.publish(
         m.topic(),
         m.payload(),
@@ -277,6 +287,7 @@ final class MqttConnection implements Outlet {
         props);
     broker.metrics().messagesOut.increment();
     broker.metrics().bytesOut.increment(m.payload().length());
+    return true;
   }
 
   @Override
@@ -287,6 +298,23 @@ final class MqttConnection implements Outlet {
   }
 
   // ---- ending ----
+
+  /**
+   * A packet the decoder refused: too large (MQTT 5.0 §4.13, DISCONNECT 0x95) or malformed
+   * (0x81). Only this connection is closed.
+   */
+  private void onException(Throwable t) {
+    LOG.debug("connection {} failed: {}", endpoint.clientIdentifier(), t.toString());
+    if (t instanceof TooLongFrameException) {
+      protocolViolation(MqttDisconnectReasonCode.PACKET_TOO_LARGE, "packet larger than "
+          + broker.config().maxMessageSize() + " bytes");
+    } else if (t instanceof DecoderException) {
+      protocolViolation(MqttDisconnectReasonCode.MALFORMED_PACKET, "malformed packet");
+    } else {
+      broker.metrics().protocolErrors.increment();
+      closeQuietly(endpoint);
+    }
+  }
 
   private void protocolViolation(MqttDisconnectReasonCode code, String reason) {
     broker.metrics().protocolErrors.increment();

@@ -12,8 +12,10 @@ public interface Outlet {
    * @param packetId the packet identifier (ignored for QoS 0)
    * @param delivery what to send, at which QoS, with which RETAIN flag and subscription ids
    * @param dup whether this is a redelivery (MQTT 3.1.1 §3.3.1.1, 5.0 §3.3.1.1)
+   * @return false when the message was discarded instead (e.g. larger than the client's maximum
+   *     packet size, MQTT 5.0 §3.1.2.11.4): the session then treats it as complete
    */
-  void publish(int packetId, Delivery delivery, boolean dup);
+  boolean publish(int packetId, Delivery delivery, boolean dup);
 
   /** Sends a PUBREL for an outgoing QoS 2 message the client has acknowledged with PUBREC. */
   void pubrel(int packetId);

@@ -163,7 +163,9 @@ public final class Session {
   private void send(Delivery delivery) {
     int packetId = nextPacketId();
     inflight.put(packetId, new Inflight(delivery, false));
-    outlet.publish(packetId, delivery, false);
+    if (!outlet.publish(packetId, delivery, false)) {
+      inflight.remove(packetId);
+    }
   }
 
   private void drain() {

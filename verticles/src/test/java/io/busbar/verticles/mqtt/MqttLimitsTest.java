@@ -1,0 +1,159 @@
+package io.busbar.verticles.mqtt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient.Mqtt5Publishes;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.busbar.verticles.mqtt.RawMqttClient.Packet;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Packet size limits both ways, bad packets, and $SYS statistics. */
+@Timeout(30)
+class MqttLimitsTest {
+
+  private static BrokerFixture broker;
+
+  @BeforeAll
+  static void start() {
+    broker =
+        BrokerFixture.start(new MqttConfig("127.0.0.1", 0, 1024, false).withSysInterval(1));
+  }
+
+  @AfterAll
+  static void stop() {
+    broker.close();
+  }
+
+  private static Mqtt5BlockingClient app() {
+    String name = BrokerFixture.uniqueId("app");
+    return broker.connectV5(name, name, broker.appToken(name, "acme"));
+  }
+
+  /**
+   * Verifies that a 5.0 PUBLISH larger than the maximum packet size gets DISCONNECT 0x95 and the
+   * connection closed, while another client keeps working (MQTT 5.0 §3.2.2.3.6, §4.13).
+   */
+  @Test
+  void disconnectsOversizedPublish() throws Exception {
+    Mqtt5BlockingClient bystander = app();
+    Mqtt5Publishes in = bystander.publishes(MqttGlobalPublishFilter.ALL);
+    bystander.subscribeWith().topicFilter("big/#").send();
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(RawMqttClient.connect(true, "big-1", true, 30, "big", broker.appToken("big", "acme"), null, 0));
+      raw.await(Packet.CONNACK, 5000);
+      raw.send(RawMqttClient.publish(true, "big/x", 0, 0, false, false, new byte[4000]));
+      Packet disconnect = raw.await(Packet.DISCONNECT, 5000);
+      assertThat(disconnect).isNotNull();
+      assertThat(disconnect.body()[0] & 0xFF).isEqualTo(0x95);
+      assertThat(raw.closedByBroker(5000)).isTrue();
+    }
+    Mqtt5BlockingClient other = app();
+    other.publishWith().topic("big/ok").payload("small".getBytes()).send();
+    assertThat(in.receive(5, TimeUnit.SECONDS)).isPresent();
+    assertThat(in.receive(200, TimeUnit.MILLISECONDS)).isEmpty();
+    other.disconnect();
+    bystander.disconnect();
+  }
+
+  /** Verifies that an oversized 3.1.1 PUBLISH closes that connection. */
+  @Test
+  void closesOversized311Publish() throws Exception {
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(RawMqttClient.connect(false, "big-3", true, 30, "big3", broker.appToken("big3", "acme"), null, 0));
+      raw.await(Packet.CONNACK, 5000);
+      raw.send(RawMqttClient.publish(false, "big/y", 1, 1, false, false, new byte[4000]));
+      assertThat(raw.closedByBroker(5000)).isTrue();
+    }
+  }
+
+  /**
+   * Verifies that a PUBLISH with a wildcard in its topic name closes the connection with a 5.0
+   * DISCONNECT: 0x81 malformed packet (netty's decoder refuses it before the broker sees it) or
+   * 0x90 topic name invalid (§3.3.2.1).
+   */
+  @Test
+  void disconnectsWildcardTopicName() throws Exception {
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(RawMqttClient.connect(true, "wild-1", true, 30, "wild", broker.appToken("wild", "acme"), null, 0));
+      raw.await(Packet.CONNACK, 5000);
+      raw.send(RawMqttClient.publish(true, "a/+/b", 0, 0, false, false, "x".getBytes()));
+      Packet disconnect = raw.await(Packet.DISCONNECT, 5000);
+      assertThat(disconnect).isNotNull();
+      assertThat(disconnect.body()[0] & 0xFF).isIn(0x81, 0x90);
+      assertThat(raw.closedByBroker(5000)).isTrue();
+    }
+  }
+
+  /**
+   * Verifies that the broker does not send a message larger than the client's maximum packet size
+   * (§3.1.2.11.4): it is dropped and counted, smaller ones still arrive.
+   */
+  @Test
+  void respectsClientMaximumPacketSize() throws Exception {
+    String token = broker.appToken("tiny", "acme");
+    Mqtt5BlockingClient tiny = broker.v5Client("tiny-1");
+    Mqtt5Publishes in = tiny.publishes(MqttGlobalPublishFilter.ALL);
+    tiny.connectWith()
+        .restrictions()
+        .maximumPacketSize(200)
+        .applyRestrictions()
+        .simpleAuth()
+        .username("")
+        .password(token.getBytes())
+        .applySimpleAuth()
+        .send();
+    tiny.subscribeWith().topicFilter("sized/#").qos(MqttQos.AT_LEAST_ONCE).send();
+    double before = broker.counter("busbar.mqtt.messages.oversized");
+    Mqtt5BlockingClient pub = app();
+    pub.publishWith().topic("sized/big").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[500]).send();
+    pub.publishWith().topic("sized/small").qos(MqttQos.AT_LEAST_ONCE).payload("ok".getBytes()).send();
+    Optional<Mqtt5Publish> got = in.receive(5, TimeUnit.SECONDS);
+    assertThat(got).isPresent();
+    assertThat(got.get().getTopic().toString()).isEqualTo("sized/small");
+    assertThat(broker.counter("busbar.mqtt.messages.oversized")).isEqualTo(before + 1);
+    pub.disconnect();
+    tiny.disconnect();
+  }
+
+  /**
+   * Verifies that $SYS/broker statistics are published (clients, messages, bytes, uptime) to a
+   * subscriber of $SYS/#, and not to a '#' subscriber (§4.7.2).
+   */
+  @Test
+  void publishesSysStatistics() throws Exception {
+    Mqtt5BlockingClient ops = app();
+    Mqtt5BlockingClient all = app();
+    Mqtt5Publishes in = ops.publishes(MqttGlobalPublishFilter.ALL);
+    Mqtt5Publishes allIn = all.publishes(MqttGlobalPublishFilter.ALL);
+    all.subscribeWith().topicFilter("#").send();
+    ops.subscribeWith().topicFilter("$SYS/broker/#").send();
+    Map<String, String> seen = new HashMap<>();
+    long deadline = System.currentTimeMillis() + 5000;
+    while (seen.size() < 9 && System.currentTimeMillis() < deadline) {
+      Optional<Mqtt5Publish> p = in.receive(1, TimeUnit.SECONDS);
+      p.ifPresent(m -> seen.put(m.getTopic().toString(), new String(m.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+    }
+    assertThat(seen).containsKeys(
+        "$SYS/broker/clients/connected",
+        "$SYS/broker/messages/received",
+        "$SYS/broker/messages/sent",
+        "$SYS/broker/bytes/received",
+        "$SYS/broker/uptime");
+    assertThat(Integer.parseInt(seen.get("$SYS/broker/clients/connected"))).isPositive();
+    Optional<Mqtt5Publish> leaked = allIn.receive(200, TimeUnit.MILLISECONDS);
+    assertThat(leaked.map(m -> m.getTopic().toString()).orElse("none")).doesNotStartWith("$SYS");
+    ops.disconnect();
+    all.disconnect();
+  }
+}
