@@ -18,4 +18,19 @@ record Broker(
     SessionRegistry sessions,
     PostOffice postOffice,
     TelemetryIngest ingest,
-    BrokerMetrics metrics) {}
+    BrokerMetrics metrics) {
+
+  /**
+   * Decodes a message on a decoder topic onto the event bus, then routes it to subscribers.
+   *
+   * @return the number of sessions it was handed to
+   */
+  int route(io.busbar.verticles.mqtt.session.Message message) {
+    String contentType =
+        Mqtt5Properties.string(
+            message.properties(),
+            io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType.CONTENT_TYPE);
+    ingest.ingest(message.tenant(), message.topic(), message.payload(), contentType);
+    return postOffice.publish(message);
+  }
+}

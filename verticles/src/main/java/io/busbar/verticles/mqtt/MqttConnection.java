@@ -13,9 +13,7 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.mqtt.MqttEndpoint;
-import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
 import io.vertx.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.MqttPublishMessage;
@@ -137,7 +135,7 @@ final class MqttConnection implements Outlet {
             v5 ? m.properties() : MqttProperties.NO_PROPERTIES,
             session.clientId(),
             expiry < 0 ? Long.MAX_VALUE : now + expiry * 1000);
-    int receivers = route(message);
+    int receivers = broker.route(message);
     if (qos == 1) {
       if (v5 && receivers == 0) {
         endpoint.publishAcknowledge(
@@ -153,13 +151,6 @@ final class MqttConnection implements Outlet {
         endpoint.publishReceived(packetId);
       }
     }
-  }
-
-  /** Decodes a message on a decoder topic onto the event bus, then routes it to subscribers. */
-  private int route(Message message) {
-    String contentType = Mqtt5Properties.string(message.properties(), MqttPropertyType.CONTENT_TYPE);
-    broker.ingest().ingest(message.tenant(), message.topic(), message.payload(), contentType);
-    return broker.postOffice().publish(message);
   }
 
   private void denyPublish(int qos, int packetId) {
@@ -369,7 +360,7 @@ final class MqttConnection implements Outlet {
     boolean stillRegistered =
         broker.sessions().get(session.tenant(), session.clientId()).orElse(null) == session;
     if (publishWill) {
-      scheduleWill(stillRegistered);
+      LastWill.schedule(broker, session, principal, endpoint.will(), v5, stillRegistered, takenOver);
     }
     if (!stillRegistered || session.isConnected()) {
       return;
@@ -388,67 +379,5 @@ final class MqttConnection implements Outlet {
             }
           }));
     }
-  }
-
-  // ---- will (MQTT 3.1.1 §3.1.2.5, 5.0 §3.1.2.5 and §3.1.3.2) ----
-
-  private void scheduleWill(boolean sessionStillRegistered) {
-    MqttWill will = endpoint.will();
-    if (will == null || !will.isWillFlag()) {
-      return;
-    }
-    long delay =
-        v5 ? Mqtt5Properties.integer(will.getWillProperties(), MqttPropertyType.WILL_DELAY_INTERVAL, 0) : 0;
-    if (!session.isPersistent() || !sessionStillRegistered) {
-      delay = 0; // §3.1.3.2.2: sent at the latest when the session ends
-    } else {
-      delay = Math.min(delay, session.expiryIntervalSeconds());
-    }
-    if (delay == 0) {
-      publishWill(will);
-      return;
-    }
-    if (takenOver) {
-      return; // §3.1.2.5: a new connection came before the will delay passed
-    }
-    session.willTimer(
-        broker.vertx().setTimer(delay * 1000, t -> {
-          session.willTimer(-1);
-          publishWill(will);
-        }));
-  }
-
-  private void publishWill(MqttWill will) {
-    String topic = will.getWillTopic();
-    if (!broker.acl().mayPublish(principal, topic)) {
-      broker.metrics().publishDenied.increment();
-      return;
-    }
-    MqttProperties props = MqttProperties.NO_PROPERTIES;
-    long expiresAt = Long.MAX_VALUE;
-    if (v5 && will.getWillProperties() != null) {
-      props = new MqttProperties();
-      for (MqttProperties.MqttProperty<?> p : will.getWillProperties().listAll()) {
-        if (p.propertyId() != MqttPropertyType.WILL_DELAY_INTERVAL.value()) {
-          props.add(p);
-        }
-      }
-      long expiry =
-          Mqtt5Properties.integer(props, MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL, -1);
-      if (expiry >= 0) {
-        expiresAt = System.currentTimeMillis() + expiry * 1000;
-      }
-    }
-    Buffer payload = will.getWillMessage() == null ? Buffer.buffer() : will.getWillMessage();
-    route(
-        new Message(
-            principal.tenant(),
-            topic,
-            payload,
-            will.getWillQos(),
-            will.isWillRetain(),
-            props,
-            session.clientId(),
-            expiresAt));
   }
 }
