@@ -18,7 +18,9 @@ final class BrokerMetrics {
     NOT_YET_VALID,
     IDENTITY_MISMATCH,
     AUTH_ERROR,
-    BAD_CLIENT_ID
+    BAD_CLIENT_ID,
+    TOO_MANY_CONNECTIONS,
+    BAD_WILL
   }
 
   final Counter messagesIn;

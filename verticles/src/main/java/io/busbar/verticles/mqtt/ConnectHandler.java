@@ -145,6 +145,18 @@ final class ConnectHandler {
 
   private void accept(
       MqttEndpoint endpoint, boolean v5, String clientId, boolean assigned, Principal principal) {
+    if (broker.metrics().clientsConnected.get() >= broker.config().maxConnections()) {
+      // MQTT 5.0 §3.2.2.2 0x97 quota exceeded; 3.1.1 §3.2.2.3 0x03 server unavailable
+      broker.metrics().refused(RefusalReason.TOO_MANY_CONNECTIONS);
+      if (v5) {
+        endpoint.reject(
+            MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED,
+            Mqtt5Properties.reasonString("connection limit reached"));
+      } else {
+        endpoint.reject(MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+      }
+      return;
+    }
     MqttProperties connect = endpoint.connectProperties();
     long requested;
     if (v5) {
@@ -156,10 +168,12 @@ final class ConnectHandler {
     long expiry = Math.min(requested, broker.config().maxSessionExpirySeconds());
     MqttWill will = endpoint.will();
     if (will != null && will.isWillFlag()) {
-      Optional<String> problem = TopicNames.checkName(will.getWillTopic());
+      Optional<String> problem =
+          TopicNames.checkName(
+              will.getWillTopic(), broker.config().maxTopicLength(), broker.config().maxTopicLevels());
       if (problem.isPresent()) {
         // MQTT 5.0 §3.1.3.3 / §3.2.2.2: 0x90 topic name invalid; 3.1.1 has no code, close
-        broker.metrics().protocolErrors.increment();
+        broker.metrics().refused(RefusalReason.BAD_WILL);
         if (v5) {
           endpoint.reject(
               MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID,
@@ -214,7 +228,9 @@ final class ConnectHandler {
       connack.add(
           new IntegerProperty(
               MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), broker.config().maxMessageSize()));
-      connack.add(new IntegerProperty(MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), 0));
+      connack.add(
+          new IntegerProperty(
+              MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), broker.config().topicAliasMaximum()));
       // MQTT 5.0 §3.2.2.3: say explicitly what is available (some clients assume otherwise)
       connack.add(new IntegerProperty(MqttPropertyType.RETAIN_AVAILABLE.value(), 1));
       connack.add(new IntegerProperty(MqttPropertyType.WILDCARD_SUBSCRIPTION_AVAILABLE.value(), 1));

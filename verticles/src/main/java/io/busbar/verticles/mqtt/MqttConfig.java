@@ -17,6 +17,12 @@ import java.util.Objects;
  * @param maxSessionExpirySeconds cap on the session expiry interval a client asks for (MQTT 5.0
  *     §3.2.2.3.2), also the expiry of 3.1.1 non-clean sessions
  * @param sysIntervalSeconds how often {@code $SYS/broker/…} statistics are published; 0 turns them off
+ * @param topicAliasMaximum how many topic aliases a 5.0 client may set per connection (MQTT 5.0
+ *     §3.2.2.3.8); 0 turns inbound aliases off
+ * @param maxConnections the most connections at once; more are refused (3.1.1 0x03 server
+ *     unavailable, 5.0 0x97 quota exceeded)
+ * @param maxTopicLength the longest topic name or filter, in UTF-8 bytes (at most 65,535)
+ * @param maxTopicLevels the most levels a topic name or filter may have
  */
 public record MqttConfig(
     String host,
@@ -26,7 +32,11 @@ public record MqttConfig(
     int maxQueuedMessages,
     QueuePolicy queuePolicy,
     long maxSessionExpirySeconds,
-    int sysIntervalSeconds) {
+    int sysIntervalSeconds,
+    int topicAliasMaximum,
+    int maxConnections,
+    int maxTopicLength,
+    int maxTopicLevels) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 1883;
@@ -40,6 +50,10 @@ public record MqttConfig(
   /** One day; 5.0 §3.1.2.11.2's 0xFFFFFFFF ("never") is capped to this. */
   public static final long DEFAULT_MAX_SESSION_EXPIRY_SECONDS = 86_400;
   public static final int DEFAULT_SYS_INTERVAL_SECONDS = 10;
+  public static final int DEFAULT_TOPIC_ALIAS_MAXIMUM = 16;
+  public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
+  public static final int DEFAULT_MAX_TOPIC_LENGTH = 65_535;
+  public static final int DEFAULT_MAX_TOPIC_LEVELS = 128;
 
   public MqttConfig {
     if (host == null || host.isBlank()) {
@@ -48,9 +62,9 @@ public record MqttConfig(
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("mqtt.port must be 0..65535, was " + port);
     }
-    if (maxMessageSize < 64 || maxMessageSize > MAX_MESSAGE_SIZE_LIMIT) {
+    if (maxMessageSize < 16 || maxMessageSize > MAX_MESSAGE_SIZE_LIMIT) {
       throw new IllegalArgumentException(
-          "mqtt.maxMessageSize must be 64.." + MAX_MESSAGE_SIZE_LIMIT + ", was " + maxMessageSize);
+          "mqtt.maxMessageSize must be 16.." + MAX_MESSAGE_SIZE_LIMIT + ", was " + maxMessageSize);
     }
     if (maxQueuedMessages < 1) {
       throw new IllegalArgumentException(
@@ -65,6 +79,22 @@ public record MqttConfig(
       throw new IllegalArgumentException(
           "mqtt.sysIntervalSeconds must be 0 (off) or more, was " + sysIntervalSeconds);
     }
+    if (topicAliasMaximum < 0 || topicAliasMaximum > 65_535) {
+      throw new IllegalArgumentException(
+          "mqtt.topicAliasMaximum must be 0..65535, was " + topicAliasMaximum);
+    }
+    if (maxConnections < 1) {
+      throw new IllegalArgumentException(
+          "mqtt.maxConnections must be at least 1, was " + maxConnections);
+    }
+    if (maxTopicLength < 1 || maxTopicLength > 65_535) {
+      throw new IllegalArgumentException(
+          "mqtt.maxTopicLength must be 1..65535, was " + maxTopicLength);
+    }
+    if (maxTopicLevels < 1) {
+      throw new IllegalArgumentException(
+          "mqtt.maxTopicLevels must be at least 1, was " + maxTopicLevels);
+    }
   }
 
   /** The listener settings with default session settings. */
@@ -77,7 +107,11 @@ public record MqttConfig(
         DEFAULT_MAX_QUEUED_MESSAGES,
         DEFAULT_QUEUE_POLICY,
         DEFAULT_MAX_SESSION_EXPIRY_SECONDS,
-        DEFAULT_SYS_INTERVAL_SECONDS);
+        DEFAULT_SYS_INTERVAL_SECONDS,
+        DEFAULT_TOPIC_ALIAS_MAXIMUM,
+        DEFAULT_MAX_CONNECTIONS,
+        DEFAULT_MAX_TOPIC_LENGTH,
+        DEFAULT_MAX_TOPIC_LEVELS);
   }
 
   /** The defaults: 127.0.0.1:1883, 1 MiB packets, no anonymous access. */
@@ -86,14 +120,38 @@ public record MqttConfig(
   }
 
   public MqttConfig withQueue(int maxQueued, QueuePolicy policy) {
-    return new MqttConfig(
-        host, port, maxMessageSize, allowAnonymous, maxQueued, policy, maxSessionExpirySeconds,
-        sysIntervalSeconds);
+    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueued, policy,
+        maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
+        maxTopicLength, maxTopicLevels);
+  }
+
+  public MqttConfig withMaxSessionExpirySeconds(long seconds) {
+    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
+        queuePolicy, seconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
+        maxTopicLength, maxTopicLevels);
   }
 
   public MqttConfig withSysInterval(int seconds) {
-    return new MqttConfig(
-        host, port, maxMessageSize, allowAnonymous, maxQueuedMessages, queuePolicy,
-        maxSessionExpirySeconds, seconds);
+    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
+        queuePolicy, maxSessionExpirySeconds, seconds, topicAliasMaximum, maxConnections,
+        maxTopicLength, maxTopicLevels);
+  }
+
+  public MqttConfig withTopicAliasMaximum(int aliases) {
+    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
+        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, aliases, maxConnections,
+        maxTopicLength, maxTopicLevels);
+  }
+
+  public MqttConfig withMaxConnections(int connections) {
+    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
+        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, connections,
+        maxTopicLength, maxTopicLevels);
+  }
+
+  public MqttConfig withTopicLimits(int length, int levels) {
+    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
+        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
+        maxConnections, length, levels);
   }
 }

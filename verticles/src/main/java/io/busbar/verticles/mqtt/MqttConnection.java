@@ -47,6 +47,7 @@ final class MqttConnection implements Outlet {
   private boolean takenOver;
   /** The client's maximum packet size (MQTT 5.0 §3.1.2.11.4); unlimited when absent. */
   private final long maxPacketSize;
+  private final TopicAliases aliases;
   /** Cleared by a normal DISCONNECT (MQTT §3.14.4): the will is then not published. */
   private boolean publishWill = true;
 
@@ -62,6 +63,14 @@ final class MqttConnection implements Outlet {
             ? Mqtt5Properties.integer(
                 endpoint.connectProperties(), MqttPropertyType.MAXIMUM_PACKET_SIZE, Long.MAX_VALUE)
             : Long.MAX_VALUE;
+    this.aliases =
+        new TopicAliases(
+            v5 ? broker.config().topicAliasMaximum() : 0,
+            v5
+                ? (int)
+                    Mqtt5Properties.integer(
+                        endpoint.connectProperties(), MqttPropertyType.TOPIC_ALIAS_MAXIMUM, 0)
+                : 0);
   }
 
   /** The live connection of {@code session}, or {@code null}. */
@@ -103,7 +112,21 @@ final class MqttConnection implements Outlet {
     String topic = m.topicName();
     int qos = m.qosLevel().value();
     int packetId = m.messageId();
-    Optional<String> problem = TopicNames.checkName(topic);
+    if (v5) {
+      int alias = (int) Mqtt5Properties.integer(m.properties(), MqttPropertyType.TOPIC_ALIAS, 0);
+      Object resolved = aliases.resolve(topic, alias);
+      if (resolved instanceof TopicAliases.Problem p) {
+        protocolViolation(
+            p.reasonCode() == 0x94
+                ? MqttDisconnectReasonCode.TOPIC_ALIAS_INVALID
+                : MqttDisconnectReasonCode.PROTOCOL_ERROR,
+            p.reason());
+        return;
+      }
+      topic = (String) resolved;
+    }
+    Optional<String> problem =
+        TopicNames.checkName(topic, broker.config().maxTopicLength(), broker.config().maxTopicLevels());
     if (problem.isPresent()) {
       // MQTT 5.0 §3.3.2.1 / 3.1.1 §4.8: an invalid topic name is a protocol violation
       protocolViolation(MqttDisconnectReasonCode.TOPIC_NAME_INVALID, problem.get());
@@ -195,7 +218,9 @@ final class MqttConnection implements Outlet {
     List<Delivery> retained = new ArrayList<>();
     for (MqttTopicSubscription ts : m.topicSubscriptions()) {
       String filter = ts.topicName();
-      if (TopicNames.checkFilter(filter).isPresent()) {
+      if (TopicNames.checkFilter(
+              filter, broker.config().maxTopicLength(), broker.config().maxTopicLevels())
+          .isPresent()) {
         codes.add(
             v5 ? MqttSubAckReasonCode.TOPIC_FILTER_INVALID : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
         continue;
@@ -268,8 +293,18 @@ final class MqttConnection implements Outlet {
       broker.metrics().oversizedDropped.increment();
       return false;
     }
+    String topic = m.topic();
+    if (v5) {
+      // MQTT 5.0 §3.3.2.3.4: after the first PUBLISH of a topic, the alias alone names it
+      TopicAliases.Outgoing out = aliases.outgoing(topic);
+      if (out.alias() > 0) {
+        props.add(
+            new MqttProperties.IntegerProperty(MqttPropertyType.TOPIC_ALIAS.value(), out.alias()));
+        topic = out.topic();
+      }
+    }
     endpoint.publish(
-        m.topic(),
+        topic,
         m.payload(),
         MqttQoS.valueOf(delivery.qos()),
         dup,

@@ -27,7 +27,11 @@ class MqttLimitsTest {
   @BeforeAll
   static void start() {
     broker =
-        BrokerFixture.start(new MqttConfig("127.0.0.1", 0, 1024, false).withSysInterval(1));
+        BrokerFixture.start(
+            new MqttConfig("127.0.0.1", 0, 1024, false)
+                .withSysInterval(1)
+                .withTopicAliasMaximum(4)
+                .withTopicLimits(200, 5));
   }
 
   @AfterAll
@@ -155,5 +159,107 @@ class MqttLimitsTest {
     assertThat(leaked.map(m -> m.getTopic().toString()).orElse("none")).doesNotStartWith("$SYS");
     ops.disconnect();
     all.disconnect();
+  }
+
+  /**
+   * Verifies inbound topic aliases (MQTT 5.0 §3.3.2.3.4): set with a topic, then used alone; an
+   * alias above the maximum gets DISCONNECT 0x94, an unknown one 0x82.
+   */
+  @Test
+  void resolvesInboundTopicAliases() throws Exception {
+    Mqtt5BlockingClient sub = app();
+    Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL);
+    sub.subscribeWith().topicFilter("alias/#").send();
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(RawMqttClient.connect(true, "alias-1", true, 30, "al", broker.appToken("al", "acme"), null, 0));
+      raw.await(Packet.CONNACK, 5000);
+      raw.send(RawMqttClient.publishWithAlias("alias/line1", 2, "a".getBytes()));
+      raw.send(RawMqttClient.publishWithAlias("", 2, "b".getBytes()));
+      Mqtt5Publish first = in.receive(5, TimeUnit.SECONDS).orElseThrow();
+      Mqtt5Publish second = in.receive(5, TimeUnit.SECONDS).orElseThrow();
+      assertThat(first.getTopic().toString()).isEqualTo("alias/line1");
+      assertThat(second.getTopic().toString()).isEqualTo("alias/line1");
+      assertThat(new String(second.getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo("b");
+      raw.send(RawMqttClient.publishWithAlias("alias/x", 5, "c".getBytes()));
+      assertThat(raw.await(Packet.DISCONNECT, 5000).body()[0] & 0xFF).isEqualTo(0x94);
+    }
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(RawMqttClient.connect(true, "alias-2", true, 30, "al", broker.appToken("al", "acme"), null, 0));
+      raw.await(Packet.CONNACK, 5000);
+      raw.send(RawMqttClient.publishWithAlias("", 1, "d".getBytes()));
+      assertThat(raw.await(Packet.DISCONNECT, 5000).body()[0] & 0xFF).isEqualTo(0x82);
+    }
+    sub.disconnect();
+  }
+
+  /**
+   * Verifies outbound topic aliases: a HiveMQ client that accepts 2 aliases gets the right topic on
+   * every message, whether the broker sent the topic, topic + alias, or the alias alone.
+   */
+  @Test
+  void sendsOutboundTopicAliases() throws Exception {
+    String token = broker.appToken("aliased", "acme");
+    Mqtt5BlockingClient c = broker.v5Client("aliased-1");
+    Mqtt5Publishes in = c.publishes(MqttGlobalPublishFilter.ALL);
+    c.connectWith()
+        .restrictions()
+        .topicAliasMaximum(2)
+        .applyRestrictions()
+        .simpleAuth()
+        .username("")
+        .password(token.getBytes())
+        .applySimpleAuth()
+        .send();
+    c.subscribeWith().topicFilter("out/#").send();
+    Mqtt5BlockingClient pub = app();
+    String[] topics = {"out/a", "out/b", "out/c", "out/a", "out/b", "out/c", "out/a"};
+    for (String t : topics) {
+      pub.publishWith().topic(t).qos(MqttQos.AT_LEAST_ONCE).payload(t.getBytes()).send();
+    }
+    for (String t : topics) {
+      Mqtt5Publish p = in.receive(5, TimeUnit.SECONDS).orElseThrow();
+      assertThat(p.getTopic().toString()).isEqualTo(t);
+      assertThat(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo(t);
+    }
+    pub.disconnect();
+    c.disconnect();
+  }
+
+  /** Verifies the configured topic limits: a filter with too many levels gets SUBACK 0x8F. */
+  @Test
+  void enforcesTopicLimits() {
+    Mqtt5BlockingClient c = app();
+    com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException e =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException.class,
+            () -> c.subscribeWith().topicFilter("a/b/c/d/e/f").send());
+    assertThat(e.getMqttMessage().getReasonCodes())
+        .containsExactly(com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode.TOPIC_FILTER_INVALID);
+    c.disconnect();
+  }
+
+  /** Verifies the connection limit: beyond it, 5.0 gets CONNACK 0x97 and 3.1.1 gets 0x03. */
+  @Test
+  void enforcesConnectionLimit() {
+    try (BrokerFixture small =
+        BrokerFixture.start(
+            new MqttConfig("127.0.0.1", 0, 1024, false).withMaxConnections(1))) {
+      String token = small.appToken("lim", "acme");
+      Mqtt5BlockingClient first = small.connectV5("lim-1", "", token);
+      com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException e5 =
+          org.assertj.core.api.Assertions.catchThrowableOfType(
+              com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException.class,
+              () -> small.connectV5("lim-2", "", token));
+      assertThat(e5.getMqttMessage().getReasonCode())
+          .isEqualTo(com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode.QUOTA_EXCEEDED);
+      com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException e3 =
+          org.assertj.core.api.Assertions.catchThrowableOfType(
+              com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException.class,
+              () -> small.connectV3("lim-3", "", token));
+      assertThat(e3.getMqttMessage().getReturnCode())
+          .isEqualTo(com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCode.SERVER_UNAVAILABLE);
+      assertThat(small.counter("busbar.mqtt.connect.refused", "reason", "too_many_connections")).isEqualTo(2);
+      first.disconnect();
+    }
   }
 }

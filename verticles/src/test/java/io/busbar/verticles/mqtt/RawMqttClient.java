@@ -255,6 +255,18 @@ final class RawMqttClient implements AutoCloseable {
     return packet(0x30 | flags, b.toByteArray());
   }
 
+  /** A 5.0 QoS 0 PUBLISH with a topic alias property (0x23, two-byte integer). */
+  static byte[] publishWithAlias(String topic, int alias, byte[] payload) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    string(b, topic); // topic name, may be empty when the alias is known
+    b.write(3); // property length
+    b.write(0x23); // topic alias
+    b.write(alias >> 8);
+    b.write(alias & 0xFF);
+    b.writeBytes(payload);
+    return packet(0x30, b.toByteArray());
+  }
+
   /** SUBSCRIBE (§3.8) to one filter; fixed-header flags 0b0010 as required. */
   static byte[] subscribe(boolean v5, int packetId, String filter, int qos) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();

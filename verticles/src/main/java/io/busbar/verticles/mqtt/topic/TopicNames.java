@@ -35,6 +35,35 @@ public final class TopicNames {
     return Optional.empty();
   }
 
+  /** As {@link #checkName(String)}, also within the broker's configured length and level limits. */
+  public static Optional<String> checkName(String topic, int maxBytes, int maxLevels) {
+    Optional<String> problem = checkName(topic);
+    return problem.isPresent() ? problem : checkLimits(topic, maxBytes, maxLevels);
+  }
+
+  /** As {@link #checkFilter(String)}, also within the broker's configured limits. */
+  public static Optional<String> checkFilter(String filter, int maxBytes, int maxLevels) {
+    Optional<String> problem = checkFilter(filter);
+    return problem.isPresent() ? problem : checkLimits(filter, maxBytes, maxLevels);
+  }
+
+  private static Optional<String> checkLimits(String topic, int maxBytes, int maxLevels) {
+    int levels = 1;
+    for (int i = 0; i < topic.length(); i++) {
+      if (topic.charAt(i) == '/') {
+        levels++;
+      }
+    }
+    if (levels > maxLevels) {
+      return Optional.of("topic has " + levels + " levels, more than the limit " + maxLevels);
+    }
+    if (topic.length() > maxBytes / 3
+        && topic.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+      return Optional.of("topic is longer than the limit of " + maxBytes + " bytes");
+    }
+    return Optional.empty();
+  }
+
   /**
    * Checks a topic filter as carried in a SUBSCRIBE or UNSUBSCRIBE: the rules of {@link
    * #checkName} except that {@code +} may fill a whole level and {@code #} may fill the last level
