@@ -33,6 +33,7 @@ final class BrokerMetrics {
   final Counter queueDropped;
   final Counter protocolErrors;
   final Counter oversizedDropped;
+  final Counter sessionDropped;
   final AtomicInteger clientsConnected = new AtomicInteger();
   private final Map<RefusalReason, Counter> refused = new EnumMap<>(RefusalReason.class);
 
@@ -47,6 +48,7 @@ final class BrokerMetrics {
     queueDropped = registry.counter("busbar.mqtt.queue.dropped");
     protocolErrors = registry.counter("busbar.mqtt.protocol.errors");
     oversizedDropped = registry.counter("busbar.mqtt.messages.oversized");
+    sessionDropped = registry.counter("busbar.mqtt.session.dropped");
     registry.gauge("busbar.mqtt.clients.connected", clientsConnected);
     for (RefusalReason r : RefusalReason.values()) {
       refused.put(

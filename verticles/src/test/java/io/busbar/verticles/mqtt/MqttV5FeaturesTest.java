@@ -210,6 +210,33 @@ class MqttV5FeaturesTest {
   }
 
   /**
+   * Verifies that when a share-group member leaves with a message unacknowledged, the message goes
+   * to another member (MQTT 5.0 §4.8.2).
+   */
+  @Test
+  void sharedSubscriptionRedeliversWhenMemberLeaves() throws Exception {
+    Mqtt5BlockingClient w1 = app();
+    Mqtt5BlockingClient w2 = app();
+    Mqtt5Publishes in1 = w1.publishes(MqttGlobalPublishFilter.ALL, true);
+    Mqtt5Publishes in2 = w2.publishes(MqttGlobalPublishFilter.ALL, true);
+    w1.subscribeWith().topicFilter("$share/crew/tasks").qos(MqttQos.AT_LEAST_ONCE).send();
+    w2.subscribeWith().topicFilter("$share/crew/tasks").qos(MqttQos.AT_LEAST_ONCE).send();
+    Mqtt5BlockingClient pub = app();
+    pub.publishWith().topic("tasks").qos(MqttQos.AT_LEAST_ONCE).payload("t1".getBytes()).send();
+    pub.publishWith().topic("tasks").qos(MqttQos.AT_LEAST_ONCE).payload("t2".getBytes()).send();
+    Mqtt5Publish p1 = in1.receive(5, TimeUnit.SECONDS).orElseThrow();
+    Mqtt5Publish p2 = in2.receive(5, TimeUnit.SECONDS).orElseThrow();
+    p2.acknowledge();
+    String orphan = text(p1);
+    w1.disconnect(); // leaves without acknowledging
+    Mqtt5Publish handedOn = in2.receive(5, TimeUnit.SECONDS).orElseThrow();
+    assertThat(text(handedOn)).isEqualTo(orphan);
+    handedOn.acknowledge();
+    pub.disconnect();
+    w2.disconnect();
+  }
+
+  /**
    * Verifies that the broker respects the client's receive maximum (§4.9): with 1, the second QoS
    * 1 message comes only after the first is acknowledged.
    */

@@ -83,4 +83,23 @@ class PostOfficeTest {
     assertThat(office.publish(message("t", "b", 0, false, "x"))).isZero();
     assertThat(List.copyOf(out.sent)).isEmpty();
   }
+
+  /** Verifies that a leaving share-group member's unacknowledged messages go to another member. */
+  @Test
+  void redeliversSharedWhenMemberLeaves() {
+    SessionTest.RecordingOutlet o1 = new SessionTest.RecordingOutlet();
+    SessionTest.RecordingOutlet o2 = new SessionTest.RecordingOutlet();
+    Session s1 = connected("t", "m1", o1);
+    Session s2 = connected("t", "m2", o2);
+    office.subscribe(s1, Subscription.of("$share/g/jobs", 1));
+    office.subscribe(s2, Subscription.of("$share/g/jobs", 1));
+    office.publish(message("t", "jobs", 1, false, "a"));
+    office.publish(message("t", "jobs", 1, false, "b"));
+    Session leaving = o1.sent.size() == 1 ? s1 : s2;
+    SessionTest.RecordingOutlet staying = leaving == s1 ? o2 : o1;
+    assertThat(staying.sent).hasSize(1);
+    office.unsubscribeAll(leaving);
+    assertThat(office.redeliverShared("t", leaving.clearMessages())).isEqualTo(1);
+    assertThat(staying.sent).hasSize(2);
+  }
 }
