@@ -5,6 +5,7 @@ import io.busbar.security.TokenAuthenticator;
 import io.busbar.security.acl.TopicAcl;
 import io.busbar.verticles.mqtt.session.MemoryRetainedStore;
 import io.busbar.verticles.mqtt.session.PostOffice;
+import io.busbar.verticles.mqtt.session.Session;
 import io.busbar.verticles.mqtt.session.SessionRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -39,7 +40,10 @@ public final class MqttBrokerVerticle extends VerticleBase {
   private final DecoderTable decoders;
   private final MeterRegistry registry;
   private MqttServer server;
+  private MqttServer webSocketServer;
+  private Broker broker;
   private volatile int actualPort = -1;
+  private volatile int actualWebSocketPort = -1;
 
   public MqttBrokerVerticle(
       MqttConfig config,
@@ -59,7 +63,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
     BrokerMetrics metrics = new BrokerMetrics(registry);
     SessionRegistry sessions = new SessionRegistry();
     PostOffice postOffice = new PostOffice(sessions, new MemoryRetainedStore());
-    Broker broker =
+    broker =
         new Broker(
             vertx,
             config,
@@ -85,18 +89,59 @@ public final class MqttBrokerVerticle extends VerticleBase {
         MqttServer.create(vertx, options)
             .endpointHandler(connects::handle)
             .exceptionHandler(t -> LOG.debug("mqtt connection error: {}", t.toString()));
-    return server
-        .listen()
-        .onSuccess(
-            s -> {
-              actualPort = s.actualPort();
-              LOG.info("MQTT broker listening on {}:{}", config.host(), actualPort);
-            });
+    Future<MqttServer> tcp =
+        server
+            .listen()
+            .onSuccess(
+                s -> {
+                  actualPort = s.actualPort();
+                  LOG.info("MQTT broker listening on {}:{}", config.host(), actualPort);
+                });
+    if (config.webSocketPort() < 0) {
+      return tcp;
+    }
+    webSocketServer =
+        MqttServer.create(
+                vertx,
+                new MqttServerOptions(options).setPort(config.webSocketPort()).setUseWebSocket(true))
+            .endpointHandler(connects::handle)
+            .exceptionHandler(t -> LOG.debug("mqtt/ws connection error: {}", t.toString()));
+    Future<MqttServer> ws =
+        webSocketServer
+            .listen()
+            .onSuccess(
+                s -> {
+                  actualWebSocketPort = s.actualPort();
+                  LOG.info(
+                      "MQTT over WebSocket listening on ws://{}:{}/mqtt",
+                      config.host(),
+                      actualWebSocketPort);
+                });
+    return Future.all(tcp, ws);
   }
 
+  /**
+   * Tells connected 5.0 clients the server is shutting down (DISCONNECT 0x8B, MQTT 5.0 §3.14.2.1),
+   * closes every connection without publishing wills, then the listeners.
+   */
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    if (broker != null) {
+      for (Session s : java.util.List.copyOf(broker.sessions().all())) {
+        MqttConnection c = MqttConnection.of(s);
+        if (c != null) {
+          c.serverShuttingDown();
+        }
+      }
+    }
+    Future<Void> tcp = server == null ? Future.succeededFuture() : server.close();
+    Future<Void> ws = webSocketServer == null ? Future.succeededFuture() : webSocketServer.close();
+    return Future.all(tcp, ws);
+  }
+
+  /** The port of the MQTT over WebSocket listener, after start; -1 when off or before. */
+  public int actualWebSocketPort() {
+    return actualWebSocketPort;
   }
 
   /** The port the listener is bound to, after {@link #start()} succeeded; -1 before. */

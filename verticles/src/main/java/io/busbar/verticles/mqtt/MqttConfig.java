@@ -23,6 +23,8 @@ import java.util.Objects;
  *     unavailable, 5.0 0x97 quota exceeded)
  * @param maxTopicLength the longest topic name or filter, in UTF-8 bytes (at most 65,535)
  * @param maxTopicLevels the most levels a topic name or filter may have
+ * @param webSocketPort port of a second listener speaking MQTT over WebSocket at {@code /mqtt}
+ *     (sub-protocol {@code mqtt}); 0 binds an ephemeral port, -1 turns it off
  */
 public record MqttConfig(
     String host,
@@ -36,7 +38,8 @@ public record MqttConfig(
     int topicAliasMaximum,
     int maxConnections,
     int maxTopicLength,
-    int maxTopicLevels) {
+    int maxTopicLevels,
+    int webSocketPort) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 1883;
@@ -54,6 +57,8 @@ public record MqttConfig(
   public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
   public static final int DEFAULT_MAX_TOPIC_LENGTH = 65_535;
   public static final int DEFAULT_MAX_TOPIC_LEVELS = 128;
+  /** Off: MQTT over WebSocket is opt-in. */
+  public static final int DEFAULT_WEB_SOCKET_PORT = -1;
 
   public MqttConfig {
     if (host == null || host.isBlank()) {
@@ -95,6 +100,10 @@ public record MqttConfig(
       throw new IllegalArgumentException(
           "mqtt.maxTopicLevels must be at least 1, was " + maxTopicLevels);
     }
+    if (webSocketPort < -1 || webSocketPort > 65_535) {
+      throw new IllegalArgumentException(
+          "mqtt.webSocketPort must be -1 (off) or 0..65535, was " + webSocketPort);
+    }
   }
 
   /** The listener settings with default session settings. */
@@ -111,7 +120,8 @@ public record MqttConfig(
         DEFAULT_TOPIC_ALIAS_MAXIMUM,
         DEFAULT_MAX_CONNECTIONS,
         DEFAULT_MAX_TOPIC_LENGTH,
-        DEFAULT_MAX_TOPIC_LEVELS);
+        DEFAULT_MAX_TOPIC_LEVELS,
+        DEFAULT_WEB_SOCKET_PORT);
   }
 
   /** The defaults: 127.0.0.1:1883, 1 MiB packets, no anonymous access. */
@@ -122,36 +132,42 @@ public record MqttConfig(
   public MqttConfig withQueue(int maxQueued, QueuePolicy policy) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueued, policy,
         maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels);
+        maxTopicLength, maxTopicLevels, webSocketPort);
   }
 
   public MqttConfig withMaxSessionExpirySeconds(long seconds) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, seconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels);
+        maxTopicLength, maxTopicLevels, webSocketPort);
   }
 
   public MqttConfig withSysInterval(int seconds) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, seconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels);
+        maxTopicLength, maxTopicLevels, webSocketPort);
   }
 
   public MqttConfig withTopicAliasMaximum(int aliases) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, aliases, maxConnections,
-        maxTopicLength, maxTopicLevels);
+        maxTopicLength, maxTopicLevels, webSocketPort);
   }
 
   public MqttConfig withMaxConnections(int connections) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, connections,
-        maxTopicLength, maxTopicLevels);
+        maxTopicLength, maxTopicLevels, webSocketPort);
   }
 
   public MqttConfig withTopicLimits(int length, int levels) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, length, levels);
+        maxConnections, length, levels, webSocketPort);
+  }
+
+  public MqttConfig withWebSocketPort(int port) {
+    return new MqttConfig(host, this.port, maxMessageSize, allowAnonymous, maxQueuedMessages,
+        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
+        maxConnections, maxTopicLength, maxTopicLevels, port);
   }
 }

@@ -264,6 +264,10 @@ final class MqttConnection implements Outlet {
   private void onUnsubscribe(MqttUnsubscribeMessage m) {
     List<MqttUnsubAckReasonCode> codes = new ArrayList<>();
     for (String filter : m.topics()) {
+      if (TopicNames.checkFilter(filter).isPresent()) {
+        codes.add(MqttUnsubAckReasonCode.TOPIC_FILTER_INVALID); // MQTT 5.0 §3.11.3
+        continue;
+      }
       boolean existed = broker.postOffice().unsubscribe(session, filter);
       codes.add(
           existed ? MqttUnsubAckReasonCode.SUCCESS : MqttUnsubAckReasonCode.NO_SUBSCRIPTION_EXISTED);
@@ -358,6 +362,16 @@ final class MqttConnection implements Outlet {
     } catch (IllegalStateException | IllegalArgumentException alreadyClosed) {
       // vertx-mqtt closes the endpoint after a server DISCONNECT; nothing left to do
     }
+  }
+
+  /** The broker is stopping: 5.0 clients get DISCONNECT 0x8B; no will is published. */
+  void serverShuttingDown() {
+    publishWill = false;
+    if (v5 && endpoint.isConnected()) {
+      endpoint.disconnect(
+          MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, MqttProperties.NO_PROPERTIES);
+    }
+    closeQuietly(endpoint);
   }
 
   /** Another connection took the session over (MQTT 3.1.1 §3.1.4, 5.0 §3.1.4, reason 0x8E). */
