@@ -83,6 +83,8 @@ public final class MqttBrokerVerticle extends VerticleBase {
             .setHost(config.host())
             .setPort(config.port())
             .setMaxMessageSize(config.maxMessageSize())
+            // 3.1.1 and 5.0 put no limit on client ids below 65,535 bytes (3.1 did: 23)
+            .setMaxClientIdLength(65_535)
             // zero-length client ids are assigned by ConnectHandler, which tells 5.0 clients
             .setAutoClientId(false);
     server =
@@ -103,7 +105,9 @@ public final class MqttBrokerVerticle extends VerticleBase {
     webSocketServer =
         MqttServer.create(
                 vertx,
-                new MqttServerOptions(options).setPort(config.webSocketPort()).setUseWebSocket(true))
+                withFrameSize(
+                    new MqttServerOptions(options).setPort(config.webSocketPort()).setUseWebSocket(true),
+                    config.maxMessageSize()))
             .endpointHandler(connects::handle)
             .exceptionHandler(t -> LOG.debug("mqtt/ws connection error: {}", t.toString()));
     Future<MqttServer> ws =
@@ -137,6 +141,12 @@ public final class MqttBrokerVerticle extends VerticleBase {
     Future<Void> tcp = server == null ? Future.succeededFuture() : server.close();
     Future<Void> ws = webSocketServer == null ? Future.succeededFuture() : webSocketServer.close();
     return Future.all(tcp, ws);
+  }
+
+  private static MqttServerOptions withFrameSize(MqttServerOptions options, int size) {
+    // one MQTT packet may fill one WebSocket frame
+    options.setWebSocketMaxFrameSize(Math.max(size, 1024));
+    return options;
   }
 
   /** The port of the MQTT over WebSocket listener, after start; -1 when off or before. */

@@ -99,6 +99,15 @@ class MqttConnectTest {
     v3.disconnect();
   }
 
+  /** Verifies that long client ids (beyond 3.1's 23 characters) are accepted for 3.1.1 and 5.0. */
+  @Test
+  void acceptsLongClientIds() {
+    String token = broker.deviceToken("press-1", "acme");
+    String longId = "line-7/press-1/" + "x".repeat(200);
+    broker.connectV5(longId, "", token).disconnect();
+    broker.connectV3(longId + "-3", "", token).disconnect();
+  }
+
   /** Verifies that no token is refused: 5.0 0x87 not authorized, 3.1.1 0x05, and counted. */
   @Test
   void refusesMissingToken() {
