@@ -20,6 +20,7 @@ final class BrokerMetrics {
     AUTH_ERROR,
     BAD_CLIENT_ID,
     TOO_MANY_CONNECTIONS,
+    BAD_AUTH_METHOD,
     BAD_WILL
   }
 
@@ -34,6 +35,7 @@ final class BrokerMetrics {
   final Counter protocolErrors;
   final Counter oversizedDropped;
   final Counter sessionDropped;
+  final Counter publishInvalid;
   final AtomicInteger clientsConnected = new AtomicInteger();
   private final Map<RefusalReason, Counter> refused = new EnumMap<>(RefusalReason.class);
 
@@ -49,6 +51,7 @@ final class BrokerMetrics {
     protocolErrors = registry.counter("busbar.mqtt.protocol.errors");
     oversizedDropped = registry.counter("busbar.mqtt.messages.oversized");
     sessionDropped = registry.counter("busbar.mqtt.session.dropped");
+    publishInvalid = registry.counter("busbar.mqtt.publish.invalid");
     registry.gauge("busbar.mqtt.clients.connected", clientsConnected);
     for (RefusalReason r : RefusalReason.values()) {
       refused.put(

@@ -64,6 +64,17 @@ final class ConnectHandler {
       endpoint.setClientIdentifier(clientId);
       assigned = true;
     }
+    if (v5
+        && Mqtt5Properties.string(
+                endpoint.connectProperties(), MqttPropertyType.AUTHENTICATION_METHOD)
+            != null) {
+      // MQTT 5.0 §4.12: enhanced authentication is not offered; the JWT goes in the password
+      broker.metrics().refused(RefusalReason.BAD_AUTH_METHOD);
+      endpoint.reject(
+          MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD,
+          Mqtt5Properties.reasonString("enhanced authentication is not supported"));
+      return;
+    }
     MqttAuth auth = endpoint.auth();
     String username = auth == null ? null : auth.getUsername();
     String token = auth == null ? null : auth.getPassword();

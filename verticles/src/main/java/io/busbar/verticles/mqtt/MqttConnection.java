@@ -137,6 +137,15 @@ final class MqttConnection implements Outlet {
       denyPublish(qos, packetId);
       return;
     }
+    if (v5
+        && Mqtt5Properties.integer(m.properties(), MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, 0) == 1
+        && !Utf8.isValid(m.payload())) {
+      // MQTT 5.0 §3.3.2.3.2: a payload announced as UTF-8 that is not; refused with 0x99
+      broker.metrics().publishInvalid.increment();
+      refusePublish(qos, packetId, MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID,
+          MqttPubRecReasonCode.PAYLOAD_FORMAT_INVALID, "payload is not UTF-8");
+      return;
+    }
     if (qos == 2 && !session.firstIncomingQos2(packetId)) {
       // a retransmission of a QoS 2 message already routed: acknowledge, do not route again
       endpoint.publishReceived(packetId);
@@ -173,6 +182,15 @@ final class MqttConnection implements Outlet {
       } else {
         endpoint.publishReceived(packetId);
       }
+    }
+  }
+
+  private void refusePublish(
+      int qos, int packetId, MqttPubAckReasonCode ack, MqttPubRecReasonCode rec, String reason) {
+    if (qos == 1) {
+      endpoint.publishAcknowledge(packetId, ack, Mqtt5Properties.reasonString(reason));
+    } else if (qos == 2) {
+      endpoint.publishReceived(packetId, rec, Mqtt5Properties.reasonString(reason));
     }
   }
 

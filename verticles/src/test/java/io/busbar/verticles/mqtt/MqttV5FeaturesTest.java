@@ -84,6 +84,54 @@ class MqttV5FeaturesTest {
     sub.disconnect();
   }
 
+  /**
+   * Verifies that a PUBLISH announcing a UTF-8 payload (payload format indicator 1) that is not
+   * UTF-8 gets PUBACK 0x99 and is not delivered (MQTT 5.0 §3.3.2.3.2).
+   */
+  @Test
+  void refusesInvalidUtf8Payload() throws Exception {
+    Mqtt5BlockingClient sub = app();
+    Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL);
+    sub.subscribeWith().topicFilter("pfi/#").send();
+    Mqtt5BlockingClient pub = app();
+    com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException e =
+        org.assertj.core.api.Assertions.catchThrowableOfType(
+            com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException.class,
+            () ->
+                pub.publishWith()
+                    .topic("pfi/x")
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .payloadFormatIndicator(Mqtt5PayloadFormatIndicator.UTF_8)
+                    .payload(new byte[] {(byte) 0xC3, (byte) 0x28})
+                    .send());
+    assertThat(e).isNotNull();
+    assertThat(e.getMqttMessage().getReasonCode())
+        .isEqualTo(com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
+    assertThat(in.receive(300, TimeUnit.MILLISECONDS)).isEmpty();
+    pub.disconnect();
+    sub.disconnect();
+  }
+
+  /** Verifies that a CONNECT asking for enhanced authentication gets CONNACK 0x8C (§4.12). */
+  @Test
+  void refusesEnhancedAuthentication() throws Exception {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    RawMqttClient.string(b, "MQTT"); // protocol name
+    b.write(5); // protocol level 5
+    b.write(0x02); // connect flags: clean start
+    b.write(0); // keep alive MSB
+    b.write(30); // keep alive LSB
+    b.write(1 + 2 + 6); // property length
+    b.write(0x15); // authentication method
+    RawMqttClient.string(b, "SCRAM1");
+    RawMqttClient.string(b, "am-1"); // client id
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(RawMqttClient.packet(0x10, b.toByteArray()));
+      RawMqttClient.Packet connack = raw.await(RawMqttClient.Packet.CONNACK, 5000);
+      assertThat(connack.body()[1] & 0xFF).isEqualTo(0x8C);
+    }
+  }
+
   /** Verifies that a no-local subscription does not get the subscriber's own messages (§3.8.3.1). */
   @Test
   void noLocal() throws Exception {
