@@ -23,14 +23,15 @@ record Broker(
   /**
    * Decodes a message on a decoder topic onto the event bus, then routes it to subscribers.
    *
-   * @return the number of sessions it was handed to
+   * @return the number of sessions it was handed to, and when a retained message is durable
    */
-  int route(io.busbar.verticles.mqtt.session.Message message) {
+  io.busbar.verticles.mqtt.session.PostOffice.Routed route(
+      io.busbar.verticles.mqtt.session.Message message) {
     String contentType =
         Mqtt5Properties.string(
             message.properties(),
             io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType.CONTENT_TYPE);
     ingest.ingest(message.tenant(), message.topic(), message.payload(), contentType);
-    return postOffice.publish(message);
+    return postOffice.route(message);
   }
 }

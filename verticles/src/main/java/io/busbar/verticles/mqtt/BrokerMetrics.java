@@ -36,6 +36,7 @@ final class BrokerMetrics {
   final Counter oversizedDropped;
   final Counter sessionDropped;
   final Counter publishInvalid;
+  final Counter storeFailures;
   final AtomicInteger clientsConnected = new AtomicInteger();
   private final Map<RefusalReason, Counter> refused = new EnumMap<>(RefusalReason.class);
 
@@ -52,6 +53,7 @@ final class BrokerMetrics {
     oversizedDropped = registry.counter("busbar.mqtt.messages.oversized");
     sessionDropped = registry.counter("busbar.mqtt.session.dropped");
     publishInvalid = registry.counter("busbar.mqtt.publish.invalid");
+    storeFailures = registry.counter("busbar.mqtt.store.failures");
     registry.gauge("busbar.mqtt.clients.connected", clientsConnected);
     for (RefusalReason r : RefusalReason.values()) {
       refused.put(

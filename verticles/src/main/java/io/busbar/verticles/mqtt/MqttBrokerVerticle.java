@@ -5,7 +5,9 @@ import io.busbar.security.TokenAuthenticator;
 import io.busbar.security.acl.TopicAcl;
 import io.busbar.verticles.mqtt.session.MemoryRetainedStore;
 import io.busbar.verticles.mqtt.session.PostOffice;
+import io.busbar.verticles.mqtt.session.RetainedStore;
 import io.busbar.verticles.mqtt.session.Session;
+import io.busbar.verticles.mqtt.store.FileRetainedStore;
 import io.busbar.verticles.mqtt.session.SessionRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -60,9 +62,18 @@ public final class MqttBrokerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    Future<RetainedStore> retained =
+        config.dataDir() == null
+            ? Future.succeededFuture(new MemoryRetainedStore())
+            : vertx.executeBlocking(
+                () -> FileRetainedStore.open(config.dataDir().resolve("mqtt"), context));
+    return retained.compose(this::listen);
+  }
+
+  private Future<?> listen(RetainedStore retainedStore) {
     BrokerMetrics metrics = new BrokerMetrics(registry);
     SessionRegistry sessions = new SessionRegistry();
-    PostOffice postOffice = new PostOffice(sessions, new MemoryRetainedStore());
+    PostOffice postOffice = new PostOffice(sessions, retainedStore);
     broker =
         new Broker(
             vertx,
@@ -140,7 +151,9 @@ public final class MqttBrokerVerticle extends VerticleBase {
     }
     Future<Void> tcp = server == null ? Future.succeededFuture() : server.close();
     Future<Void> ws = webSocketServer == null ? Future.succeededFuture() : webSocketServer.close();
-    return Future.all(tcp, ws);
+    Future<Void> store =
+        broker == null ? Future.succeededFuture() : broker.postOffice().retained().close();
+    return Future.all(tcp, ws, store);
   }
 
   private static MqttServerOptions withFrameSize(MqttServerOptions options, int size) {

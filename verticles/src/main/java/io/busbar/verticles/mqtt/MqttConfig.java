@@ -1,6 +1,7 @@
 package io.busbar.verticles.mqtt;
 
 import io.busbar.verticles.mqtt.session.QueuePolicy;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
@@ -25,6 +26,8 @@ import java.util.Objects;
  * @param maxTopicLevels the most levels a topic name or filter may have
  * @param webSocketPort port of a second listener speaking MQTT over WebSocket at {@code /mqtt}
  *     (sub-protocol {@code mqtt}); 0 binds an ephemeral port, -1 turns it off
+ * @param dataDir where durable broker state (retained messages) is kept, or {@code null} to keep
+ *     it in memory only
  */
 public record MqttConfig(
     String host,
@@ -39,7 +42,8 @@ public record MqttConfig(
     int maxConnections,
     int maxTopicLength,
     int maxTopicLevels,
-    int webSocketPort) {
+    int webSocketPort,
+    Path dataDir) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 1883;
@@ -121,7 +125,8 @@ public record MqttConfig(
         DEFAULT_MAX_CONNECTIONS,
         DEFAULT_MAX_TOPIC_LENGTH,
         DEFAULT_MAX_TOPIC_LEVELS,
-        DEFAULT_WEB_SOCKET_PORT);
+        DEFAULT_WEB_SOCKET_PORT,
+        null);
   }
 
   /** The defaults: 127.0.0.1:1883, 1 MiB packets, no anonymous access. */
@@ -132,42 +137,49 @@ public record MqttConfig(
   public MqttConfig withQueue(int maxQueued, QueuePolicy policy) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueued, policy,
         maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort);
+        maxTopicLength, maxTopicLevels, webSocketPort, dataDir);
   }
 
   public MqttConfig withMaxSessionExpirySeconds(long seconds) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, seconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort);
+        maxTopicLength, maxTopicLevels, webSocketPort, dataDir);
   }
 
   public MqttConfig withSysInterval(int seconds) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, seconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort);
+        maxTopicLength, maxTopicLevels, webSocketPort, dataDir);
   }
 
   public MqttConfig withTopicAliasMaximum(int aliases) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, aliases, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort);
+        maxTopicLength, maxTopicLevels, webSocketPort, dataDir);
   }
 
   public MqttConfig withMaxConnections(int connections) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, connections,
-        maxTopicLength, maxTopicLevels, webSocketPort);
+        maxTopicLength, maxTopicLevels, webSocketPort, dataDir);
   }
 
   public MqttConfig withTopicLimits(int length, int levels) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, length, levels, webSocketPort);
+        maxConnections, length, levels, webSocketPort, dataDir);
   }
 
   public MqttConfig withWebSocketPort(int port) {
     return new MqttConfig(host, this.port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, maxTopicLength, maxTopicLevels, port);
+        maxConnections, maxTopicLength, maxTopicLevels, port, dataDir);
+  }
+
+  /** The same settings keeping retained messages in {@code dir} ({@code null}: memory only). */
+  public MqttConfig withDataDir(Path dir) {
+    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
+        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
+        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, dir);
   }
 }

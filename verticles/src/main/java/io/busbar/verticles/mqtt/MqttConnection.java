@@ -4,6 +4,7 @@ import io.busbar.security.Principal;
 import io.busbar.verticles.mqtt.session.Delivery;
 import io.busbar.verticles.mqtt.session.Message;
 import io.busbar.verticles.mqtt.session.Outlet;
+import io.busbar.verticles.mqtt.session.PostOffice;
 import io.busbar.verticles.mqtt.session.Session;
 import io.busbar.verticles.mqtt.session.Subscription;
 import io.busbar.verticles.mqtt.topic.TopicNames;
@@ -13,6 +14,7 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.vertx.core.Future;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
 import io.vertx.mqtt.MqttTopicSubscription;
@@ -45,6 +47,8 @@ final class MqttConnection implements Outlet {
   private final boolean v5;
   private boolean closed;
   private boolean takenOver;
+  /** The last acknowledgement waiting for a durable write, or {@code null}. */
+  private Future<Void> ackTail;
   /** The client's maximum packet size (MQTT 5.0 §3.1.2.11.4); unlimited when absent. */
   private final long maxPacketSize;
   private final TopicAliases aliases;
@@ -148,7 +152,7 @@ final class MqttConnection implements Outlet {
     }
     if (qos == 2 && !session.firstIncomingQos2(packetId)) {
       // a retransmission of a QoS 2 message already routed: acknowledge, do not route again
-      endpoint.publishReceived(packetId);
+      inOrder(null, () -> endpoint.publishReceived(packetId));
       return;
     }
     long now = System.currentTimeMillis();
@@ -167,34 +171,88 @@ final class MqttConnection implements Outlet {
             v5 ? m.properties() : MqttProperties.NO_PROPERTIES,
             session.clientId(),
             expiry < 0 ? Long.MAX_VALUE : now + expiry * 1000);
-    int receivers = broker.route(message);
-    if (qos == 1) {
-      if (v5 && receivers == 0) {
-        endpoint.publishAcknowledge(
-            packetId, MqttPubAckReasonCode.NO_MATCHING_SUBSCRIBERS, MqttProperties.NO_PROPERTIES);
-      } else {
-        endpoint.publishAcknowledge(packetId);
+    PostOffice.Routed routed = broker.route(message);
+    int receivers = routed.receivers();
+    inOrder(
+        routed.stored(),
+        () -> {
+          if (qos == 1) {
+            if (v5 && receivers == 0) {
+              endpoint.publishAcknowledge(
+                  packetId,
+                  MqttPubAckReasonCode.NO_MATCHING_SUBSCRIBERS,
+                  MqttProperties.NO_PROPERTIES);
+            } else {
+              endpoint.publishAcknowledge(packetId);
+            }
+          } else if (qos == 2) {
+            if (v5 && receivers == 0) {
+              endpoint.publishReceived(
+                  packetId,
+                  MqttPubRecReasonCode.NO_MATCHING_SUBSCRIBERS,
+                  MqttProperties.NO_PROPERTIES);
+            } else {
+              endpoint.publishReceived(packetId);
+            }
+          }
+        });
+  }
+
+  /**
+   * Runs {@code ack} once {@code stored} (may be {@code null}) is complete, and after every ack
+   * queued before it: PUBACK and PUBREC go in the order the PUBLISH packets came (MQTT 3.1.1
+   * §4.6, 5.0 §4.6), even when one of them waits for the retained store to be durable.
+   */
+  private void inOrder(Future<Void> stored, Runnable ack) {
+    if (ackTail == null && (stored == null || stored.isComplete())) {
+      if (stored != null && stored.failed()) {
+        broker.metrics().storeFailures.increment();
       }
-    } else if (qos == 2) {
-      if (v5 && receivers == 0) {
-        endpoint.publishReceived(
-            packetId, MqttPubRecReasonCode.NO_MATCHING_SUBSCRIBERS, MqttProperties.NO_PROPERTIES);
-      } else {
-        endpoint.publishReceived(packetId);
-      }
+      ack.run();
+      return;
     }
+    Future<Void> previous = ackTail == null ? Future.succeededFuture() : ackTail;
+    Future<Void> durable = stored == null ? Future.succeededFuture() : stored;
+    Future<Void> mine =
+        previous
+            .transform(ignored -> durable)
+            .transform(
+                ar -> {
+                  if (ar.failed()) {
+                    broker.metrics().storeFailures.increment();
+                  }
+                  if (!closed && endpoint.isConnected()) {
+                    ack.run();
+                  }
+                  return Future.<Void>succeededFuture();
+                });
+    ackTail = mine;
+    mine.onComplete(
+        ar -> {
+          if (ackTail == mine) {
+            ackTail = null;
+          }
+        });
   }
 
   private void refusePublish(
       int qos, int packetId, MqttPubAckReasonCode ack, MqttPubRecReasonCode rec, String reason) {
-    if (qos == 1) {
-      endpoint.publishAcknowledge(packetId, ack, Mqtt5Properties.reasonString(reason));
-    } else if (qos == 2) {
-      endpoint.publishReceived(packetId, rec, Mqtt5Properties.reasonString(reason));
-    }
+    inOrder(
+        null,
+        () -> {
+          if (qos == 1) {
+            endpoint.publishAcknowledge(packetId, ack, Mqtt5Properties.reasonString(reason));
+          } else if (qos == 2) {
+            endpoint.publishReceived(packetId, rec, Mqtt5Properties.reasonString(reason));
+          }
+        });
   }
 
   private void denyPublish(int qos, int packetId) {
+    inOrder(null, () -> sendDenial(qos, packetId));
+  }
+
+  private void sendDenial(int qos, int packetId) {
     if (qos == 1) {
       if (v5) {
         endpoint.publishAcknowledge(

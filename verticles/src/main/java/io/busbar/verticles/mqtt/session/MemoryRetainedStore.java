@@ -1,6 +1,7 @@
 package io.busbar.verticles.mqtt.session;
 
 import io.busbar.verticles.mqtt.topic.TopicNames;
+import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,8 +13,10 @@ public final class MemoryRetainedStore implements RetainedStore {
   private final Map<String, Map<String, Message>> byTenant = new HashMap<>();
   private int size;
 
+  private static final Future<Void> DONE = Future.succeededFuture();
+
   @Override
-  public void put(Message message) {
+  public Future<Void> put(Message message) {
     Map<String, Message> topics = byTenant.computeIfAbsent(message.tenant(), t -> new HashMap<>());
     Message previous;
     if (message.payload().length() == 0) {
@@ -28,6 +31,14 @@ public final class MemoryRetainedStore implements RetainedStore {
         size++;
       }
     }
+    return DONE;
+  }
+
+  /** Every retained message, for snapshots. */
+  public List<Message> all() {
+    List<Message> found = new ArrayList<>();
+    byTenant.values().forEach(topics -> found.addAll(topics.values()));
+    return found;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.busbar.verticles.mqtt.session;
 
 import io.busbar.verticles.mqtt.topic.SubscriptionTrie;
 import io.busbar.verticles.mqtt.topic.TopicNames;
+import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -142,9 +143,22 @@ public final class PostOffice {
    * @return the number of sessions it was handed to
    */
   public int publish(Message message) {
-    if (message.retain()) {
-      retained.put(message);
-    }
+    return route(message).receivers();
+  }
+
+  /**
+   * What {@link #route} did: the number of sessions the message was handed to, and a future of
+   * the retained store's write ({@code null} when the message was not retained).
+   */
+  public record Routed(int receivers, Future<Void> stored) {}
+
+  /** As {@link #publish}, also telling when a retained message is durable. */
+  public Routed route(Message message) {
+    Future<Void> stored = message.retain() ? retained.put(message) : null;
+    return new Routed(deliver(message), stored);
+  }
+
+  private int deliver(Message message) {
     SubscriptionTrie<Subscription> trie = tries.get(message.tenant());
     if (trie == null) {
       return 0;
