@@ -18,7 +18,8 @@ record Broker(
     SessionRegistry sessions,
     PostOffice postOffice,
     TelemetryIngest ingest,
-    BrokerMetrics metrics) {
+    BrokerMetrics metrics,
+    io.busbar.verticles.mqtt.session.QueueBudget queueBudget) {
 
   /**
    * Decodes a message on a decoder topic onto the event bus, then routes it to subscribers.

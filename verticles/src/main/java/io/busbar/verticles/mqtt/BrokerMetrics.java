@@ -20,6 +20,7 @@ final class BrokerMetrics {
     AUTH_ERROR,
     BAD_CLIENT_ID,
     TOO_MANY_CONNECTIONS,
+    CONNECT_RATE,
     BAD_AUTH_METHOD,
     BAD_WILL
   }

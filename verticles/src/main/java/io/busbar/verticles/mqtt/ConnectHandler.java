@@ -48,14 +48,28 @@ final class ConnectHandler {
   static final String ANONYMOUS_TENANT = "public";
 
   private final Broker broker;
+  private final RateLimit connectRate;
 
   ConnectHandler(Broker broker) {
     this.broker = broker;
+    this.connectRate = new RateLimit(broker.config().maxConnectsPerSecond());
   }
 
   void handle(MqttEndpoint endpoint) {
     Context context = Vertx.currentContext();
     boolean v5 = endpoint.protocolVersion() == 5;
+    if (!connectRate.tryAcquire(System.nanoTime())) {
+      // refused before the token is checked, so a storm costs no signature verifications
+      broker.metrics().refused(RefusalReason.CONNECT_RATE);
+      if (v5) {
+        endpoint.reject(
+            MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED,
+            Mqtt5Properties.reasonString("connect rate limit reached"));
+      } else {
+        endpoint.reject(MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+      }
+      return;
+    }
     boolean assigned = false;
     String clientId = endpoint.clientIdentifier();
     if (clientId == null || clientId.isEmpty()) {
@@ -226,7 +240,8 @@ final class ConnectHandler {
               clientId,
               broker.config().maxQueuedMessages(),
               broker.config().queuePolicy(),
-              d -> broker.metrics().queueDropped.increment());
+              d -> broker.metrics().queueDropped.increment(),
+              broker.queueBudget());
       broker.sessions().put(session);
     }
     session.expiryIntervalSeconds(expiry);

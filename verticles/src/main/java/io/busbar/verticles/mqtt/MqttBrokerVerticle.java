@@ -5,6 +5,7 @@ import io.busbar.security.TokenAuthenticator;
 import io.busbar.security.acl.TopicAcl;
 import io.busbar.verticles.mqtt.session.MemoryRetainedStore;
 import io.busbar.verticles.mqtt.session.PostOffice;
+import io.busbar.verticles.mqtt.session.QueueBudget;
 import io.busbar.verticles.mqtt.session.RetainedStore;
 import io.busbar.verticles.mqtt.session.Session;
 import io.busbar.verticles.mqtt.store.FileRetainedStore;
@@ -83,7 +84,8 @@ public final class MqttBrokerVerticle extends VerticleBase {
             sessions,
             postOffice,
             new TelemetryIngest(decoders, vertx.eventBus(), metrics),
-            metrics);
+            metrics,
+            new QueueBudget(config.maxQueuedBytes()));
     ConnectHandler connects = new ConnectHandler(broker);
     if (config.sysIntervalSeconds() > 0) {
       SysStats sys = new SysStats(broker);

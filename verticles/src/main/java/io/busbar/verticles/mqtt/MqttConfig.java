@@ -26,6 +26,10 @@ import java.util.Objects;
  * @param maxTopicLevels the most levels a topic name or filter may have
  * @param webSocketPort port of a second listener speaking MQTT over WebSocket at {@code /mqtt}
  *     (sub-protocol {@code mqtt}); 0 binds an ephemeral port, -1 turns it off
+ * @param maxQueuedBytes the bytes all session queues together may hold; beyond it the queue
+ *     policy applies
+ * @param maxConnectsPerSecond CONNECTs accepted per second (a token bucket with a burst of one
+ *     second's worth); more are refused (5.0 0x9F, 3.1.1 0x03); 0 means no limit
  * @param dataDir where durable broker state (retained messages) is kept, or {@code null} to keep
  *     it in memory only
  */
@@ -43,6 +47,8 @@ public record MqttConfig(
     int maxTopicLength,
     int maxTopicLevels,
     int webSocketPort,
+    long maxQueuedBytes,
+    int maxConnectsPerSecond,
     Path dataDir) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -61,6 +67,9 @@ public record MqttConfig(
   public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
   public static final int DEFAULT_MAX_TOPIC_LENGTH = 65_535;
   public static final int DEFAULT_MAX_TOPIC_LEVELS = 128;
+  /** 256 MiB for all offline and waiting messages together. */
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 256L * 1024 * 1024;
+  public static final int DEFAULT_MAX_CONNECTS_PER_SECOND = 0;
   /** Off: MQTT over WebSocket is opt-in. */
   public static final int DEFAULT_WEB_SOCKET_PORT = -1;
 
@@ -104,6 +113,14 @@ public record MqttConfig(
       throw new IllegalArgumentException(
           "mqtt.maxTopicLevels must be at least 1, was " + maxTopicLevels);
     }
+    if (maxQueuedBytes < 1) {
+      throw new IllegalArgumentException(
+          "mqtt.maxQueuedBytes must be at least 1, was " + maxQueuedBytes);
+    }
+    if (maxConnectsPerSecond < 0) {
+      throw new IllegalArgumentException(
+          "mqtt.maxConnectsPerSecond must be 0 (no limit) or more, was " + maxConnectsPerSecond);
+    }
     if (webSocketPort < -1 || webSocketPort > 65_535) {
       throw new IllegalArgumentException(
           "mqtt.webSocketPort must be -1 (off) or 0..65535, was " + webSocketPort);
@@ -126,6 +143,8 @@ public record MqttConfig(
         DEFAULT_MAX_TOPIC_LENGTH,
         DEFAULT_MAX_TOPIC_LEVELS,
         DEFAULT_WEB_SOCKET_PORT,
+        DEFAULT_MAX_QUEUED_BYTES,
+        DEFAULT_MAX_CONNECTS_PER_SECOND,
         null);
   }
 
@@ -137,49 +156,63 @@ public record MqttConfig(
   public MqttConfig withQueue(int maxQueued, QueuePolicy policy) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueued, policy,
         maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, dataDir);
   }
 
   public MqttConfig withMaxSessionExpirySeconds(long seconds) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, seconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, dataDir);
   }
 
   public MqttConfig withSysInterval(int seconds) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, seconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, dataDir);
   }
 
   public MqttConfig withTopicAliasMaximum(int aliases) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, aliases, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, dataDir);
   }
 
   public MqttConfig withMaxConnections(int connections) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, connections,
-        maxTopicLength, maxTopicLevels, webSocketPort, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, dataDir);
   }
 
   public MqttConfig withTopicLimits(int length, int levels) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, length, levels, webSocketPort, dataDir);
+        maxConnections, length, levels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, dataDir);
   }
 
   public MqttConfig withWebSocketPort(int port) {
     return new MqttConfig(host, this.port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, maxTopicLength, maxTopicLevels, port, dataDir);
+        maxConnections, maxTopicLength, maxTopicLevels, port, maxQueuedBytes, maxConnectsPerSecond, dataDir);
   }
 
   /** The same settings keeping retained messages in {@code dir} ({@code null}: memory only). */
   public MqttConfig withDataDir(Path dir) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, dir);
+        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, dir);
+  }
+
+  public MqttConfig withMaxQueuedBytes(long bytes) {
+    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
+        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
+        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, bytes,
+        maxConnectsPerSecond, dataDir);
+  }
+
+  public MqttConfig withMaxConnectsPerSecond(int perSecond) {
+    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
+        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
+        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes,
+        perSecond, dataDir);
   }
 }

@@ -262,4 +262,26 @@ class MqttLimitsTest {
       first.disconnect();
     }
   }
+
+  /** Verifies the connect rate limit: beyond it, 5.0 gets CONNACK 0x9F, and it is counted. */
+  @Test
+  void enforcesConnectRate() {
+    try (BrokerFixture slow =
+        BrokerFixture.start(
+            new MqttConfig("127.0.0.1", 0, 1024, false).withMaxConnectsPerSecond(1))) {
+      String token = slow.appToken("rate", "acme");
+      int refused = 0;
+      for (int i = 0; i < 5; i++) {
+        try {
+          slow.connectV5("rate-" + i, "", token).disconnect();
+        } catch (com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException e) {
+          assertThat(e.getMqttMessage().getReasonCode())
+              .isEqualTo(com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode.CONNECTION_RATE_EXCEEDED);
+          refused++;
+        }
+      }
+      assertThat(refused).isPositive();
+      assertThat(slow.counter("busbar.mqtt.connect.refused", "reason", "connect_rate")).isEqualTo(refused);
+    }
+  }
 }

@@ -28,6 +28,7 @@ public final class Session {
   private final int maxQueued;
   private final QueuePolicy policy;
   private final Consumer<Delivery> onDrop;
+  private final QueueBudget budget;
   private Outlet outlet;
   private int receiveMaximum = 65_535;
   private int nextPacketId = 1;
@@ -43,6 +44,21 @@ public final class Session {
    */
   public Session(
       String tenant, String clientId, int maxQueued, QueuePolicy policy, Consumer<Delivery> onDrop) {
+    this(tenant, clientId, maxQueued, policy, onDrop, QueueBudget.unlimited());
+  }
+
+  /**
+   * @param budget the broker-wide byte budget of all session queues; a message that does not fit
+   *     is handled by {@code policy} like one beyond {@code maxQueued}
+   */
+  public Session(
+      String tenant,
+      String clientId,
+      int maxQueued,
+      QueuePolicy policy,
+      Consumer<Delivery> onDrop,
+      QueueBudget budget) {
+    this.budget = budget;
     this.tenant = tenant;
     this.clientId = clientId;
     this.maxQueued = maxQueued;
@@ -149,15 +165,24 @@ public final class Session {
   }
 
   private void enqueue(Delivery delivery) {
-    if (queue.size() >= maxQueued) {
+    long size = QueueBudget.sizeOf(delivery);
+    while (queue.size() >= maxQueued || !budget.tryReserve(size)) {
       if (policy == QueuePolicy.DROP_OLDEST && !queue.isEmpty()) {
-        onDrop.accept(queue.pollFirst());
+        onDrop.accept(pollQueue());
       } else {
         onDrop.accept(delivery);
         return;
       }
     }
     queue.addLast(delivery);
+  }
+
+  private Delivery pollQueue() {
+    Delivery d = queue.pollFirst();
+    if (d != null) {
+      budget.release(QueueBudget.sizeOf(d));
+    }
+    return d;
   }
 
   private void send(Delivery delivery) {
@@ -171,7 +196,7 @@ public final class Session {
   private void drain() {
     long now = System.currentTimeMillis();
     while (outlet != null && !queue.isEmpty() && inflight.size() < receiveMaximum) {
-      Delivery next = queue.pollFirst();
+      Delivery next = pollQueue();
       if (next.message().isExpired(now)) {
         continue; // MQTT 5.0 §3.3.2.3.3: an expired message is not delivered
       }
@@ -234,6 +259,7 @@ public final class Session {
   public Collection<Delivery> clearMessages() {
     ArrayDeque<Delivery> all = new ArrayDeque<>(queue);
     inflight.values().forEach(i -> all.add(i.delivery()));
+    queue.forEach(d -> budget.release(QueueBudget.sizeOf(d)));
     queue.clear();
     inflight.clear();
     incomingQos2.clear();

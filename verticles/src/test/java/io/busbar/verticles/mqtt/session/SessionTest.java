@@ -116,4 +116,29 @@ class SessionTest {
     s.releaseIncomingQos2(5);
     assertThat(s.firstIncomingQos2(5)).isTrue();
   }
+
+  /**
+   * Verifies the broker-wide byte budget: two sessions share it, a message that does not fit is
+   * dropped (or makes room by dropping the oldest), and bytes come back when messages leave.
+   */
+  @Test
+  void sharesQueueByteBudget() {
+    QueueBudget budget = new QueueBudget(12); // each delivery below counts 3 (topic) + 2 bytes
+    Session a = new Session("t", "a", 100, QueuePolicy.DROP_NEWEST, dropped::add, budget);
+    Session b = new Session("t", "b", 100, QueuePolicy.DROP_OLDEST, dropped::add, budget);
+    a.expiryIntervalSeconds(60);
+    b.expiryIntervalSeconds(60);
+    a.deliver(delivery("a1", 1));
+    a.deliver(delivery("a2", 1));
+    assertThat(budget.usedBytes()).isEqualTo(10);
+    b.deliver(delivery("b1", 1)); // does not fit; b has nothing of its own to drop
+    assertThat(dropped).extracting(d -> d.message().payload().toString()).containsExactly("b1");
+    a.deliver(delivery("a3", 1)); // DROP_NEWEST
+    assertThat(dropped).hasSize(2);
+    RecordingOutlet out = new RecordingOutlet();
+    a.attach(out, 10);
+    assertThat(budget.usedBytes()).isZero();
+    b.deliver(delivery("b2", 1));
+    assertThat(b.queuedCount()).isEqualTo(1);
+  }
 }
