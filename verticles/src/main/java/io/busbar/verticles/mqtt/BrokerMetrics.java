@@ -21,6 +21,7 @@ final class BrokerMetrics {
     BAD_CLIENT_ID,
     TOO_MANY_CONNECTIONS,
     CONNECT_RATE,
+    GONE,
     BAD_AUTH_METHOD,
     BAD_WILL
   }

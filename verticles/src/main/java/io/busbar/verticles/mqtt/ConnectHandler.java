@@ -106,11 +106,16 @@ final class ConnectHandler {
     }
     boolean assignedId = assigned;
     String id = clientId;
+    // the client may hang up while its token is checked; then there is nobody to answer
+    boolean[] gone = {false};
+    endpoint.closeHandler(v -> gone[0] = true);
     principal.onComplete(
         ar -> {
           Runnable answer =
               () -> {
-                if (ar.failed()) {
+                if (gone[0]) {
+                  broker.metrics().refused(RefusalReason.GONE);
+                } else if (ar.failed()) {
                   refuse(endpoint, v5, ar.cause());
                 } else if (username != null
                     && !username.isEmpty()
