@@ -6,28 +6,18 @@ import io.busbar.verticles.mqtt.session.Message;
 import io.busbar.verticles.mqtt.session.Outlet;
 import io.busbar.verticles.mqtt.session.PostOffice;
 import io.busbar.verticles.mqtt.session.Session;
-import io.busbar.verticles.mqtt.session.Subscription;
 import io.busbar.verticles.mqtt.topic.TopicNames;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttQoS;
-import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
-import io.vertx.core.Future;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
-import io.vertx.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.MqttPublishMessage;
-import io.vertx.mqtt.messages.MqttSubscribeMessage;
-import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
-import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
-import io.vertx.mqtt.messages.codes.MqttUnsubAckReasonCode;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,8 +37,7 @@ final class MqttConnection implements Outlet {
   private final boolean v5;
   private boolean closed;
   private boolean takenOver;
-  /** The last acknowledgement waiting for a durable write, or {@code null}. */
-  private Future<Void> ackTail;
+  private final AckSequencer acks;
   /** The client's maximum packet size (MQTT 5.0 §3.1.2.11.4); unlimited when absent. */
   private final long maxPacketSize;
   private final TopicAliases aliases;
@@ -67,6 +56,7 @@ final class MqttConnection implements Outlet {
             ? Mqtt5Properties.integer(
                 endpoint.connectProperties(), MqttPropertyType.MAXIMUM_PACKET_SIZE, Long.MAX_VALUE)
             : Long.MAX_VALUE;
+    this.acks = new AckSequencer(broker.metrics(), () -> !closed && endpoint.isConnected());
     this.aliases =
         new TopicAliases(
             v5 ? broker.config().topicAliasMaximum() : 0,
@@ -94,8 +84,9 @@ final class MqttConnection implements Outlet {
     endpoint.publishAcknowledgeHandler(session::acknowledged);
     endpoint.publishReceivedHandler(session::received);
     endpoint.publishCompletionHandler(session::completed);
-    endpoint.subscribeHandler(this::onSubscribe);
-    endpoint.unsubscribeHandler(this::onUnsubscribe);
+    SubscriptionHandler subscriptions = new SubscriptionHandler(broker, endpoint, principal, session, v5);
+    endpoint.subscribeHandler(subscriptions::onSubscribe);
+    endpoint.unsubscribeHandler(subscriptions::onUnsubscribe);
     endpoint.disconnectMessageHandler(this::onDisconnect);
     endpoint.exceptionHandler(this::onException);
     endpoint.closeHandler(v -> onClose());
@@ -152,7 +143,7 @@ final class MqttConnection implements Outlet {
     }
     if (qos == 2 && !session.firstIncomingQos2(packetId)) {
       // a retransmission of a QoS 2 message already routed: acknowledge, do not route again
-      inOrder(null, () -> endpoint.publishReceived(packetId));
+      acks.inOrder(null, () -> endpoint.publishReceived(packetId));
       return;
     }
     long now = System.currentTimeMillis();
@@ -173,7 +164,7 @@ final class MqttConnection implements Outlet {
             expiry < 0 ? Long.MAX_VALUE : now + expiry * 1000);
     PostOffice.Routed routed = broker.route(message);
     int receivers = routed.receivers();
-    inOrder(
+    acks.inOrder(
         routed.stored(),
         () -> {
           if (qos == 1) {
@@ -198,46 +189,10 @@ final class MqttConnection implements Outlet {
         });
   }
 
-  /**
-   * Runs {@code ack} once {@code stored} (may be {@code null}) is complete, and after every ack
-   * queued before it: PUBACK and PUBREC go in the order the PUBLISH packets came (MQTT 3.1.1
-   * §4.6, 5.0 §4.6), even when one of them waits for the retained store to be durable.
-   */
-  private void inOrder(Future<Void> stored, Runnable ack) {
-    if (ackTail == null && (stored == null || stored.isComplete())) {
-      if (stored != null && stored.failed()) {
-        broker.metrics().storeFailures.increment();
-      }
-      ack.run();
-      return;
-    }
-    Future<Void> previous = ackTail == null ? Future.succeededFuture() : ackTail;
-    Future<Void> durable = stored == null ? Future.succeededFuture() : stored;
-    Future<Void> mine =
-        previous
-            .transform(ignored -> durable)
-            .transform(
-                ar -> {
-                  if (ar.failed()) {
-                    broker.metrics().storeFailures.increment();
-                  }
-                  if (!closed && endpoint.isConnected()) {
-                    ack.run();
-                  }
-                  return Future.<Void>succeededFuture();
-                });
-    ackTail = mine;
-    mine.onComplete(
-        ar -> {
-          if (ackTail == mine) {
-            ackTail = null;
-          }
-        });
-  }
 
   private void refusePublish(
       int qos, int packetId, MqttPubAckReasonCode ack, MqttPubRecReasonCode rec, String reason) {
-    inOrder(
+    acks.inOrder(
         null,
         () -> {
           if (qos == 1) {
@@ -249,7 +204,7 @@ final class MqttConnection implements Outlet {
   }
 
   private void denyPublish(int qos, int packetId) {
-    inOrder(null, () -> sendDenial(qos, packetId));
+    acks.inOrder(null, () -> sendDenial(qos, packetId));
   }
 
   private void sendDenial(int qos, int packetId) {
@@ -281,79 +236,6 @@ final class MqttConnection implements Outlet {
     endpoint.publishComplete(packetId);
   }
 
-  // ---- SUBSCRIBE / UNSUBSCRIBE (MQTT §3.8, §3.10) ----
-
-  private void onSubscribe(MqttSubscribeMessage m) {
-    int subscriptionId =
-        v5
-            ? (int)
-                Mqtt5Properties.integer(
-                    m.properties(), MqttPropertyType.SUBSCRIPTION_IDENTIFIER, 0)
-            : 0;
-    List<MqttSubAckReasonCode> codes = new ArrayList<>();
-    List<Delivery> retained = new ArrayList<>();
-    for (MqttTopicSubscription ts : m.topicSubscriptions()) {
-      String filter = ts.topicName();
-      if (TopicNames.checkFilter(
-              filter, broker.config().maxTopicLength(), broker.config().maxTopicLevels())
-          .isPresent()) {
-        codes.add(
-            v5 ? MqttSubAckReasonCode.TOPIC_FILTER_INVALID : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
-        continue;
-      }
-      if (!broker.acl().maySubscribe(principal, TopicNames.innerFilter(filter))) {
-        broker.metrics().subscribeDenied.increment();
-        codes.add(v5 ? MqttSubAckReasonCode.NOT_AUTHORIZED : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
-        continue;
-      }
-      int qos = Math.min(2, Math.max(0, ts.qualityOfService().value()));
-      MqttSubscriptionOption o = ts.subscriptionOption();
-      Subscription sub =
-          v5 && o != null
-              ? new Subscription(
-                  filter,
-                  qos,
-                  o.isNoLocal(),
-                  o.isRetainAsPublished(),
-                  o.retainHandling().value(),
-                  subscriptionId)
-              : Subscription.of(filter, qos);
-      boolean existed = broker.postOffice().subscribe(session, sub);
-      codes.add(MqttSubAckReasonCode.qosGranted(MqttQoS.valueOf(qos)));
-      // MQTT 5.0 §3.3.1.3 retain handling: 0 always, 1 only for a new subscription, 2 never
-      if (sub.retainHandling() == 0 || (sub.retainHandling() == 1 && !existed)) {
-        List<Integer> ids = subscriptionId > 0 ? List.of(subscriptionId) : List.of();
-        for (Message r : broker.postOffice().retainedFor(principal.tenant(), filter)) {
-          retained.add(new Delivery(r, Math.min(qos, r.qos()), true, ids));
-        }
-      }
-    }
-    endpoint.subscribeAcknowledge(m.messageId(), codes, MqttProperties.NO_PROPERTIES);
-    long now = System.currentTimeMillis();
-    for (Delivery d : retained) {
-      if (!d.message().isExpired(now)) {
-        session.deliver(d);
-      }
-    }
-  }
-
-  private void onUnsubscribe(MqttUnsubscribeMessage m) {
-    List<MqttUnsubAckReasonCode> codes = new ArrayList<>();
-    for (String filter : m.topics()) {
-      if (TopicNames.checkFilter(filter).isPresent()) {
-        codes.add(MqttUnsubAckReasonCode.TOPIC_FILTER_INVALID); // MQTT 5.0 §3.11.3
-        continue;
-      }
-      boolean existed = broker.postOffice().unsubscribe(session, filter);
-      codes.add(
-          existed ? MqttUnsubAckReasonCode.SUCCESS : MqttUnsubAckReasonCode.NO_SUBSCRIPTION_EXISTED);
-    }
-    if (v5) {
-      endpoint.unsubscribeAcknowledge(m.messageId(), codes, MqttProperties.NO_PROPERTIES);
-    } else {
-      endpoint.unsubscribeAcknowledge(m.messageId());
-    }
-  }
 
   // ---- outgoing (Outlet) ----
 

@@ -99,6 +99,9 @@ public final class FileRetainedStore implements RetainedStore {
   @Override
   public Future<Void> put(Message message) {
     memory.put(message);
+    if (message.topic().startsWith("$SYS/")) {
+      return Future.succeededFuture(); // broker statistics are republished, not worth a write
+    }
     Promise<Void> done = Promise.promise();
     queue.add(new Pending(Journal.frame(RecordCodec.encode(message)), done));
     return done.future();
