@@ -5,18 +5,12 @@ import io.busbar.verticles.mqtt.session.Message;
 import io.busbar.verticles.mqtt.session.RetainedStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,30 +23,19 @@ import org.slf4j.LoggerFactory;
  * <p>Guarantee: a retained change whose future completed survives a crash of the process or the
  * machine (as far as {@code fsync} holds); one whose future had not completed may be lost, never
  * half-applied (records carry a CRC32; a torn tail is cut at the next open). The log is compacted
- * into a snapshot of the live messages at every open.
+ * into a snapshot of the live messages at every open and after every 64 MiB of appends.
  */
 public final class FileRetainedStore implements RetainedStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(FileRetainedStore.class);
   static final String FILE = "retained.log";
 
-  private record Pending(ByteBuffer record, Promise<Void> done) {}
-
-  private static final Pending STOP = new Pending(ByteBuffer.allocate(0), null);
-
   private final MemoryRetainedStore memory;
-  private final Context context;
-  private final FileChannel channel;
-  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-  private final Thread writer;
+  private final JournalWriter journal;
 
-  private FileRetainedStore(MemoryRetainedStore memory, Context context, FileChannel channel) {
+  private FileRetainedStore(MemoryRetainedStore memory, JournalWriter journal) {
     this.memory = memory;
-    this.context = context;
-    this.channel = channel;
-    this.writer = new Thread(this::writeLoop, "busbar-retained-writer");
-    this.writer.setDaemon(true);
-    this.writer.start();
+    this.journal = journal;
   }
 
   /**
@@ -73,24 +56,14 @@ public final class FileRetainedStore implements RetainedStore {
         LOG.info("retained store: {} records replayed, {} retained messages", records, memory.size());
       }
       long now = System.currentTimeMillis();
-      Path tmp = dir.resolve(FILE + ".tmp");
-      try (FileChannel out =
-          FileChannel.open(
-              tmp,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.TRUNCATE_EXISTING,
-              StandardOpenOption.WRITE)) {
-        for (Message m : memory.all()) {
-          if (!m.isExpired(now)) {
-            Journal.write(out, RecordCodec.encode(m));
-          }
+      List<byte[]> snapshot = new ArrayList<>();
+      for (Message m : memory.all()) {
+        if (!m.isExpired(now)) {
+          snapshot.add(RecordCodec.encode(m));
         }
-        out.force(true);
       }
-      Files.move(tmp, log, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      FileChannel channel =
-          FileChannel.open(log, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-      return new FileRetainedStore(memory, context, channel);
+      JournalWriter.writeSnapshot(log, snapshot);
+      return new FileRetainedStore(memory, new JournalWriter(log, context, "busbar-retained-writer"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open retained store in " + dir, e);
     }
@@ -102,10 +75,17 @@ public final class FileRetainedStore implements RetainedStore {
     if (message.topic().startsWith("$SYS/")) {
       return Future.succeededFuture(); // broker statistics are republished, not worth a write
     }
-    Promise<Void> done = Promise.promise();
-    queue.add(new Pending(Journal.frame(RecordCodec.encode(message)), done));
-    return done.future();
+    Future<Void> written = journal.append(RecordCodec.encode(message));
+    if (journal.bytesSinceRewrite() > COMPACT_AFTER_BYTES) {
+      List<byte[]> snapshot = new ArrayList<>();
+      memory.all().forEach(m -> snapshot.add(RecordCodec.encode(m)));
+      journal.rewrite(snapshot);
+    }
+    return written;
   }
+
+  /** Journal growth after which the live messages are rewritten as a fresh snapshot. */
+  static final long COMPACT_AFTER_BYTES = 64L * 1024 * 1024;
 
   @Override
   public List<Message> matching(String tenant, String filter) {
@@ -119,57 +99,6 @@ public final class FileRetainedStore implements RetainedStore {
 
   @Override
   public Future<Void> close() {
-    queue.add(STOP);
-    return context.executeBlocking(
-        () -> {
-          writer.join(10_000);
-          channel.close();
-          return null;
-        });
-  }
-
-  private void writeLoop() {
-    List<Pending> batch = new ArrayList<>();
-    while (true) {
-      try {
-        batch.add(queue.take());
-        queue.drainTo(batch);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      boolean stop = batch.remove(STOP);
-      Throwable failure = null;
-      try {
-        for (Pending p : batch) {
-          ByteBuffer b = p.record();
-          while (b.hasRemaining()) {
-            channel.write(b);
-          }
-        }
-        if (!batch.isEmpty()) {
-          channel.force(false);
-        }
-      } catch (IOException | RuntimeException e) {
-        LOG.error("retained store write failed", e);
-        failure = e;
-      }
-      List<Pending> done = List.copyOf(batch);
-      Throwable cause = failure;
-      if (!done.isEmpty()) {
-        context.runOnContext(
-            v -> done.forEach(p -> {
-              if (cause == null) {
-                p.done().tryComplete();
-              } else {
-                p.done().tryFail(cause);
-              }
-            }));
-      }
-      batch.clear();
-      if (stop) {
-        return;
-      }
-    }
+    return journal.close();
   }
 }
