@@ -19,7 +19,8 @@ record Broker(
     PostOffice postOffice,
     TelemetryIngest ingest,
     BrokerMetrics metrics,
-    io.busbar.verticles.mqtt.session.QueueBudget queueBudget) {
+    io.busbar.verticles.mqtt.session.QueueBudget queueBudget,
+    io.busbar.verticles.mqtt.session.SessionStore sessionStore) {
 
   /**
    * Decodes a message on a decoder topic onto the event bus, then routes it to subscribers.

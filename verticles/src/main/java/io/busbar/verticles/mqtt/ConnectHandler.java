@@ -246,10 +246,14 @@ final class ConnectHandler {
               broker.config().maxQueuedMessages(),
               broker.config().queuePolicy(),
               d -> broker.metrics().queueDropped.increment(),
-              broker.queueBudget());
+              broker.queueBudget(),
+              broker.sessionStore());
       broker.sessions().put(session);
     }
     session.expiryIntervalSeconds(expiry);
+    if (session.isPersistent()) {
+      broker.sessionStore().sessionSaved(principal.tenant(), clientId, expiry);
+    }
     MqttProperties connack = new MqttProperties();
     if (v5) {
       if (assigned) {

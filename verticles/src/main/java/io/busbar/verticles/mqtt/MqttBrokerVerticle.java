@@ -8,7 +8,9 @@ import io.busbar.verticles.mqtt.session.PostOffice;
 import io.busbar.verticles.mqtt.session.QueueBudget;
 import io.busbar.verticles.mqtt.session.RetainedStore;
 import io.busbar.verticles.mqtt.session.Session;
+import io.busbar.verticles.mqtt.session.SessionStore;
 import io.busbar.verticles.mqtt.store.FileRetainedStore;
+import io.busbar.verticles.mqtt.store.FileSessionStore;
 import io.busbar.verticles.mqtt.session.SessionRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
@@ -61,17 +63,25 @@ public final class MqttBrokerVerticle extends VerticleBase {
     this.registry = Objects.requireNonNull(registry, "registry");
   }
 
+  /** The stores of one broker: memory only, or journals under {@code dataDir/mqtt}. */
+  private record Stores(RetainedStore retained, SessionStore sessions) {}
+
   @Override
   public Future<?> start() {
-    Future<RetainedStore> retained =
+    Future<Stores> stores =
         config.dataDir() == null
-            ? Future.succeededFuture(new MemoryRetainedStore())
+            ? Future.succeededFuture(new Stores(new MemoryRetainedStore(), SessionStore.none()))
             : vertx.executeBlocking(
-                () -> FileRetainedStore.open(config.dataDir().resolve("mqtt"), context));
-    return retained.compose(this::listen);
+                () -> {
+                  java.nio.file.Path dir = config.dataDir().resolve("mqtt");
+                  return new Stores(
+                      FileRetainedStore.open(dir, context), FileSessionStore.open(dir, context));
+                });
+    return stores.compose(this::listen);
   }
 
-  private Future<?> listen(RetainedStore retainedStore) {
+  private Future<?> listen(Stores stores) {
+    RetainedStore retainedStore = stores.retained();
     BrokerMetrics metrics = new BrokerMetrics(registry);
     SessionRegistry sessions = new SessionRegistry();
     PostOffice postOffice = new PostOffice(sessions, retainedStore);
@@ -85,7 +95,9 @@ public final class MqttBrokerVerticle extends VerticleBase {
             postOffice,
             new TelemetryIngest(decoders, vertx.eventBus(), metrics),
             metrics,
-            new QueueBudget(config.maxQueuedBytes()));
+            new QueueBudget(config.maxQueuedBytes()),
+            stores.sessions());
+    restoreSessions(broker);
     ConnectHandler connects = new ConnectHandler(broker);
     if (config.sysIntervalSeconds() > 0) {
       SysStats sys = new SysStats(broker);
@@ -153,15 +165,45 @@ public final class MqttBrokerVerticle extends VerticleBase {
     }
     Future<Void> tcp = server == null ? Future.succeededFuture() : server.close();
     Future<Void> ws = webSocketServer == null ? Future.succeededFuture() : webSocketServer.close();
-    Future<Void> store =
+    Future<Void> retained =
         broker == null ? Future.succeededFuture() : broker.postOffice().retained().close();
-    return Future.all(tcp, ws, store);
+    Future<Void> sessions =
+        broker == null ? Future.succeededFuture() : broker.sessionStore().close();
+    return Future.all(tcp, ws, retained, sessions);
   }
 
   private static MqttServerOptions withFrameSize(MqttServerOptions options, int size) {
     // one MQTT packet may fill one WebSocket frame
     options.setWebSocketMaxFrameSize(Math.max(size, 1024));
     return options;
+  }
+
+  /**
+   * Puts the persistent sessions of the session store back, offline: subscriptions in the routing
+   * tables, messages queued, expiry counted from now.
+   */
+  private static void restoreSessions(Broker broker) {
+    for (SessionStore.StoredSession stored : broker.sessionStore().load()) {
+      Session session =
+          new Session(
+              stored.tenant(),
+              stored.clientId(),
+              broker.config().maxQueuedMessages(),
+              broker.config().queuePolicy(),
+              d -> broker.metrics().queueDropped.increment(),
+              broker.queueBudget(),
+              broker.sessionStore());
+      session.expiryIntervalSeconds(stored.expirySeconds());
+      broker.sessions().put(session);
+      for (var sub : stored.subscriptions()) {
+        broker.postOffice().subscribe(session, sub);
+      }
+      session.restore(stored.messages());
+      SessionEnd.scheduleExpiry(broker, session);
+    }
+    if (!broker.sessionStore().load().isEmpty()) {
+      LOG.info("restored {} persistent sessions", broker.sessionStore().load().size());
+    }
   }
 
   /** The port of the MQTT over WebSocket listener, after start; -1 when off or before. */

@@ -353,6 +353,9 @@ final class MqttConnection implements Outlet {
       if (expiry >= 0) {
         // §3.14.2.2.2: a session that had expiry > 0 may change it on DISCONNECT
         session.expiryIntervalSeconds(Math.min(expiry, broker.config().maxSessionExpirySeconds()));
+        if (session.isPersistent()) {
+          broker.sessionStore().sessionSaved(session.tenant(), session.clientId(), session.expiryIntervalSeconds());
+        }
       }
     }
   }
@@ -375,16 +378,7 @@ final class MqttConnection implements Outlet {
     if (!session.isPersistent()) {
       SessionEnd.discard(broker, session);
     } else {
-      long delayMs = session.expiryIntervalSeconds() * 1000;
-      session.expiryTimer(
-          broker.vertx().setTimer(delayMs, t -> {
-            session.expiryTimer(-1);
-            if (!session.isConnected()
-                && broker.sessions().get(session.tenant(), session.clientId()).orElse(null)
-                    == session) {
-              SessionEnd.discard(broker, session);
-            }
-          }));
+      SessionEnd.scheduleExpiry(broker, session);
     }
   }
 }

@@ -14,11 +14,26 @@ final class SessionEnd {
   static void discard(Broker broker, Session session) {
     broker.postOffice().unsubscribeAll(session);
     broker.sessions().remove(session);
+    broker.sessionStore().sessionEnded(session.tenant(), session.clientId());
     java.util.Collection<io.busbar.verticles.mqtt.session.Delivery> left = session.clearMessages();
     int handed = broker.postOffice().redeliverShared(session.tenant(), left);
     long qos12 = left.stream().filter(d -> d.qos() > 0).count();
     if (qos12 > handed) {
       broker.metrics().sessionDropped.increment(qos12 - handed);
     }
+  }
+
+  /** Ends {@code session} after its expiry interval unless its client comes back first. */
+  static void scheduleExpiry(Broker broker, Session session) {
+    long delayMs = Math.max(1, session.expiryIntervalSeconds() * 1000);
+    session.expiryTimer(
+        broker.vertx().setTimer(delayMs, t -> {
+          session.expiryTimer(-1);
+          if (!session.isConnected()
+              && broker.sessions().get(session.tenant(), session.clientId()).orElse(null)
+                  == session) {
+            discard(broker, session);
+          }
+        }));
   }
 }

@@ -78,6 +78,9 @@ final class SubscriptionHandler {
                   subscriptionId)
               : Subscription.of(filter, qos);
       boolean existed = broker.postOffice().subscribe(session, sub);
+      if (session.isPersistent()) {
+        broker.sessionStore().subscribed(session.tenant(), session.clientId(), sub);
+      }
       codes.add(MqttSubAckReasonCode.qosGranted(MqttQoS.valueOf(qos)));
       // MQTT 5.0 §3.3.1.3 retain handling: 0 always, 1 only for a new subscription, 2 never
       if (sub.retainHandling() == 0 || (sub.retainHandling() == 1 && !existed)) {
@@ -104,6 +107,9 @@ final class SubscriptionHandler {
         continue;
       }
       boolean existed = broker.postOffice().unsubscribe(session, filter);
+      if (existed && session.isPersistent()) {
+        broker.sessionStore().unsubscribed(session.tenant(), session.clientId(), filter);
+      }
       codes.add(
           existed ? MqttUnsubAckReasonCode.SUCCESS : MqttUnsubAckReasonCode.NO_SUBSCRIPTION_EXISTED);
     }

@@ -148,17 +148,26 @@ public final class PostOffice {
 
   /**
    * What {@link #route} did: the number of sessions the message was handed to, and a future of
-   * the retained store's write ({@code null} when the message was not retained).
+   * the durable writes it caused — the retained store's, persistent sessions' — or {@code null}
+   * when it caused none.
    */
   public record Routed(int receivers, Future<Void> stored) {}
 
   /** As {@link #publish}, also telling when a retained message is durable. */
   public Routed route(Message message) {
-    Future<Void> stored = message.retain() ? retained.put(message) : null;
-    return new Routed(deliver(message), stored);
+    List<Future<Void>> writes = new ArrayList<>(0);
+    if (message.retain()) {
+      writes.add(retained.put(message));
+    }
+    int receivers = deliver(message, writes);
+    Future<Void> stored =
+        writes.isEmpty()
+            ? null
+            : writes.size() == 1 ? writes.get(0) : Future.all(writes).<Void>mapEmpty();
+    return new Routed(receivers, stored);
   }
 
-  private int deliver(Message message) {
+  private int deliver(Message message, List<Future<Void>> writes) {
     SubscriptionTrie<Subscription> trie = tries.get(message.tenant());
     if (trie == null) {
       return 0;
@@ -201,8 +210,12 @@ public final class PostOffice {
       // MQTT 3.1.1 §3.3.1.3 / 5.0 §3.8.3.1: RETAIN is cleared on live deliveries unless
       // retain-as-published
       boolean retain = message.retain() && t.retainAsPublished;
-      session.deliver(
-          new Delivery(message, qos, retain, t.subscriptionIds, t.plain ? null : t.sharedFilter));
+      Future<Void> stored =
+          session.deliver(
+              new Delivery(message, qos, retain, t.subscriptionIds, t.plain ? null : t.sharedFilter));
+      if (stored != null) {
+        writes.add(stored);
+      }
       count++;
     }
     return count;
