@@ -142,10 +142,13 @@ public final class FileSessionStore implements SessionStore {
 
   @Override
   public Future<Void> messageAdded(String tenant, String clientId, long seq, Delivery d) {
-    if (!sessions.containsKey(key(tenant, clientId))) {
+    Mirror m = sessions.get(key(tenant, clientId));
+    if (m == null) {
       return null;
     }
-    return write(record(ADDED, tenant, clientId, out -> {
+    // the mirror keeps the delivery itself, not a decoded copy of the record
+    m.messages.put(seq, new StoredMessage(seq, d, 0));
+    return append(record(ADDED, tenant, clientId, out -> {
       out.writeLong(seq);
       delivery(out, d);
     }));
@@ -172,9 +175,14 @@ public final class FileSessionStore implements SessionStore {
     return journal.close();
   }
 
-  /** Applies a record to the mirror and appends it to the journal; compacts when due. */
+  /** Applies a record to the mirror and appends it to the journal. */
   private Future<Void> write(byte[] record) {
     apply(sessions, record);
+    return append(record);
+  }
+
+  /** Appends a record to the journal; compacts when due. */
+  private Future<Void> append(byte[] record) {
     Future<Void> written = journal.append(record);
     if (journal.bytesSinceRewrite() > COMPACT_AFTER_BYTES) {
       journal.rewrite(snapshot());
