@@ -32,10 +32,12 @@ public final class FileRetainedStore implements RetainedStore {
 
   private final MemoryRetainedStore memory;
   private final JournalWriter journal;
+  private final long compactAfterBytes;
 
-  private FileRetainedStore(MemoryRetainedStore memory, JournalWriter journal) {
+  private FileRetainedStore(MemoryRetainedStore memory, JournalWriter journal, long compactAfterBytes) {
     this.memory = memory;
     this.journal = journal;
+    this.compactAfterBytes = compactAfterBytes;
   }
 
   /**
@@ -47,6 +49,11 @@ public final class FileRetainedStore implements RetainedStore {
    * @throws UncheckedIOException when the directory or journal cannot be read or written
    */
   public static FileRetainedStore open(Path dir, Context context) {
+    return open(dir, context, COMPACT_AFTER_BYTES);
+  }
+
+  /** As {@link #open(Path, Context)}, compacting after {@code compactAfterBytes} of appends. */
+  static FileRetainedStore open(Path dir, Context context, long compactAfterBytes) {
     try {
       Files.createDirectories(dir);
       Path log = dir.resolve(FILE);
@@ -63,7 +70,8 @@ public final class FileRetainedStore implements RetainedStore {
         }
       }
       JournalWriter.writeSnapshot(log, snapshot);
-      return new FileRetainedStore(memory, new JournalWriter(log, context, "busbar-retained-writer"));
+      return new FileRetainedStore(
+          memory, new JournalWriter(log, context, "busbar-retained-writer"), compactAfterBytes);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open retained store in " + dir, e);
     }
@@ -76,7 +84,7 @@ public final class FileRetainedStore implements RetainedStore {
       return Future.succeededFuture(); // broker statistics are republished, not worth a write
     }
     Future<Void> written = journal.append(RecordCodec.encode(message));
-    if (journal.bytesSinceRewrite() > COMPACT_AFTER_BYTES) {
+    if (journal.bytesSinceRewrite() > compactAfterBytes) {
       List<byte[]> snapshot = new ArrayList<>();
       memory.all().forEach(m -> snapshot.add(RecordCodec.encode(m)));
       journal.rewrite(snapshot);

@@ -63,10 +63,12 @@ public final class FileSessionStore implements SessionStore {
 
   private final Map<String, Mirror> sessions;
   private final List<StoredSession> loaded;
+  private final long compactAfterBytes;
   private JournalWriter journal;
 
-  private FileSessionStore(Map<String, Mirror> sessions) {
+  private FileSessionStore(Map<String, Mirror> sessions, long compactAfterBytes) {
     this.sessions = sessions;
+    this.compactAfterBytes = compactAfterBytes;
     this.loaded = snapshotSessions(sessions);
   }
 
@@ -78,6 +80,11 @@ public final class FileSessionStore implements SessionStore {
    * @throws UncheckedIOException when the journal cannot be read or written
    */
   public static FileSessionStore open(Path dir, Context context) {
+    return open(dir, context, COMPACT_AFTER_BYTES);
+  }
+
+  /** As {@link #open(Path, Context)}, compacting after {@code compactAfterBytes} of appends. */
+  static FileSessionStore open(Path dir, Context context, long compactAfterBytes) {
     try {
       Files.createDirectories(dir);
       Path log = dir.resolve(FILE);
@@ -86,7 +93,7 @@ public final class FileSessionStore implements SessionStore {
         int records = Journal.replay(log, bytes -> apply(sessions, bytes));
         LOG.info("session store: {} records replayed, {} sessions", records, sessions.size());
       }
-      FileSessionStore store = new FileSessionStore(sessions);
+      FileSessionStore store = new FileSessionStore(sessions, compactAfterBytes);
       JournalWriter.writeSnapshot(log, store.snapshot());
       store.journal = new JournalWriter(log, context, "busbar-session-writer");
       return store;
@@ -184,7 +191,7 @@ public final class FileSessionStore implements SessionStore {
   /** Appends a record to the journal; compacts when due. */
   private Future<Void> append(byte[] record) {
     Future<Void> written = journal.append(record);
-    if (journal.bytesSinceRewrite() > COMPACT_AFTER_BYTES) {
+    if (journal.bytesSinceRewrite() > compactAfterBytes) {
       journal.rewrite(snapshot());
     }
     return written;
