@@ -39,6 +39,7 @@ final class BrokerMetrics {
   final Counter sessionDropped;
   final Counter publishInvalid;
   final Counter storeFailures;
+  final Counter slowDropped;
   final AtomicInteger clientsConnected = new AtomicInteger();
   private final Map<RefusalReason, Counter> refused = new EnumMap<>(RefusalReason.class);
 
@@ -56,6 +57,7 @@ final class BrokerMetrics {
     sessionDropped = registry.counter("busbar.mqtt.session.dropped");
     publishInvalid = registry.counter("busbar.mqtt.publish.invalid");
     storeFailures = registry.counter("busbar.mqtt.store.failures");
+    slowDropped = registry.counter("busbar.mqtt.slow.dropped");
     registry.gauge("busbar.mqtt.clients.connected", clientsConnected);
     for (RefusalReason r : RefusalReason.values()) {
       refused.put(

@@ -30,6 +30,9 @@ import java.util.Objects;
  *     policy applies
  * @param maxConnectsPerSecond CONNECTs accepted per second (a token bucket with a burst of one
  *     second's worth); more are refused (5.0 0x9F, 3.1.1 0x03); 0 means no limit
+ * @param maxConnectionBacklogBytes bytes of PUBLISH packets written to one connection but not yet
+ *     taken by the network; above it the connection is a slow subscriber: QoS 0 messages to it
+ *     are dropped (counted) and QoS 1/2 messages wait in its session queue
  * @param dataDir where durable broker state (retained messages) is kept, or {@code null} to keep
  *     it in memory only
  */
@@ -49,6 +52,7 @@ public record MqttConfig(
     int webSocketPort,
     long maxQueuedBytes,
     int maxConnectsPerSecond,
+    long maxConnectionBacklogBytes,
     Path dataDir) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -70,6 +74,7 @@ public record MqttConfig(
   /** 256 MiB for all offline and waiting messages together. */
   public static final long DEFAULT_MAX_QUEUED_BYTES = 256L * 1024 * 1024;
   public static final int DEFAULT_MAX_CONNECTS_PER_SECOND = 0;
+  public static final long DEFAULT_MAX_CONNECTION_BACKLOG_BYTES = 4L * 1024 * 1024;
   /** Off: MQTT over WebSocket is opt-in. */
   public static final int DEFAULT_WEB_SOCKET_PORT = -1;
 
@@ -121,6 +126,10 @@ public record MqttConfig(
       throw new IllegalArgumentException(
           "mqtt.maxConnectsPerSecond must be 0 (no limit) or more, was " + maxConnectsPerSecond);
     }
+    if (maxConnectionBacklogBytes < 1) {
+      throw new IllegalArgumentException(
+          "mqtt.maxConnectionBacklogBytes must be at least 1, was " + maxConnectionBacklogBytes);
+    }
     if (webSocketPort < -1 || webSocketPort > 65_535) {
       throw new IllegalArgumentException(
           "mqtt.webSocketPort must be -1 (off) or 0..65535, was " + webSocketPort);
@@ -145,6 +154,7 @@ public record MqttConfig(
         DEFAULT_WEB_SOCKET_PORT,
         DEFAULT_MAX_QUEUED_BYTES,
         DEFAULT_MAX_CONNECTS_PER_SECOND,
+        DEFAULT_MAX_CONNECTION_BACKLOG_BYTES,
         null);
   }
 
@@ -156,63 +166,70 @@ public record MqttConfig(
   public MqttConfig withQueue(int maxQueued, QueuePolicy policy) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueued, policy,
         maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
   }
 
   public MqttConfig withMaxSessionExpirySeconds(long seconds) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, seconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
   }
 
   public MqttConfig withSysInterval(int seconds) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, seconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
   }
 
   public MqttConfig withTopicAliasMaximum(int aliases) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, aliases, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
   }
 
   public MqttConfig withMaxConnections(int connections) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, connections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
   }
 
   public MqttConfig withTopicLimits(int length, int levels) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, length, levels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, dataDir);
+        maxConnections, length, levels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
   }
 
   public MqttConfig withWebSocketPort(int port) {
     return new MqttConfig(host, this.port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, maxTopicLength, maxTopicLevels, port, maxQueuedBytes, maxConnectsPerSecond, dataDir);
+        maxConnections, maxTopicLength, maxTopicLevels, port, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
   }
 
   /** The same settings keeping retained messages in {@code dir} ({@code null}: memory only). */
   public MqttConfig withDataDir(Path dir) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, dir);
+        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dir);
   }
 
   public MqttConfig withMaxQueuedBytes(long bytes) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
         maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, bytes,
-        maxConnectsPerSecond, dataDir);
+        maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
   }
 
   public MqttConfig withMaxConnectsPerSecond(int perSecond) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
         maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes,
-        perSecond, dataDir);
+        perSecond, maxConnectionBacklogBytes, dataDir);
+  }
+
+  public MqttConfig withMaxConnectionBacklogBytes(long bytes) {
+    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
+        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
+        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes,
+        maxConnectsPerSecond, bytes, dataDir);
   }
 }

@@ -38,6 +38,9 @@ final class MqttConnection implements Outlet {
   private boolean closed;
   private boolean takenOver;
   private final AckSequencer acks;
+  /** Bytes handed to the endpoint and not yet written to the socket (slow subscriber guard). */
+  private long backlogBytes;
+  private boolean choked;
   /** The client's maximum packet size (MQTT 5.0 §3.1.2.11.4); unlimited when absent. */
   private final long maxPacketSize;
   private final TopicAliases aliases;
@@ -255,6 +258,12 @@ final class MqttConnection implements Outlet {
       broker.metrics().oversizedDropped.increment();
       return false;
     }
+    long maxBacklog = broker.config().maxConnectionBacklogBytes();
+    if (delivery.qos() == 0 && choked) {
+      // a slow subscriber: QoS 0 is dropped rather than buffered without bound (counted)
+      broker.metrics().slowDropped.increment();
+      return true;
+    }
     String topic = m.topic();
     if (v5) {
       // MQTT 5.0 §3.3.2.3.4: after the first PUBLISH of a topic, the alias alone names it
@@ -265,17 +274,36 @@ final class MqttConnection implements Outlet {
         topic = out.topic();
       }
     }
-    endpoint.publish(
-        topic,
-        m.payload(),
-        MqttQoS.valueOf(delivery.qos()),
-        dup,
-        delivery.retain(),
-        delivery.qos() == 0 ? 0 : packetId,
-        props);
+    long size = 16L + m.topic().length() + m.payload().length();
+    backlogBytes += size;
+    if (backlogBytes >= maxBacklog) {
+      choked = true;
+    }
+    endpoint
+        .publish(
+            topic,
+            m.payload(),
+            MqttQoS.valueOf(delivery.qos()),
+            dup,
+            delivery.retain(),
+            delivery.qos() == 0 ? 0 : packetId,
+            props)
+        .onComplete(
+            ar -> {
+              backlogBytes -= size;
+              if (choked && backlogBytes <= maxBacklog / 2) {
+                choked = false;
+                session.writable(); // send what waited in the session queue
+              }
+            });
     broker.metrics().messagesOut.increment();
     broker.metrics().bytesOut.increment(m.payload().length());
     return true;
+  }
+
+  @Override
+  public boolean writable() {
+    return !choked;
   }
 
   @Override

@@ -284,4 +284,42 @@ class MqttLimitsTest {
       assertThat(slow.counter("busbar.mqtt.connect.refused", "reason", "connect_rate")).isEqualTo(refused);
     }
   }
+
+  /**
+   * Verifies that a subscriber that stops reading is bounded: QoS 0 messages to it are dropped
+   * and counted once its backlog passes the limit, the publisher is not stalled, and a reading
+   * subscriber still gets a QoS 1 message published after the flood.
+   */
+  @Test
+  void boundsSlowSubscriber() throws Exception {
+    try (BrokerFixture b =
+        BrokerFixture.start(
+            new MqttConfig("127.0.0.1", 0, MqttConfig.DEFAULT_MAX_MESSAGE_SIZE, false)
+                .withMaxConnectionBacklogBytes(64 * 1024))) {
+      String token = b.appToken("flood", "acme");
+      try (RawMqttClient slow = RawMqttClient.open(b.port)) {
+        slow.send(RawMqttClient.connect(false, "slow-1", true, 0, "flood", token, null, 0));
+        slow.await(Packet.CONNACK, 5000);
+        slow.send(RawMqttClient.subscribe(false, 1, "flood/#", 0));
+        slow.await(Packet.SUBACK, 5000);
+        // from here on the slow client reads nothing
+
+        Mqtt5BlockingClient fast = b.connectV5("fast-1", "", token);
+        Mqtt5Publishes in = fast.publishes(MqttGlobalPublishFilter.ALL);
+        fast.subscribeWith().topicFilter("flood/end").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt5BlockingClient pub = b.connectV5("flooder", "", token);
+        byte[] payload = new byte[8 * 1024];
+        long t0 = System.currentTimeMillis();
+        for (int i = 0; i < 2000; i++) {
+          pub.publishWith().topic("flood/data").payload(payload).send();
+        }
+        pub.publishWith().topic("flood/end").qos(MqttQos.AT_LEAST_ONCE).payload("end".getBytes()).send();
+        assertThat(System.currentTimeMillis() - t0).as("publisher not stalled").isLessThan(20_000);
+        assertThat(in.receive(10, TimeUnit.SECONDS)).isPresent();
+        assertThat(b.counter("busbar.mqtt.slow.dropped")).isPositive();
+        pub.disconnect();
+        fast.disconnect();
+      }
+    }
+  }
 }

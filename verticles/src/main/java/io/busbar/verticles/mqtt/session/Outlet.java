@@ -17,6 +17,15 @@ public interface Outlet {
    */
   boolean publish(int packetId, Delivery delivery, boolean dup);
 
+  /**
+   * Whether the connection takes more messages now: false while its write backlog is above the
+   * limit (a slow subscriber). The session then queues QoS 1/2 messages; the outlet drops QoS 0
+   * ones; {@link Session#writable()} is called when the backlog has drained.
+   */
+  default boolean writable() {
+    return true;
+  }
+
   /** Sends a PUBREL for an outgoing QoS 2 message the client has acknowledged with PUBREC. */
   void pubrel(int packetId);
 }

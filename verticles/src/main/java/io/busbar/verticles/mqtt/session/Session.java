@@ -199,7 +199,7 @@ public final class Session {
     }
     long seq = nextSeq++;
     Future<Void> stored = null;
-    if (outlet != null && queue.isEmpty() && inflight.size() < receiveMaximum) {
+    if (outlet != null && outlet.writable() && queue.isEmpty() && inflight.size() < receiveMaximum) {
       if (persistent) {
         stored = store.messageAdded(tenant, clientId, seq, delivery);
       }
@@ -252,7 +252,10 @@ public final class Session {
 
   private void drain() {
     long now = System.currentTimeMillis();
-    while (outlet != null && !queue.isEmpty() && inflight.size() < receiveMaximum) {
+    while (outlet != null
+        && outlet.writable()
+        && !queue.isEmpty()
+        && inflight.size() < receiveMaximum) {
       Queued next = pollQueue();
       if (next.delivery().message().isExpired(now)) {
         forget(next.seq()); // MQTT 5.0 §3.3.2.3.3: an expired message is not delivered
@@ -260,6 +263,11 @@ public final class Session {
       }
       send(next.seq(), next.delivery());
     }
+  }
+
+  /** The connection has drained its write backlog: send what waited for it. */
+  public void writable() {
+    drain();
   }
 
   /** PUBACK for an outgoing QoS 1 message; returns whether the packet id was in flight. */
