@@ -84,7 +84,11 @@ public final class MqttBrokerVerticle extends VerticleBase {
     RetainedStore retainedStore = stores.retained();
     BrokerMetrics metrics = new BrokerMetrics(registry);
     SessionRegistry sessions = new SessionRegistry();
-    PostOffice postOffice = new PostOffice(sessions, retainedStore);
+    PostOffice postOffice =
+        new PostOffice(sessions, retainedStore, config.maxRetainedMessages());
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "busbar.mqtt.retained.refused", postOffice, PostOffice::retainedRefused)
+        .register(registry);
     broker =
         new Broker(
             vertx,

@@ -33,6 +33,8 @@ import java.util.Objects;
  * @param maxConnectionBacklogBytes bytes of PUBLISH packets written to one connection but not yet
  *     taken by the network; above it the connection is a slow subscriber: QoS 0 messages to it
  *     are dropped (counted) and QoS 1/2 messages wait in its session queue
+ * @param maxRetainedMessages the most retained messages kept, all tenants; a retained message on
+ *     a new topic beyond it is delivered but not kept (counted)
  * @param dataDir where durable broker state (retained messages) is kept, or {@code null} to keep
  *     it in memory only
  */
@@ -53,6 +55,7 @@ public record MqttConfig(
     long maxQueuedBytes,
     int maxConnectsPerSecond,
     long maxConnectionBacklogBytes,
+    int maxRetainedMessages,
     Path dataDir) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -75,6 +78,7 @@ public record MqttConfig(
   public static final long DEFAULT_MAX_QUEUED_BYTES = 256L * 1024 * 1024;
   public static final int DEFAULT_MAX_CONNECTS_PER_SECOND = 0;
   public static final long DEFAULT_MAX_CONNECTION_BACKLOG_BYTES = 4L * 1024 * 1024;
+  public static final int DEFAULT_MAX_RETAINED_MESSAGES = 1_000_000;
   /** Off: MQTT over WebSocket is opt-in. */
   public static final int DEFAULT_WEB_SOCKET_PORT = -1;
 
@@ -130,6 +134,10 @@ public record MqttConfig(
       throw new IllegalArgumentException(
           "mqtt.maxConnectionBacklogBytes must be at least 1, was " + maxConnectionBacklogBytes);
     }
+    if (maxRetainedMessages < 0) {
+      throw new IllegalArgumentException(
+          "mqtt.maxRetainedMessages must be 0 or more, was " + maxRetainedMessages);
+    }
     if (webSocketPort < -1 || webSocketPort > 65_535) {
       throw new IllegalArgumentException(
           "mqtt.webSocketPort must be -1 (off) or 0..65535, was " + webSocketPort);
@@ -155,6 +163,7 @@ public record MqttConfig(
         DEFAULT_MAX_QUEUED_BYTES,
         DEFAULT_MAX_CONNECTS_PER_SECOND,
         DEFAULT_MAX_CONNECTION_BACKLOG_BYTES,
+        DEFAULT_MAX_RETAINED_MESSAGES,
         null);
   }
 
@@ -166,70 +175,77 @@ public record MqttConfig(
   public MqttConfig withQueue(int maxQueued, QueuePolicy policy) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueued, policy,
         maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
   }
 
   public MqttConfig withMaxSessionExpirySeconds(long seconds) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, seconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
   }
 
   public MqttConfig withSysInterval(int seconds) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, seconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
   }
 
   public MqttConfig withTopicAliasMaximum(int aliases) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, aliases, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
   }
 
   public MqttConfig withMaxConnections(int connections) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, connections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
   }
 
   public MqttConfig withTopicLimits(int length, int levels) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, length, levels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
+        maxConnections, length, levels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
   }
 
   public MqttConfig withWebSocketPort(int port) {
     return new MqttConfig(host, this.port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, maxTopicLength, maxTopicLevels, port, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
+        maxConnections, maxTopicLength, maxTopicLevels, port, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
   }
 
   /** The same settings keeping retained messages in {@code dir} ({@code null}: memory only). */
   public MqttConfig withDataDir(Path dir) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, dir);
+        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dir);
   }
 
   public MqttConfig withMaxQueuedBytes(long bytes) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
         maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, bytes,
-        maxConnectsPerSecond, maxConnectionBacklogBytes, dataDir);
+        maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
   }
 
   public MqttConfig withMaxConnectsPerSecond(int perSecond) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
         maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes,
-        perSecond, maxConnectionBacklogBytes, dataDir);
+        perSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
   }
 
   public MqttConfig withMaxConnectionBacklogBytes(long bytes) {
     return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
         queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
         maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes,
-        maxConnectsPerSecond, bytes, dataDir);
+        maxConnectsPerSecond, bytes, maxRetainedMessages, dataDir);
+  }
+
+  public MqttConfig withMaxRetainedMessages(int max) {
+    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
+        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
+        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes,
+        maxConnectsPerSecond, maxConnectionBacklogBytes, max, dataDir);
   }
 }

@@ -41,7 +41,6 @@ final class SubscriptionHandler {
     this.v5 = v5;
   }
 
-
   void onSubscribe(MqttSubscribeMessage m) {
     int subscriptionId =
         v5
@@ -67,6 +66,15 @@ final class SubscriptionHandler {
       }
       int qos = Math.min(2, Math.max(0, ts.qualityOfService().value()));
       MqttSubscriptionOption o = ts.subscriptionOption();
+      if (v5 && o != null && o.isNoLocal() && TopicNames.isShared(filter)) {
+        // MQTT 5.0 §3.8.3.1: no-local on a shared subscription is a protocol error
+        broker.metrics().protocolErrors.increment();
+        endpoint.disconnect(
+            io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode.PROTOCOL_ERROR,
+            Mqtt5Properties.reasonString("no-local on a shared subscription"));
+        MqttConnection.closeQuietly(endpoint);
+        return;
+      }
       Subscription sub =
           v5 && o != null
               ? new Subscription(

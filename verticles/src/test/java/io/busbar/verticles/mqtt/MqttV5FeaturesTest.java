@@ -284,6 +284,19 @@ class MqttV5FeaturesTest {
     w2.disconnect();
   }
 
+  /** Verifies that no-local on a shared subscription is a protocol error: DISCONNECT 0x82. */
+  @Test
+  void refusesNoLocalOnSharedSubscription() throws Exception {
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(RawMqttClient.connect(true, "nl-share", true, 30, "nl", broker.appToken("nl", "acme"), null, 0));
+      raw.await(RawMqttClient.Packet.CONNACK, 5000);
+      raw.send(RawMqttClient.subscribe(true, 1, "$share/g/x", 0x04)); // options: no-local, QoS 0
+      RawMqttClient.Packet disconnect = raw.await(RawMqttClient.Packet.DISCONNECT, 5000);
+      assertThat(disconnect).isNotNull();
+      assertThat(disconnect.body()[0] & 0xFF).isEqualTo(0x82);
+    }
+  }
+
   /**
    * Verifies that the broker respects the client's receive maximum (§4.9): with 1, the second QoS
    * 1 message comes only after the first is acknowledged.

@@ -57,6 +57,12 @@ public final class MemoryRetainedStore implements RetainedStore {
   }
 
   @Override
+  public boolean has(String tenant, String topic) {
+    Map<String, Message> topics = byTenant.get(tenant);
+    return topics != null && topics.containsKey(topic);
+  }
+
+  @Override
   public int size() {
     return size;
   }

@@ -24,9 +24,23 @@ public final class PostOffice {
   /** Members of each share group: tenant + NUL + shared filter → client ids. */
   private final Map<String, java.util.Set<String>> groupMembers = new HashMap<>();
 
+  private final int maxRetained;
+  private long retainedRefused;
+
   public PostOffice(SessionRegistry sessions, RetainedStore retained) {
+    this(sessions, retained, Integer.MAX_VALUE);
+  }
+
+  /** @param maxRetained the most retained messages kept; new topics beyond it are not retained */
+  public PostOffice(SessionRegistry sessions, RetainedStore retained, int maxRetained) {
     this.sessions = sessions;
     this.retained = retained;
+    this.maxRetained = maxRetained;
+  }
+
+  /** How many retained messages were not kept because the store was full. */
+  public long retainedRefused() {
+    return retainedRefused;
   }
 
   public RetainedStore retained() {
@@ -157,7 +171,13 @@ public final class PostOffice {
   public Routed route(Message message) {
     List<Future<Void>> writes = new ArrayList<>(0);
     if (message.retain()) {
-      writes.add(retained.put(message));
+      if (message.payload().length() > 0
+          && retained.size() >= maxRetained
+          && !retained.has(message.tenant(), message.topic())) {
+        retainedRefused++; // still routed live; just not kept
+      } else {
+        writes.add(retained.put(message));
+      }
     }
     int receivers = deliver(message, writes);
     Future<Void> stored =

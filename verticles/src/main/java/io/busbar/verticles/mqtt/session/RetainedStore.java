@@ -21,6 +21,11 @@ public interface RetainedStore {
   /** The retained messages of {@code tenant} whose topics match the valid filter {@code filter}. */
   List<Message> matching(String tenant, String filter);
 
+  /** Whether {@code tenant} has a retained message on the topic name {@code topic}. */
+  default boolean has(String tenant, String topic) {
+    return !matching(tenant, topic).isEmpty();
+  }
+
   /** The number of retained messages held, all tenants. */
   int size();
 

@@ -101,6 +101,11 @@ public final class FileRetainedStore implements RetainedStore {
   }
 
   @Override
+  public boolean has(String tenant, String topic) {
+    return memory.has(tenant, topic);
+  }
+
+  @Override
   public int size() {
     return memory.size();
   }

@@ -102,4 +102,17 @@ class PostOfficeTest {
     assertThat(office.redeliverShared("t", leaving.clearMessages())).isEqualTo(1);
     assertThat(staying.sent).hasSize(2);
   }
+
+  /** Verifies the retained cap: new topics beyond it are routed but not kept; replacing is fine. */
+  @Test
+  void capsRetainedMessages() {
+    PostOffice small = new PostOffice(sessions, new MemoryRetainedStore(), 2);
+    small.publish(message("t", "r/1", 0, true, "a"));
+    small.publish(message("t", "r/2", 0, true, "b"));
+    small.publish(message("t", "r/3", 0, true, "c"));
+    small.publish(message("t", "r/1", 0, true, "a2"));
+    assertThat(small.retained().size()).isEqualTo(2);
+    assertThat(small.retainedRefused()).isEqualTo(1);
+    assertThat(small.retainedFor("t", "r/1").get(0).payload().toString()).isEqualTo("a2");
+  }
 }
