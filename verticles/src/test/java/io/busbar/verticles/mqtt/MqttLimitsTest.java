@@ -322,4 +322,44 @@ class MqttLimitsTest {
       }
     }
   }
+
+  /**
+   * Verifies that hostile bytes — a reserved packet type, a PUBLISH before CONNECT, random
+   * garbage after CONNECT — close only the offending connection; a well-behaved client keeps
+   * working throughout.
+   */
+  @Test
+  void hostileBytesCloseOnlyThatConnection() throws Exception {
+    Mqtt5BlockingClient good = app();
+    Mqtt5Publishes in = good.publishes(MqttGlobalPublishFilter.ALL);
+    good.subscribeWith().topicFilter("calm/#").send();
+    String token = broker.appToken("hostile", "acme");
+
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(RawMqttClient.publish(false, "calm/x", 0, 0, false, false, "early".getBytes()));
+      assertThat(raw.closedByBroker(5000)).as("PUBLISH before CONNECT").isTrue();
+    }
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(RawMqttClient.connect(false, "hostile-0", true, 30, "hostile", token, null, 0));
+      raw.await(Packet.CONNACK, 5000);
+      raw.send(new byte[] {0x00, 0x00}); // packet type 0 is reserved (§2.2.1)
+      assertThat(raw.closedByBroker(5000)).as("reserved packet type").isTrue();
+    }
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < 20; i++) {
+      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+        raw.send(RawMqttClient.connect(i % 2 == 0, "hostile-" + (i + 1), true, 30, "hostile", token, null, 0));
+        raw.await(Packet.CONNACK, 5000);
+        byte[] garbage = new byte[1 + random.nextInt(64)];
+        random.nextBytes(garbage);
+        raw.send(garbage);
+        raw.closedByBroker(300); // closed, or waiting for more bytes: either is fine
+      } catch (java.io.IOException reset) {
+        // the broker closed first
+      }
+      good.publishWith().topic("calm/" + i).payload("ok".getBytes()).send();
+      assertThat(in.receive(5, TimeUnit.SECONDS)).as("good client after garbage %d", i).isPresent();
+    }
+    good.disconnect();
+  }
 }
