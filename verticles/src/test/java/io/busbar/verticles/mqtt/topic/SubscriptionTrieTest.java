@@ -148,4 +148,37 @@ class SubscriptionTrieTest {
       assertThat(match(trie, topic)).as("topic %s", topic).isEqualTo(expected);
     }
   }
+
+  /**
+   * Verifies, on random topics and filters, that the topic tree of retained messages finds
+   * exactly the topic names the reference matcher says a filter matches, also after removals.
+   */
+  @RepeatedTest(100)
+  void topicTreeAgreesWithReferenceMatcher(RepetitionInfo info) {
+    Random r = new Random(7L * info.getCurrentRepetition());
+    TopicTree<String> tree = new TopicTree<>();
+    Set<String> topics = new TreeSet<>();
+    for (int i = 0; i < 30; i++) {
+      String topic = randomTopic(r);
+      topics.add(topic);
+      tree.put(topic, topic);
+    }
+    for (String gone : List.copyOf(topics).subList(0, topics.size() / 3)) {
+      assertThat(tree.remove(gone)).isEqualTo(gone);
+      topics.remove(gone);
+    }
+    assertThat(tree.size()).isEqualTo(topics.size());
+    for (int f = 0; f < 20; f++) {
+      String filter = randomFilter(r);
+      Set<String> expected = new TreeSet<>();
+      for (String t : topics) {
+        if (referenceMatches(filter, t)) {
+          expected.add(t);
+        }
+      }
+      Set<String> found = new TreeSet<>();
+      tree.match(filter, found::add);
+      assertThat(found).as("filter %s", filter).isEqualTo(expected);
+    }
+  }
 }
