@@ -11,10 +11,13 @@ final class AckSequencer {
 
   private final BrokerMetrics metrics;
   private final BooleanSupplier open;
+
   /** The last acknowledgement waiting for a durable write, or {@code null}. */
   private Future<Void> ackTail;
 
-  /** @param open whether the connection can still take an acknowledgement */
+  /**
+   * @param open whether the connection can still take an acknowledgement
+   */
   AckSequencer(BrokerMetrics metrics, BooleanSupplier open) {
     this.metrics = metrics;
     this.open = open;
@@ -22,8 +25,8 @@ final class AckSequencer {
 
   /**
    * Runs {@code ack} once {@code stored} (may be {@code null}) is complete, and after every ack
-   * queued before it: PUBACK and PUBREC go in the order the PUBLISH packets came (MQTT 3.1.1
-   * §4.6, 5.0 §4.6), even when one of them waits for the retained store to be durable.
+   * queued before it: PUBACK and PUBREC go in the order the PUBLISH packets came (MQTT 3.1.1 §4.6,
+   * 5.0 §4.6), even when one of them waits for the retained store to be durable.
    */
   void inOrder(Future<Void> stored, Runnable ack) {
     if (ackTail == null && (stored == null || stored.isComplete())) {

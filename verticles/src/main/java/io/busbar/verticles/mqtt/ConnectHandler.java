@@ -4,6 +4,7 @@ import io.busbar.security.AuthenticationException;
 import io.busbar.security.Principal;
 import io.busbar.verticles.mqtt.BrokerMetrics.RefusalReason;
 import io.busbar.verticles.mqtt.session.Session;
+import io.busbar.verticles.mqtt.topic.TopicNames;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty;
@@ -15,9 +16,8 @@ import io.vertx.core.Vertx;
 import io.vertx.mqtt.MqttAuth;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
-import io.busbar.verticles.mqtt.topic.TopicNames;
-import java.util.Optional;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -200,7 +200,9 @@ final class ConnectHandler {
     if (will != null && will.isWillFlag()) {
       Optional<String> problem =
           TopicNames.checkName(
-              will.getWillTopic(), broker.config().maxTopicLength(), broker.config().maxTopicLevels());
+              will.getWillTopic(),
+              broker.config().maxTopicLength(),
+              broker.config().maxTopicLevels());
       if (problem.isPresent()) {
         // MQTT 5.0 §3.1.3.3 / §3.2.2.2: 0x90 topic name invalid; 3.1.1 has no code, close
         broker.metrics().refused(RefusalReason.BAD_WILL);
@@ -269,7 +271,8 @@ final class ConnectHandler {
       // MQTT 5.0 §3.2.2.3: say explicitly what is available (some clients assume otherwise)
       connack.add(new IntegerProperty(MqttPropertyType.RETAIN_AVAILABLE.value(), 1));
       connack.add(new IntegerProperty(MqttPropertyType.WILDCARD_SUBSCRIPTION_AVAILABLE.value(), 1));
-      connack.add(new IntegerProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE.value(), 1));
+      connack.add(
+          new IntegerProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE.value(), 1));
       connack.add(new IntegerProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value(), 1));
       if (expiry != requested) {
         // MQTT 5.0 §3.2.2.3.2: the server tells the client the interval it will use

@@ -9,9 +9,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.mqtt.MqttWill;
 
 /**
- * The will message of a connection that ended without a normal DISCONNECT (MQTT 3.1.1 §3.1.2.5,
- * 5.0 §3.1.2.5 and §3.1.3.2): published at once, or after the will delay interval unless the
- * client came back first. The will is subject to the publish ACL like any message.
+ * The will message of a connection that ended without a normal DISCONNECT (MQTT 3.1.1 §3.1.2.5, 5.0
+ * §3.1.2.5 and §3.1.3.2): published at once, or after the will delay interval unless the client
+ * came back first. The will is subject to the publish ACL like any message.
  */
 final class LastWill {
 
@@ -46,10 +46,14 @@ final class LastWill {
       return; // §3.1.2.5: a new connection came before the will delay passed
     }
     session.willTimer(
-        broker.vertx().setTimer(delay * 1000, t -> {
-          session.willTimer(-1);
-          publish(broker, session, principal, will, v5);
-        }));
+        broker
+            .vertx()
+            .setTimer(
+                delay * 1000,
+                t -> {
+                  session.willTimer(-1);
+                  publish(broker, session, principal, will, v5);
+                }));
   }
 
   private static void publish(

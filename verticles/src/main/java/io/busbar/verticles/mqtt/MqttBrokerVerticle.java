@@ -8,10 +8,10 @@ import io.busbar.verticles.mqtt.session.PostOffice;
 import io.busbar.verticles.mqtt.session.QueueBudget;
 import io.busbar.verticles.mqtt.session.RetainedStore;
 import io.busbar.verticles.mqtt.session.Session;
+import io.busbar.verticles.mqtt.session.SessionRegistry;
 import io.busbar.verticles.mqtt.session.SessionStore;
 import io.busbar.verticles.mqtt.store.FileRetainedStore;
 import io.busbar.verticles.mqtt.store.FileSessionStore;
-import io.busbar.verticles.mqtt.session.SessionRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -84,8 +84,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
     RetainedStore retainedStore = stores.retained();
     BrokerMetrics metrics = new BrokerMetrics(registry);
     SessionRegistry sessions = new SessionRegistry();
-    PostOffice postOffice =
-        new PostOffice(sessions, retainedStore, config.maxRetainedMessages());
+    PostOffice postOffice = new PostOffice(sessions, retainedStore, config.maxRetainedMessages());
     io.micrometer.core.instrument.FunctionCounter.builder(
             "busbar.mqtt.retained.refused", postOffice, PostOffice::retainedRefused)
         .register(registry);
@@ -135,7 +134,9 @@ public final class MqttBrokerVerticle extends VerticleBase {
         MqttServer.create(
                 vertx,
                 withFrameSize(
-                    new MqttServerOptions(options).setPort(config.webSocketPort()).setUseWebSocket(true),
+                    new MqttServerOptions(options)
+                        .setPort(config.webSocketPort())
+                        .setUseWebSocket(true),
                     config.maxMessageSize()))
             .endpointHandler(connects::handle)
             .exceptionHandler(t -> LOG.debug("mqtt/ws connection error: {}", t.toString()));

@@ -12,12 +12,13 @@ import java.util.Objects;
  * @param maxMessageSize the largest MQTT packet accepted, in bytes; a larger one closes the
  *     connection (MQTT 5.0: DISCONNECT 0x95 packet too large)
  * @param allowAnonymous whether clients without a token connect, as tenant {@code public}
- * @param maxQueuedMessages the most QoS 1/2 messages one session queues while its client is away
- *     or its in-flight window is full
+ * @param maxQueuedMessages the most QoS 1/2 messages one session queues while its client is away or
+ *     its in-flight window is full
  * @param queuePolicy what a full session queue drops (counted in {@code busbar.mqtt.queue.dropped})
  * @param maxSessionExpirySeconds cap on the session expiry interval a client asks for (MQTT 5.0
  *     §3.2.2.3.2), also the expiry of 3.1.1 non-clean sessions
- * @param sysIntervalSeconds how often {@code $SYS/broker/…} statistics are published; 0 turns them off
+ * @param sysIntervalSeconds how often {@code $SYS/broker/…} statistics are published; 0 turns them
+ *     off
  * @param topicAliasMaximum how many topic aliases a 5.0 client may set per connection (MQTT 5.0
  *     §3.2.2.3.8); 0 turns inbound aliases off
  * @param maxConnections the most connections at once; more are refused (3.1.1 0x03 server
@@ -26,17 +27,17 @@ import java.util.Objects;
  * @param maxTopicLevels the most levels a topic name or filter may have
  * @param webSocketPort port of a second listener speaking MQTT over WebSocket at {@code /mqtt}
  *     (sub-protocol {@code mqtt}); 0 binds an ephemeral port, -1 turns it off
- * @param maxQueuedBytes the bytes all session queues together may hold; beyond it the queue
- *     policy applies
+ * @param maxQueuedBytes the bytes all session queues together may hold; beyond it the queue policy
+ *     applies
  * @param maxConnectsPerSecond CONNECTs accepted per second (a token bucket with a burst of one
  *     second's worth); more are refused (5.0 0x9F, 3.1.1 0x03); 0 means no limit
  * @param maxConnectionBacklogBytes bytes of PUBLISH packets written to one connection but not yet
- *     taken by the network; above it the connection is a slow subscriber: QoS 0 messages to it
- *     are dropped (counted) and QoS 1/2 messages wait in its session queue
- * @param maxRetainedMessages the most retained messages kept, all tenants; a retained message on
- *     a new topic beyond it is delivered but not kept (counted)
- * @param dataDir where durable broker state (retained messages) is kept, or {@code null} to keep
- *     it in memory only
+ *     taken by the network; above it the connection is a slow subscriber: QoS 0 messages to it are
+ *     dropped (counted) and QoS 1/2 messages wait in its session queue
+ * @param maxRetainedMessages the most retained messages kept, all tenants; a retained message on a
+ *     new topic beyond it is delivered but not kept (counted)
+ * @param dataDir where durable broker state (retained messages) is kept, or {@code null} to keep it
+ *     in memory only
  */
 public record MqttConfig(
     String host,
@@ -60,25 +61,33 @@ public record MqttConfig(
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 1883;
+
   /** 1 MiB: generous for telemetry, small enough that one client cannot exhaust the heap. */
   public static final int DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
+
   /** MQTT §2.2.3: the largest remaining length is 268,435,455 bytes. */
   public static final int MAX_MESSAGE_SIZE_LIMIT = 268_435_455;
+
   public static final boolean DEFAULT_ALLOW_ANONYMOUS = false;
   public static final int DEFAULT_MAX_QUEUED_MESSAGES = 1000;
   public static final QueuePolicy DEFAULT_QUEUE_POLICY = QueuePolicy.DROP_OLDEST;
+
   /** One day; 5.0 §3.1.2.11.2's 0xFFFFFFFF ("never") is capped to this. */
   public static final long DEFAULT_MAX_SESSION_EXPIRY_SECONDS = 86_400;
+
   public static final int DEFAULT_SYS_INTERVAL_SECONDS = 10;
   public static final int DEFAULT_TOPIC_ALIAS_MAXIMUM = 16;
   public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
   public static final int DEFAULT_MAX_TOPIC_LENGTH = 65_535;
   public static final int DEFAULT_MAX_TOPIC_LEVELS = 128;
+
   /** 256 MiB for all offline and waiting messages together. */
   public static final long DEFAULT_MAX_QUEUED_BYTES = 256L * 1024 * 1024;
+
   public static final int DEFAULT_MAX_CONNECTS_PER_SECOND = 0;
   public static final long DEFAULT_MAX_CONNECTION_BACKLOG_BYTES = 4L * 1024 * 1024;
   public static final int DEFAULT_MAX_RETAINED_MESSAGES = 1_000_000;
+
   /** Off: MQTT over WebSocket is opt-in. */
   public static final int DEFAULT_WEB_SOCKET_PORT = -1;
 
@@ -169,83 +178,272 @@ public record MqttConfig(
 
   /** The defaults: 127.0.0.1:1883, 1 MiB packets, no anonymous access. */
   public static MqttConfig defaults() {
-    return new MqttConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_ALLOW_ANONYMOUS);
+    return new MqttConfig(
+        DEFAULT_HOST, DEFAULT_PORT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_ALLOW_ANONYMOUS);
   }
 
   public MqttConfig withQueue(int maxQueued, QueuePolicy policy) {
-    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueued, policy,
-        maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
+    return new MqttConfig(
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueued,
+        policy,
+        maxSessionExpirySeconds,
+        sysIntervalSeconds,
+        topicAliasMaximum,
+        maxConnections,
+        maxTopicLength,
+        maxTopicLevels,
+        webSocketPort,
+        maxQueuedBytes,
+        maxConnectsPerSecond,
+        maxConnectionBacklogBytes,
+        maxRetainedMessages,
+        dataDir);
   }
 
   public MqttConfig withMaxSessionExpirySeconds(long seconds) {
-    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
-        queuePolicy, seconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
+    return new MqttConfig(
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueuedMessages,
+        queuePolicy,
+        seconds,
+        sysIntervalSeconds,
+        topicAliasMaximum,
+        maxConnections,
+        maxTopicLength,
+        maxTopicLevels,
+        webSocketPort,
+        maxQueuedBytes,
+        maxConnectsPerSecond,
+        maxConnectionBacklogBytes,
+        maxRetainedMessages,
+        dataDir);
   }
 
   public MqttConfig withSysInterval(int seconds) {
-    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
-        queuePolicy, maxSessionExpirySeconds, seconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
+    return new MqttConfig(
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueuedMessages,
+        queuePolicy,
+        maxSessionExpirySeconds,
+        seconds,
+        topicAliasMaximum,
+        maxConnections,
+        maxTopicLength,
+        maxTopicLevels,
+        webSocketPort,
+        maxQueuedBytes,
+        maxConnectsPerSecond,
+        maxConnectionBacklogBytes,
+        maxRetainedMessages,
+        dataDir);
   }
 
   public MqttConfig withTopicAliasMaximum(int aliases) {
-    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
-        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, aliases, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
+    return new MqttConfig(
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueuedMessages,
+        queuePolicy,
+        maxSessionExpirySeconds,
+        sysIntervalSeconds,
+        aliases,
+        maxConnections,
+        maxTopicLength,
+        maxTopicLevels,
+        webSocketPort,
+        maxQueuedBytes,
+        maxConnectsPerSecond,
+        maxConnectionBacklogBytes,
+        maxRetainedMessages,
+        dataDir);
   }
 
   public MqttConfig withMaxConnections(int connections) {
-    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
-        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, connections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
+    return new MqttConfig(
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueuedMessages,
+        queuePolicy,
+        maxSessionExpirySeconds,
+        sysIntervalSeconds,
+        topicAliasMaximum,
+        connections,
+        maxTopicLength,
+        maxTopicLevels,
+        webSocketPort,
+        maxQueuedBytes,
+        maxConnectsPerSecond,
+        maxConnectionBacklogBytes,
+        maxRetainedMessages,
+        dataDir);
   }
 
   public MqttConfig withTopicLimits(int length, int levels) {
-    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
-        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, length, levels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
+    return new MqttConfig(
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueuedMessages,
+        queuePolicy,
+        maxSessionExpirySeconds,
+        sysIntervalSeconds,
+        topicAliasMaximum,
+        maxConnections,
+        length,
+        levels,
+        webSocketPort,
+        maxQueuedBytes,
+        maxConnectsPerSecond,
+        maxConnectionBacklogBytes,
+        maxRetainedMessages,
+        dataDir);
   }
 
   public MqttConfig withWebSocketPort(int port) {
-    return new MqttConfig(host, this.port, maxMessageSize, allowAnonymous, maxQueuedMessages,
-        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, maxTopicLength, maxTopicLevels, port, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
+    return new MqttConfig(
+        host,
+        this.port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueuedMessages,
+        queuePolicy,
+        maxSessionExpirySeconds,
+        sysIntervalSeconds,
+        topicAliasMaximum,
+        maxConnections,
+        maxTopicLength,
+        maxTopicLevels,
+        port,
+        maxQueuedBytes,
+        maxConnectsPerSecond,
+        maxConnectionBacklogBytes,
+        maxRetainedMessages,
+        dataDir);
   }
 
   /** The same settings keeping retained messages in {@code dir} ({@code null}: memory only). */
   public MqttConfig withDataDir(Path dir) {
-    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
-        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dir);
+    return new MqttConfig(
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueuedMessages,
+        queuePolicy,
+        maxSessionExpirySeconds,
+        sysIntervalSeconds,
+        topicAliasMaximum,
+        maxConnections,
+        maxTopicLength,
+        maxTopicLevels,
+        webSocketPort,
+        maxQueuedBytes,
+        maxConnectsPerSecond,
+        maxConnectionBacklogBytes,
+        maxRetainedMessages,
+        dir);
   }
 
   public MqttConfig withMaxQueuedBytes(long bytes) {
-    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
-        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, bytes,
-        maxConnectsPerSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
+    return new MqttConfig(
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueuedMessages,
+        queuePolicy,
+        maxSessionExpirySeconds,
+        sysIntervalSeconds,
+        topicAliasMaximum,
+        maxConnections,
+        maxTopicLength,
+        maxTopicLevels,
+        webSocketPort,
+        bytes,
+        maxConnectsPerSecond,
+        maxConnectionBacklogBytes,
+        maxRetainedMessages,
+        dataDir);
   }
 
   public MqttConfig withMaxConnectsPerSecond(int perSecond) {
-    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
-        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes,
-        perSecond, maxConnectionBacklogBytes, maxRetainedMessages, dataDir);
+    return new MqttConfig(
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueuedMessages,
+        queuePolicy,
+        maxSessionExpirySeconds,
+        sysIntervalSeconds,
+        topicAliasMaximum,
+        maxConnections,
+        maxTopicLength,
+        maxTopicLevels,
+        webSocketPort,
+        maxQueuedBytes,
+        perSecond,
+        maxConnectionBacklogBytes,
+        maxRetainedMessages,
+        dataDir);
   }
 
   public MqttConfig withMaxConnectionBacklogBytes(long bytes) {
-    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
-        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes,
-        maxConnectsPerSecond, bytes, maxRetainedMessages, dataDir);
+    return new MqttConfig(
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueuedMessages,
+        queuePolicy,
+        maxSessionExpirySeconds,
+        sysIntervalSeconds,
+        topicAliasMaximum,
+        maxConnections,
+        maxTopicLength,
+        maxTopicLevels,
+        webSocketPort,
+        maxQueuedBytes,
+        maxConnectsPerSecond,
+        bytes,
+        maxRetainedMessages,
+        dataDir);
   }
 
   public MqttConfig withMaxRetainedMessages(int max) {
-    return new MqttConfig(host, port, maxMessageSize, allowAnonymous, maxQueuedMessages,
-        queuePolicy, maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum,
-        maxConnections, maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes,
-        maxConnectsPerSecond, maxConnectionBacklogBytes, max, dataDir);
+    return new MqttConfig(
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueuedMessages,
+        queuePolicy,
+        maxSessionExpirySeconds,
+        sysIntervalSeconds,
+        topicAliasMaximum,
+        maxConnections,
+        maxTopicLength,
+        maxTopicLevels,
+        webSocketPort,
+        maxQueuedBytes,
+        maxConnectsPerSecond,
+        maxConnectionBacklogBytes,
+        max,
+        dataDir);
   }
 }

@@ -23,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One accepted MQTT connection: turns the endpoint's packets into calls on the session and the
- * post office, and sends the session's deliveries out. Runs on the broker verticle's event loop.
+ * One accepted MQTT connection: turns the endpoint's packets into calls on the session and the post
+ * office, and sends the session's deliveries out. Runs on the broker verticle's event loop.
  */
 final class MqttConnection implements Outlet {
 
@@ -38,12 +38,17 @@ final class MqttConnection implements Outlet {
   private boolean closed;
   private boolean takenOver;
   private final AckSequencer acks;
+
   /** Bytes handed to the endpoint and not yet written to the socket (slow subscriber guard). */
   private long backlogBytes;
+
   private boolean choked;
+
   /** The client's maximum packet size (MQTT 5.0 §3.1.2.11.4); unlimited when absent. */
   private final long maxPacketSize;
+
   private final TopicAliases aliases;
+
   /** Cleared by a normal DISCONNECT (MQTT §3.14.4): the will is then not published. */
   private boolean publishWill = true;
 
@@ -87,7 +92,8 @@ final class MqttConnection implements Outlet {
     endpoint.publishAcknowledgeHandler(session::acknowledged);
     endpoint.publishReceivedHandler(session::received);
     endpoint.publishCompletionHandler(session::completed);
-    SubscriptionHandler subscriptions = new SubscriptionHandler(broker, endpoint, principal, session, v5);
+    SubscriptionHandler subscriptions =
+        new SubscriptionHandler(broker, endpoint, principal, session, v5);
     endpoint.subscribeHandler(subscriptions::onSubscribe);
     endpoint.unsubscribeHandler(subscriptions::onUnsubscribe);
     endpoint.disconnectMessageHandler(this::onDisconnect);
@@ -124,7 +130,8 @@ final class MqttConnection implements Outlet {
       topic = (String) resolved;
     }
     Optional<String> problem =
-        TopicNames.checkName(topic, broker.config().maxTopicLength(), broker.config().maxTopicLevels());
+        TopicNames.checkName(
+            topic, broker.config().maxTopicLength(), broker.config().maxTopicLevels());
     if (problem.isPresent()) {
       // MQTT 5.0 §3.3.2.1 / 3.1.1 §4.8: an invalid topic name is a protocol violation
       protocolViolation(MqttDisconnectReasonCode.TOPIC_NAME_INVALID, problem.get());
@@ -136,12 +143,17 @@ final class MqttConnection implements Outlet {
       return;
     }
     if (v5
-        && Mqtt5Properties.integer(m.properties(), MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, 0) == 1
+        && Mqtt5Properties.integer(m.properties(), MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, 0)
+            == 1
         && !Utf8.isValid(m.payload())) {
       // MQTT 5.0 §3.3.2.3.2: a payload announced as UTF-8 that is not; refused with 0x99
       broker.metrics().publishInvalid.increment();
-      refusePublish(qos, packetId, MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID,
-          MqttPubRecReasonCode.PAYLOAD_FORMAT_INVALID, "payload is not UTF-8");
+      refusePublish(
+          qos,
+          packetId,
+          MqttPubAckReasonCode.PAYLOAD_FORMAT_INVALID,
+          MqttPubRecReasonCode.PAYLOAD_FORMAT_INVALID,
+          "payload is not UTF-8");
       return;
     }
     if (qos == 2 && !session.firstIncomingQos2(packetId)) {
@@ -192,7 +204,6 @@ final class MqttConnection implements Outlet {
         });
   }
 
-
   private void refusePublish(
       int qos, int packetId, MqttPubAckReasonCode ack, MqttPubRecReasonCode rec, String reason) {
     acks.inOrder(
@@ -239,7 +250,6 @@ final class MqttConnection implements Outlet {
     endpoint.publishComplete(packetId);
   }
 
-
   // ---- outgoing (Outlet) ----
 
   @Override
@@ -251,9 +261,14 @@ final class MqttConnection implements Outlet {
     MqttProperties props =
         v5
             ? Mqtt5Properties.forDelivery(
-                m.properties(), delivery.subscriptionIds(), m.expiresAt(), System.currentTimeMillis())
+                m.properties(),
+                delivery.subscriptionIds(),
+                m.expiresAt(),
+                System.currentTimeMillis())
             : MqttProperties.NO_PROPERTIES;
-    if (v5 && PacketSize.publish(m.topic(), props, m.payload().length(), delivery.qos()) > maxPacketSize) {
+    if (v5
+        && PacketSize.publish(m.topic(), props, m.payload().length(), delivery.qos())
+            > maxPacketSize) {
       // MQTT 5.0 §3.1.2.11.4: never send more than the client accepts; discard as if delivered
       broker.metrics().oversizedDropped.increment();
       return false;
@@ -316,14 +331,15 @@ final class MqttConnection implements Outlet {
   // ---- ending ----
 
   /**
-   * A packet the decoder refused: too large (MQTT 5.0 §4.13, DISCONNECT 0x95) or malformed
-   * (0x81). Only this connection is closed.
+   * A packet the decoder refused: too large (MQTT 5.0 §4.13, DISCONNECT 0x95) or malformed (0x81).
+   * Only this connection is closed.
    */
   private void onException(Throwable t) {
     LOG.debug("connection {} failed: {}", endpoint.clientIdentifier(), t.toString());
     if (t instanceof TooLongFrameException) {
-      protocolViolation(MqttDisconnectReasonCode.PACKET_TOO_LARGE, "packet larger than "
-          + broker.config().maxMessageSize() + " bytes");
+      protocolViolation(
+          MqttDisconnectReasonCode.PACKET_TOO_LARGE,
+          "packet larger than " + broker.config().maxMessageSize() + " bytes");
     } else if (t instanceof DecoderException) {
       protocolViolation(MqttDisconnectReasonCode.MALFORMED_PACKET, "malformed packet");
     } else {
@@ -365,7 +381,8 @@ final class MqttConnection implements Outlet {
     takenOver = true;
     session.detach(this);
     if (v5 && endpoint.isConnected()) {
-      endpoint.disconnect(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
+      endpoint.disconnect(
+          MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
     }
     closeQuietly(endpoint);
   }
@@ -382,7 +399,9 @@ final class MqttConnection implements Outlet {
         // §3.14.2.2.2: a session that had expiry > 0 may change it on DISCONNECT
         session.expiryIntervalSeconds(Math.min(expiry, broker.config().maxSessionExpirySeconds()));
         if (session.isPersistent()) {
-          broker.sessionStore().sessionSaved(session.tenant(), session.clientId(), session.expiryIntervalSeconds());
+          broker
+              .sessionStore()
+              .sessionSaved(session.tenant(), session.clientId(), session.expiryIntervalSeconds());
         }
       }
     }
@@ -398,7 +417,8 @@ final class MqttConnection implements Outlet {
     boolean stillRegistered =
         broker.sessions().get(session.tenant(), session.clientId()).orElse(null) == session;
     if (publishWill) {
-      LastWill.schedule(broker, session, principal, endpoint.will(), v5, stillRegistered, takenOver);
+      LastWill.schedule(
+          broker, session, principal, endpoint.will(), v5, stillRegistered, takenOver);
     }
     if (!stillRegistered || session.isConnected()) {
       return;

@@ -5,7 +5,9 @@ import io.netty.handler.codec.mqtt.MqttProperties.MqttProperty;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** Upper estimates of encoded packet sizes, for the client's maximum packet size (5.0 §3.1.2.11.4). */
+/**
+ * Upper estimates of encoded packet sizes, for the client's maximum packet size (5.0 §3.1.2.11.4).
+ */
 final class PacketSize {
 
   private PacketSize() {}
@@ -32,10 +34,13 @@ final class PacketSize {
       long n = 0;
       for (Object o : list) {
         // user properties: a key and a value string each; subscription ids: up to 4 + id byte
-        n += o instanceof MqttProperties.StringPair pair
-            ? 4 + pair.key.getBytes(StandardCharsets.UTF_8).length
-                + pair.value.getBytes(StandardCharsets.UTF_8).length + 1
-            : 5;
+        n +=
+            o instanceof MqttProperties.StringPair pair
+                ? 4
+                    + pair.key.getBytes(StandardCharsets.UTF_8).length
+                    + pair.value.getBytes(StandardCharsets.UTF_8).length
+                    + 1
+                : 5;
       }
       return n;
     }

@@ -8,8 +8,8 @@ final class SessionEnd {
   private SessionEnd() {}
 
   /**
-   * Ends {@code session}: unsubscribes it, hands its unacknowledged shared-subscription messages
-   * to other group members (MQTT 5.0 §4.8.2), drops the rest (counted) and forgets it.
+   * Ends {@code session}: unsubscribes it, hands its unacknowledged shared-subscription messages to
+   * other group members (MQTT 5.0 §4.8.2), drops the rest (counted) and forgets it.
    */
   static void discard(Broker broker, Session session) {
     broker.postOffice().unsubscribeAll(session);
@@ -27,13 +27,17 @@ final class SessionEnd {
   static void scheduleExpiry(Broker broker, Session session) {
     long delayMs = Math.max(1, session.expiryIntervalSeconds() * 1000);
     session.expiryTimer(
-        broker.vertx().setTimer(delayMs, t -> {
-          session.expiryTimer(-1);
-          if (!session.isConnected()
-              && broker.sessions().get(session.tenant(), session.clientId()).orElse(null)
-                  == session) {
-            discard(broker, session);
-          }
-        }));
+        broker
+            .vertx()
+            .setTimer(
+                delayMs,
+                t -> {
+                  session.expiryTimer(-1);
+                  if (!session.isConnected()
+                      && broker.sessions().get(session.tenant(), session.clientId()).orElse(null)
+                          == session) {
+                    discard(broker, session);
+                  }
+                }));
   }
 }

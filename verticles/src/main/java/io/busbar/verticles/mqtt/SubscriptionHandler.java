@@ -21,8 +21,8 @@ import java.util.List;
 
 /**
  * SUBSCRIBE and UNSUBSCRIBE of one connection (MQTT 3.1.1 §3.8 and §3.10, 5.0 §3.8 and §3.10):
- * filter validation, the subscribe ACL, subscription options and identifiers, retained messages
- * per retain handling. Runs on the broker verticle's event loop.
+ * filter validation, the subscribe ACL, subscription options and identifiers, retained messages per
+ * retain handling. Runs on the broker verticle's event loop.
  */
 final class SubscriptionHandler {
 
@@ -45,8 +45,7 @@ final class SubscriptionHandler {
     int subscriptionId =
         v5
             ? (int)
-                Mqtt5Properties.integer(
-                    m.properties(), MqttPropertyType.SUBSCRIPTION_IDENTIFIER, 0)
+                Mqtt5Properties.integer(m.properties(), MqttPropertyType.SUBSCRIPTION_IDENTIFIER, 0)
             : 0;
     List<MqttSubAckReasonCode> codes = new ArrayList<>();
     List<Delivery> retained = new ArrayList<>();
@@ -56,12 +55,15 @@ final class SubscriptionHandler {
               filter, broker.config().maxTopicLength(), broker.config().maxTopicLevels())
           .isPresent()) {
         codes.add(
-            v5 ? MqttSubAckReasonCode.TOPIC_FILTER_INVALID : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
+            v5
+                ? MqttSubAckReasonCode.TOPIC_FILTER_INVALID
+                : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
         continue;
       }
       if (!broker.acl().maySubscribe(principal, TopicNames.innerFilter(filter))) {
         broker.metrics().subscribeDenied.increment();
-        codes.add(v5 ? MqttSubAckReasonCode.NOT_AUTHORIZED : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
+        codes.add(
+            v5 ? MqttSubAckReasonCode.NOT_AUTHORIZED : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
         continue;
       }
       int qos = Math.min(2, Math.max(0, ts.qualityOfService().value()));
@@ -119,7 +121,9 @@ final class SubscriptionHandler {
         broker.sessionStore().unsubscribed(session.tenant(), session.clientId(), filter);
       }
       codes.add(
-          existed ? MqttUnsubAckReasonCode.SUCCESS : MqttUnsubAckReasonCode.NO_SUBSCRIPTION_EXISTED);
+          existed
+              ? MqttUnsubAckReasonCode.SUCCESS
+              : MqttUnsubAckReasonCode.NO_SUBSCRIPTION_EXISTED);
     }
     if (v5) {
       endpoint.unsubscribeAcknowledge(m.messageId(), codes, MqttProperties.NO_PROPERTIES);

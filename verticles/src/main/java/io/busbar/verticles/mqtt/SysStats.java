@@ -10,10 +10,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Publishes broker statistics as retained QoS 0 messages under {@code $SYS/broker/…} (the
- * Mosquitto convention), into every tenant that has a session. The figures are node-wide, so a
- * tenant sees totals, not other tenants' topics. {@code $SYS} topics are not matched by {@code #}
- * or {@code +/…} (MQTT §4.7.2), so only clients that subscribe to {@code $SYS/…} get them.
+ * Publishes broker statistics as retained QoS 0 messages under {@code $SYS/broker/…} (the Mosquitto
+ * convention), into every tenant that has a session. The figures are node-wide, so a tenant sees
+ * totals, not other tenants' topics. {@code $SYS} topics are not matched by {@code #} or {@code
+ * +/…} (MQTT §4.7.2), so only clients that subscribe to {@code $SYS/…} get them.
  */
 final class SysStats {
 
@@ -31,8 +31,12 @@ final class SysStats {
     Map<String, String> f = new LinkedHashMap<>();
     f.put("$SYS/broker/clients/connected", Integer.toString(m.clientsConnected.get()));
     f.put("$SYS/broker/sessions/count", Integer.toString(broker.sessions().size()));
-    f.put("$SYS/broker/subscriptions/count", Integer.toString(broker.postOffice().subscriptionCount()));
-    f.put("$SYS/broker/retained messages/count", Integer.toString(broker.postOffice().retained().size()));
+    f.put(
+        "$SYS/broker/subscriptions/count",
+        Integer.toString(broker.postOffice().subscriptionCount()));
+    f.put(
+        "$SYS/broker/retained messages/count",
+        Integer.toString(broker.postOffice().retained().size()));
     f.put("$SYS/broker/messages/received", Long.toString((long) m.messagesIn.count()));
     f.put("$SYS/broker/messages/sent", Long.toString((long) m.messagesOut.count()));
     f.put("$SYS/broker/bytes/received", Long.toString((long) m.bytesIn.count()));
@@ -50,16 +54,18 @@ final class SysStats {
     Map<String, String> f = figures();
     for (String tenant : tenants) {
       for (Map.Entry<String, String> e : f.entrySet()) {
-        broker.postOffice().publish(
-            new Message(
-                tenant,
-                e.getKey(),
-                Buffer.buffer(e.getValue()),
-                0,
-                true,
-                MqttProperties.NO_PROPERTIES,
-                PUBLISHER_ID,
-                Long.MAX_VALUE));
+        broker
+            .postOffice()
+            .publish(
+                new Message(
+                    tenant,
+                    e.getKey(),
+                    Buffer.buffer(e.getValue()),
+                    0,
+                    true,
+                    MqttProperties.NO_PROPERTIES,
+                    PUBLISHER_ID,
+                    Long.MAX_VALUE));
       }
     }
   }

@@ -69,7 +69,9 @@ final class BrokerFixture implements AutoCloseable {
     return new BrokerFixture(config);
   }
 
-  /** A broker whose issuer keys (and, when the config says so, broker state) live in {@code dir}. */
+  /**
+   * A broker whose issuer keys (and, when the config says so, broker state) live in {@code dir}.
+   */
   static BrokerFixture start(MqttConfig config, Path dir) {
     return new BrokerFixture(config, dir);
   }

@@ -23,7 +23,8 @@ public final class DurableNodeMain {
     DevelopmentIssuer issuer = DevelopmentIssuer.loadOrCreate(vertx, dir);
     MqttBrokerVerticle broker =
         new MqttBrokerVerticle(
-            new MqttConfig("127.0.0.1", 0, MqttConfig.DEFAULT_MAX_MESSAGE_SIZE, false).withDataDir(dir),
+            new MqttConfig("127.0.0.1", 0, MqttConfig.DEFAULT_MAX_MESSAGE_SIZE, false)
+                .withDataDir(dir),
             issuer.authenticator(),
             TopicAcl.defaults(),
             DecoderTable.defaults(),

@@ -27,14 +27,18 @@ class MqttConfigTest {
     assertThatThrownBy(() -> new MqttConfig(" ", 1883, 1024, false))
         .hasMessageContaining("mqtt.host");
     assertThatThrownBy(() -> new MqttConfig("h", 70_000, 1024, false))
-        .hasMessageContaining("mqtt.port").hasMessageContaining("70000");
+        .hasMessageContaining("mqtt.port")
+        .hasMessageContaining("70000");
     assertThatThrownBy(() -> new MqttConfig("h", 1, 3, false))
         .hasMessageContaining("mqtt.maxMessageSize");
     MqttConfig ok = MqttConfig.defaults();
-    assertThatThrownBy(() -> ok.withQueue(0, ok.queuePolicy())).hasMessageContaining("mqtt.maxQueuedMessages");
-    assertThatThrownBy(() -> ok.withTopicAliasMaximum(70_000)).hasMessageContaining("mqtt.topicAliasMaximum");
+    assertThatThrownBy(() -> ok.withQueue(0, ok.queuePolicy()))
+        .hasMessageContaining("mqtt.maxQueuedMessages");
+    assertThatThrownBy(() -> ok.withTopicAliasMaximum(70_000))
+        .hasMessageContaining("mqtt.topicAliasMaximum");
     assertThatThrownBy(() -> ok.withWebSocketPort(-2)).hasMessageContaining("mqtt.webSocketPort");
-    assertThatThrownBy(() -> ok.withMaxConnectsPerSecond(-1)).hasMessageContaining("mqtt.maxConnectsPerSecond");
+    assertThatThrownBy(() -> ok.withMaxConnectsPerSecond(-1))
+        .hasMessageContaining("mqtt.maxConnectsPerSecond");
     assertThatThrownBy(() -> ok.withMaxQueuedBytes(0)).hasMessageContaining("mqtt.maxQueuedBytes");
   }
 }

@@ -44,8 +44,8 @@ class MqttLifecycleTest {
   }
 
   /**
-   * Verifies that a second connection with the same client id takes the session over and the
-   * first one gets DISCONNECT 0x8E session taken over (MQTT 5.0 §3.1.4).
+   * Verifies that a second connection with the same client id takes the session over and the first
+   * one gets DISCONNECT 0x8E session taken over (MQTT 5.0 §3.1.4).
    */
   @Test
   void takesOverSession() throws Exception {
@@ -59,7 +59,13 @@ class MqttLifecycleTest {
             .serverPort(broker.port)
             .addDisconnectedListener(ctx -> causes.add(ctx.getCause()))
             .buildBlocking();
-    first.connectWith().simpleAuth().username("twin").password(token.getBytes()).applySimpleAuth().send();
+    first
+        .connectWith()
+        .simpleAuth()
+        .username("twin")
+        .password(token.getBytes())
+        .applySimpleAuth()
+        .send();
     Mqtt5BlockingClient second = broker.connectV5("twin-1", "twin", token);
     Throwable cause = causes.poll(5, TimeUnit.SECONDS);
     assertThat(cause).isInstanceOf(Mqtt5DisconnectException.class);
@@ -89,17 +95,26 @@ class MqttLifecycleTest {
   void assignsClientIdentifier() {
     String token = broker.appToken("nameless", "acme");
     Mqtt5BlockingClient c =
-        MqttClient.builder().useMqttVersion5().serverHost("127.0.0.1").serverPort(broker.port).buildBlocking();
+        MqttClient.builder()
+            .useMqttVersion5()
+            .serverHost("127.0.0.1")
+            .serverPort(broker.port)
+            .buildBlocking();
     Mqtt5ConnAck ack =
-        c.connectWith().simpleAuth().username("").password(token.getBytes()).applySimpleAuth().send();
+        c.connectWith()
+            .simpleAuth()
+            .username("")
+            .password(token.getBytes())
+            .applySimpleAuth()
+            .send();
     assertThat(ack.getAssignedClientIdentifier()).isPresent();
     assertThat(ack.getAssignedClientIdentifier().get().toString()).isNotBlank();
     c.disconnect();
   }
 
   /**
-   * Verifies that the will is published when a connection drops without DISCONNECT, and not after
-   * a normal DISCONNECT (§3.1.2.5).
+   * Verifies that the will is published when a connection drops without DISCONNECT, and not after a
+   * normal DISCONNECT (§3.1.2.5).
    */
   @Test
   void publishesWillOnAbnormalClose() throws Exception {
@@ -156,7 +171,9 @@ class MqttLifecycleTest {
     }
     try (RawMqttClient back = RawMqttClient.open(broker.port)) {
       back.send(RawMqttClient.connect(true, "slow-2", false, 30, "slow", token, null, 30));
-      assertThat(back.await(Packet.CONNACK, 5000).body()[0]).as("session present").isEqualTo((byte) 1);
+      assertThat(back.await(Packet.CONNACK, 5000).body()[0])
+          .as("session present")
+          .isEqualTo((byte) 1);
       assertThat(in.receive(2500, TimeUnit.MILLISECONDS)).isEmpty();
       back.send(RawMqttClient.disconnect());
     }
@@ -174,8 +191,16 @@ class MqttLifecycleTest {
     watcher.subscribeWith().topicFilter("silent/#").send();
     String token = broker.appToken("quiet", "acme");
     try (RawMqttClient c = RawMqttClient.open(broker.port)) {
-      c.send(RawMqttClient.connect(false, "quiet-1", true, 1, "quiet", token,
-          new Will("silent/quiet", "timeout".getBytes(StandardCharsets.UTF_8), 0, 0), 0));
+      c.send(
+          RawMqttClient.connect(
+              false,
+              "quiet-1",
+              true,
+              1,
+              "quiet",
+              token,
+              new Will("silent/quiet", "timeout".getBytes(StandardCharsets.UTF_8), 0, 0),
+              0));
       c.await(Packet.CONNACK, 5000);
       long t0 = System.currentTimeMillis();
       assertThat(c.closedByBroker(5000)).isTrue();

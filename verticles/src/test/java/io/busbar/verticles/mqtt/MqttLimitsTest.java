@@ -54,7 +54,9 @@ class MqttLimitsTest {
     Mqtt5Publishes in = bystander.publishes(MqttGlobalPublishFilter.ALL);
     bystander.subscribeWith().topicFilter("big/#").send();
     try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-      raw.send(RawMqttClient.connect(true, "big-1", true, 30, "big", broker.appToken("big", "acme"), null, 0));
+      raw.send(
+          RawMqttClient.connect(
+              true, "big-1", true, 30, "big", broker.appToken("big", "acme"), null, 0));
       raw.await(Packet.CONNACK, 5000);
       raw.send(RawMqttClient.publish(true, "big/x", 0, 0, false, false, new byte[4000]));
       Packet disconnect = raw.await(Packet.DISCONNECT, 5000);
@@ -74,7 +76,9 @@ class MqttLimitsTest {
   @Test
   void closesOversized311Publish() throws Exception {
     try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-      raw.send(RawMqttClient.connect(false, "big-3", true, 30, "big3", broker.appToken("big3", "acme"), null, 0));
+      raw.send(
+          RawMqttClient.connect(
+              false, "big-3", true, 30, "big3", broker.appToken("big3", "acme"), null, 0));
       raw.await(Packet.CONNACK, 5000);
       raw.send(RawMqttClient.publish(false, "big/y", 1, 1, false, false, new byte[4000]));
       assertThat(raw.closedByBroker(5000)).isTrue();
@@ -89,7 +93,9 @@ class MqttLimitsTest {
   @Test
   void disconnectsWildcardTopicName() throws Exception {
     try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-      raw.send(RawMqttClient.connect(true, "wild-1", true, 30, "wild", broker.appToken("wild", "acme"), null, 0));
+      raw.send(
+          RawMqttClient.connect(
+              true, "wild-1", true, 30, "wild", broker.appToken("wild", "acme"), null, 0));
       raw.await(Packet.CONNACK, 5000);
       raw.send(RawMqttClient.publish(true, "a/+/b", 0, 0, false, false, "x".getBytes()));
       Packet disconnect = raw.await(Packet.DISCONNECT, 5000);
@@ -121,7 +127,11 @@ class MqttLimitsTest {
     double before = broker.counter("busbar.mqtt.messages.oversized");
     Mqtt5BlockingClient pub = app();
     pub.publishWith().topic("sized/big").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[500]).send();
-    pub.publishWith().topic("sized/small").qos(MqttQos.AT_LEAST_ONCE).payload("ok".getBytes()).send();
+    pub.publishWith()
+        .topic("sized/small")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("ok".getBytes())
+        .send();
     Optional<Mqtt5Publish> got = in.receive(5, TimeUnit.SECONDS);
     assertThat(got).isPresent();
     assertThat(got.get().getTopic().toString()).isEqualTo("sized/small");
@@ -146,14 +156,19 @@ class MqttLimitsTest {
     long deadline = System.currentTimeMillis() + 5000;
     while (seen.size() < 9 && System.currentTimeMillis() < deadline) {
       Optional<Mqtt5Publish> p = in.receive(1, TimeUnit.SECONDS);
-      p.ifPresent(m -> seen.put(m.getTopic().toString(), new String(m.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+      p.ifPresent(
+          m ->
+              seen.put(
+                  m.getTopic().toString(),
+                  new String(m.getPayloadAsBytes(), StandardCharsets.UTF_8)));
     }
-    assertThat(seen).containsKeys(
-        "$SYS/broker/clients/connected",
-        "$SYS/broker/messages/received",
-        "$SYS/broker/messages/sent",
-        "$SYS/broker/bytes/received",
-        "$SYS/broker/uptime");
+    assertThat(seen)
+        .containsKeys(
+            "$SYS/broker/clients/connected",
+            "$SYS/broker/messages/received",
+            "$SYS/broker/messages/sent",
+            "$SYS/broker/bytes/received",
+            "$SYS/broker/uptime");
     assertThat(Integer.parseInt(seen.get("$SYS/broker/clients/connected"))).isPositive();
     Optional<Mqtt5Publish> leaked = allIn.receive(200, TimeUnit.MILLISECONDS);
     assertThat(leaked.map(m -> m.getTopic().toString()).orElse("none")).doesNotStartWith("$SYS");
@@ -171,7 +186,9 @@ class MqttLimitsTest {
     Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL);
     sub.subscribeWith().topicFilter("alias/#").send();
     try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-      raw.send(RawMqttClient.connect(true, "alias-1", true, 30, "al", broker.appToken("al", "acme"), null, 0));
+      raw.send(
+          RawMqttClient.connect(
+              true, "alias-1", true, 30, "al", broker.appToken("al", "acme"), null, 0));
       raw.await(Packet.CONNACK, 5000);
       raw.send(RawMqttClient.publishWithAlias("alias/line1", 2, "a".getBytes()));
       raw.send(RawMqttClient.publishWithAlias("", 2, "b".getBytes()));
@@ -184,7 +201,9 @@ class MqttLimitsTest {
       assertThat(raw.await(Packet.DISCONNECT, 5000).body()[0] & 0xFF).isEqualTo(0x94);
     }
     try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-      raw.send(RawMqttClient.connect(true, "alias-2", true, 30, "al", broker.appToken("al", "acme"), null, 0));
+      raw.send(
+          RawMqttClient.connect(
+              true, "alias-2", true, 30, "al", broker.appToken("al", "acme"), null, 0));
       raw.await(Packet.CONNACK, 5000);
       raw.send(RawMqttClient.publishWithAlias("", 1, "d".getBytes()));
       assertThat(raw.await(Packet.DISCONNECT, 5000).body()[0] & 0xFF).isEqualTo(0x82);
@@ -234,7 +253,9 @@ class MqttLimitsTest {
             com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException.class,
             () -> c.subscribeWith().topicFilter("a/b/c/d/e/f").send());
     assertThat(e.getMqttMessage().getReasonCodes())
-        .containsExactly(com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode.TOPIC_FILTER_INVALID);
+        .containsExactly(
+            com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode
+                .TOPIC_FILTER_INVALID);
     c.disconnect();
   }
 
@@ -242,8 +263,7 @@ class MqttLimitsTest {
   @Test
   void enforcesConnectionLimit() {
     try (BrokerFixture small =
-        BrokerFixture.start(
-            new MqttConfig("127.0.0.1", 0, 1024, false).withMaxConnections(1))) {
+        BrokerFixture.start(new MqttConfig("127.0.0.1", 0, 1024, false).withMaxConnections(1))) {
       String token = small.appToken("lim", "acme");
       Mqtt5BlockingClient first = small.connectV5("lim-1", "", token);
       com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException e5 =
@@ -251,14 +271,19 @@ class MqttLimitsTest {
               com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException.class,
               () -> small.connectV5("lim-2", "", token));
       assertThat(e5.getMqttMessage().getReasonCode())
-          .isEqualTo(com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode.QUOTA_EXCEEDED);
+          .isEqualTo(
+              com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode
+                  .QUOTA_EXCEEDED);
       com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException e3 =
           org.assertj.core.api.Assertions.catchThrowableOfType(
               com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException.class,
               () -> small.connectV3("lim-3", "", token));
       assertThat(e3.getMqttMessage().getReturnCode())
-          .isEqualTo(com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCode.SERVER_UNAVAILABLE);
-      assertThat(small.counter("busbar.mqtt.connect.refused", "reason", "too_many_connections")).isEqualTo(2);
+          .isEqualTo(
+              com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCode
+                  .SERVER_UNAVAILABLE);
+      assertThat(small.counter("busbar.mqtt.connect.refused", "reason", "too_many_connections"))
+          .isEqualTo(2);
       first.disconnect();
     }
   }
@@ -276,18 +301,21 @@ class MqttLimitsTest {
           slow.connectV5("rate-" + i, "", token).disconnect();
         } catch (com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException e) {
           assertThat(e.getMqttMessage().getReasonCode())
-              .isEqualTo(com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode.CONNECTION_RATE_EXCEEDED);
+              .isEqualTo(
+                  com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode
+                      .CONNECTION_RATE_EXCEEDED);
           refused++;
         }
       }
       assertThat(refused).isPositive();
-      assertThat(slow.counter("busbar.mqtt.connect.refused", "reason", "connect_rate")).isEqualTo(refused);
+      assertThat(slow.counter("busbar.mqtt.connect.refused", "reason", "connect_rate"))
+          .isEqualTo(refused);
     }
   }
 
   /**
-   * Verifies that a subscriber that stops reading is bounded: QoS 0 messages to it are dropped
-   * and counted once its backlog passes the limit, the publisher is not stalled, and a reading
+   * Verifies that a subscriber that stops reading is bounded: QoS 0 messages to it are dropped and
+   * counted once its backlog passes the limit, the publisher is not stalled, and a reading
    * subscriber still gets a QoS 1 message published after the flood.
    */
   @Test
@@ -313,7 +341,11 @@ class MqttLimitsTest {
         for (int i = 0; i < 2000; i++) {
           pub.publishWith().topic("flood/data").payload(payload).send();
         }
-        pub.publishWith().topic("flood/end").qos(MqttQos.AT_LEAST_ONCE).payload("end".getBytes()).send();
+        pub.publishWith()
+            .topic("flood/end")
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .payload("end".getBytes())
+            .send();
         assertThat(System.currentTimeMillis() - t0).as("publisher not stalled").isLessThan(20_000);
         assertThat(in.receive(10, TimeUnit.SECONDS)).isPresent();
         assertThat(b.counter("busbar.mqtt.slow.dropped")).isPositive();
@@ -324,9 +356,9 @@ class MqttLimitsTest {
   }
 
   /**
-   * Verifies that hostile bytes — a reserved packet type, a PUBLISH before CONNECT, random
-   * garbage after CONNECT — close only the offending connection; a well-behaved client keeps
-   * working throughout.
+   * Verifies that hostile bytes — a reserved packet type, a PUBLISH before CONNECT, random garbage
+   * after CONNECT — close only the offending connection; a well-behaved client keeps working
+   * throughout.
    */
   @Test
   void hostileBytesCloseOnlyThatConnection() throws Exception {
@@ -348,7 +380,9 @@ class MqttLimitsTest {
     java.util.Random random = new java.util.Random(7);
     for (int i = 0; i < 20; i++) {
       try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-        raw.send(RawMqttClient.connect(i % 2 == 0, "hostile-" + (i + 1), true, 30, "hostile", token, null, 0));
+        raw.send(
+            RawMqttClient.connect(
+                i % 2 == 0, "hostile-" + (i + 1), true, 30, "hostile", token, null, 0));
         raw.await(Packet.CONNACK, 5000);
         byte[] garbage = new byte[1 + random.nextInt(64)];
         random.nextBytes(garbage);

@@ -21,13 +21,14 @@ import org.junit.jupiter.api.Timeout;
 class MqttListenerTest {
 
   /**
-   * Verifies that MQTT over WebSocket at /mqtt works for 5.0 and 3.1.1 clients and shares
-   * routing with the TCP listener.
+   * Verifies that MQTT over WebSocket at /mqtt works for 5.0 and 3.1.1 clients and shares routing
+   * with the TCP listener.
    */
   @Test
   void speaksMqttOverWebSocket() throws Exception {
     MqttConfig config =
-        new MqttConfig("127.0.0.1", 0, MqttConfig.DEFAULT_MAX_MESSAGE_SIZE, false).withWebSocketPort(0);
+        new MqttConfig("127.0.0.1", 0, MqttConfig.DEFAULT_MAX_MESSAGE_SIZE, false)
+            .withWebSocketPort(0);
     try (BrokerFixture broker = BrokerFixture.start(config)) {
       int wsPort = broker.verticle.actualWebSocketPort();
       assertThat(wsPort).isPositive();
@@ -43,7 +44,12 @@ class MqttListenerTest {
               .applyWebSocketConfig()
               .buildBlocking();
       Mqtt5Publishes in = ws.publishes(MqttGlobalPublishFilter.ALL);
-      ws.connectWith().simpleAuth().username("").password(token.getBytes()).applySimpleAuth().send();
+      ws.connectWith()
+          .simpleAuth()
+          .username("")
+          .password(token.getBytes())
+          .applySimpleAuth()
+          .send();
       ws.subscribeWith().topicFilter("ws/#").send();
 
       Mqtt3BlockingClient ws3 =
@@ -56,14 +62,23 @@ class MqttListenerTest {
               .serverPath("mqtt")
               .applyWebSocketConfig()
               .buildBlocking();
-      ws3.connectWith().simpleAuth().username("ws-app").password(token.getBytes()).applySimpleAuth().send();
+      ws3.connectWith()
+          .simpleAuth()
+          .username("ws-app")
+          .password(token.getBytes())
+          .applySimpleAuth()
+          .send();
       ws3.publishWith().topic("ws/from-ws3").payload("a".getBytes()).send();
 
       Mqtt5BlockingClient tcp = broker.connectV5("tcp-1", "", token);
       tcp.publishWith().topic("ws/from-tcp").payload("b".getBytes()).send();
 
-      assertThat(in.receive(5, TimeUnit.SECONDS).orElseThrow().getTopic().toString()).isEqualTo("ws/from-ws3");
-      assertThat(new String(in.receive(5, TimeUnit.SECONDS).orElseThrow().getPayloadAsBytes(), StandardCharsets.UTF_8))
+      assertThat(in.receive(5, TimeUnit.SECONDS).orElseThrow().getTopic().toString())
+          .isEqualTo("ws/from-ws3");
+      assertThat(
+              new String(
+                  in.receive(5, TimeUnit.SECONDS).orElseThrow().getPayloadAsBytes(),
+                  StandardCharsets.UTF_8))
           .isEqualTo("b");
       tcp.disconnect();
       ws3.disconnect();
@@ -84,7 +99,12 @@ class MqttListenerTest {
             .serverPort(broker.port)
             .addDisconnectedListener(ctx -> causes.add(ctx.getCause()))
             .buildBlocking();
-    c.connectWith().simpleAuth().username("").password(broker.appToken("bye", "acme").getBytes()).applySimpleAuth().send();
+    c.connectWith()
+        .simpleAuth()
+        .username("")
+        .password(broker.appToken("bye", "acme").getBytes())
+        .applySimpleAuth()
+        .send();
     broker.close();
     Throwable cause = causes.poll(5, TimeUnit.SECONDS);
     assertThat(cause).isInstanceOf(Mqtt5DisconnectException.class);

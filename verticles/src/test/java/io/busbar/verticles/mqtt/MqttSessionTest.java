@@ -82,7 +82,11 @@ class MqttSessionTest {
     double dropped = broker.counter("busbar.mqtt.queue.dropped");
     Mqtt5BlockingClient pub = publisher();
     for (int i = 1; i <= 5; i++) {
-      pub.publishWith().topic("sess/q/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("m" + i).getBytes()).send();
+      pub.publishWith()
+          .topic("sess/q/" + i)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(("m" + i).getBytes())
+          .send();
     }
     assertThat(broker.counter("busbar.mqtt.queue.dropped")).isEqualTo(dropped + 2);
 
@@ -99,7 +103,11 @@ class MqttSessionTest {
     assertThat(in.receive(300, TimeUnit.MILLISECONDS)).isEmpty();
 
     // the stored subscription still routes live messages
-    pub.publishWith().topic("sess/q/live").qos(MqttQos.AT_LEAST_ONCE).payload("live".getBytes()).send();
+    pub.publishWith()
+        .topic("sess/q/live")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("live".getBytes())
+        .send();
     assertThat(text(in.receive(5, TimeUnit.SECONDS).orElseThrow())).isEqualTo("live");
     back.disconnect();
     pub.disconnect();
@@ -117,7 +125,14 @@ class MqttSessionTest {
     Mqtt5BlockingClient fresh = broker.v5Client("cleaner-1");
     Mqtt5Publishes in = fresh.publishes(MqttGlobalPublishFilter.ALL);
     Mqtt5ConnAck ack =
-        fresh.connectWith().cleanStart(true).simpleAuth().username("").password(token.getBytes()).applySimpleAuth().send();
+        fresh
+            .connectWith()
+            .cleanStart(true)
+            .simpleAuth()
+            .username("")
+            .password(token.getBytes())
+            .applySimpleAuth()
+            .send();
     assertThat(ack.isSessionPresent()).isFalse();
     Mqtt5BlockingClient pub = publisher();
     pub.publishWith().topic("sess/clean").qos(MqttQos.AT_LEAST_ONCE).payload("x".getBytes()).send();
@@ -154,7 +169,11 @@ class MqttSessionTest {
       raw.send(RawMqttClient.subscribe(false, 1, "sess/dup", 1));
       raw.await(Packet.SUBACK, 5000);
       Mqtt5BlockingClient pub = publisher();
-      pub.publishWith().topic("sess/dup").qos(MqttQos.AT_LEAST_ONCE).payload("again".getBytes()).send();
+      pub.publishWith()
+          .topic("sess/dup")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload("again".getBytes())
+          .send();
       pub.disconnect();
       Packet first = raw.await(Packet.PUBLISH, 5000);
       assertThat(first.dup()).isFalse();
@@ -192,7 +211,11 @@ class MqttSessionTest {
     c.close();
 
     Mqtt5BlockingClient pub = publisher();
-    pub.publishWith().topic("sess/paho").qos(MqttQos.AT_LEAST_ONCE).payload("while-away".getBytes()).send();
+    pub.publishWith()
+        .topic("sess/paho")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("while-away".getBytes())
+        .send();
     pub.disconnect();
 
     BlockingQueue<String> in = new LinkedBlockingQueue<>();

@@ -79,7 +79,9 @@ class MqttV5FeaturesTest {
     assertThat(new String(c, StandardCharsets.UTF_8)).isEqualTo("corr-42");
     assertThat(p.getMessageExpiryInterval().orElseThrow()).isBetween(118L, 120L);
     List<? extends Mqtt5UserProperty> ups = p.getUserProperties().asList();
-    assertThat(ups).extracting(u -> u.getName() + "=" + u.getValue()).containsExactly("line=L1", "shift=night");
+    assertThat(ups)
+        .extracting(u -> u.getName() + "=" + u.getValue())
+        .containsExactly("line=L1", "shift=night");
     pub.disconnect();
     sub.disconnect();
   }
@@ -106,7 +108,9 @@ class MqttV5FeaturesTest {
                     .send());
     assertThat(e).isNotNull();
     assertThat(e.getMqttMessage().getReasonCode())
-        .isEqualTo(com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode.PAYLOAD_FORMAT_INVALID);
+        .isEqualTo(
+            com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode
+                .PAYLOAD_FORMAT_INVALID);
     assertThat(in.receive(300, TimeUnit.MILLISECONDS)).isEmpty();
     pub.disconnect();
     sub.disconnect();
@@ -132,7 +136,9 @@ class MqttV5FeaturesTest {
     }
   }
 
-  /** Verifies that a no-local subscription does not get the subscriber's own messages (§3.8.3.1). */
+  /**
+   * Verifies that a no-local subscription does not get the subscriber's own messages (§3.8.3.1).
+   */
   @Test
   void noLocal() throws Exception {
     Mqtt5BlockingClient self = app();
@@ -173,7 +179,12 @@ class MqttV5FeaturesTest {
   @Test
   void retainHandling() throws Exception {
     Mqtt5BlockingClient pub = app();
-    pub.publishWith().topic("rh/t").retain(true).qos(MqttQos.AT_LEAST_ONCE).payload("kept".getBytes()).send();
+    pub.publishWith()
+        .topic("rh/t")
+        .retain(true)
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload("kept".getBytes())
+        .send();
 
     Mqtt5BlockingClient c = app();
     Mqtt5Publishes in = c.publishes(MqttGlobalPublishFilter.ALL);
@@ -181,9 +192,15 @@ class MqttV5FeaturesTest {
     assertThat(in.receive(300, TimeUnit.MILLISECONDS)).isEmpty();
     c.unsubscribeWith().topicFilter("rh/t").send();
 
-    c.subscribeWith().topicFilter("rh/t").retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST).send();
+    c.subscribeWith()
+        .topicFilter("rh/t")
+        .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST)
+        .send();
     assertThat(in.receive(5, TimeUnit.SECONDS)).isPresent();
-    c.subscribeWith().topicFilter("rh/t").retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST).send();
+    c.subscribeWith()
+        .topicFilter("rh/t")
+        .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST)
+        .send();
     assertThat(in.receive(300, TimeUnit.MILLISECONDS)).isEmpty();
 
     c.subscribeWith().topicFilter("rh/t").retainHandling(Mqtt5RetainHandling.SEND).send();
@@ -194,13 +211,15 @@ class MqttV5FeaturesTest {
   }
 
   /**
-   * Verifies that a PUBLISH carries the receiver's subscription identifier (MQTT 5.0 §3.3.4). A
-   * raw client, because Paho 1.2.5 leaves the identifier out of its SUBSCRIBE and HiveMQ hides it.
+   * Verifies that a PUBLISH carries the receiver's subscription identifier (MQTT 5.0 §3.3.4). A raw
+   * client, because Paho 1.2.5 leaves the identifier out of its SUBSCRIBE and HiveMQ hides it.
    */
   @Test
   void subscriptionIdentifierRaw() throws Exception {
     try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-      raw.send(RawMqttClient.connect(true, "raw-subid", true, 30, "rs", broker.appToken("rs", "acme"), null, 0));
+      raw.send(
+          RawMqttClient.connect(
+              true, "raw-subid", true, 30, "rs", broker.appToken("rs", "acme"), null, 0));
       raw.await(RawMqttClient.Packet.CONNACK, 5000);
       raw.send(RawMqttClient.subscribeWithId(1, "rawsubid/#", 0, 5));
       raw.await(RawMqttClient.Packet.SUBACK, 5000);
@@ -234,7 +253,11 @@ class MqttV5FeaturesTest {
     all.subscribeWith().topicFilter("jobs/#").qos(MqttQos.AT_LEAST_ONCE).send();
     Mqtt5BlockingClient pub = app();
     for (int i = 0; i < 10; i++) {
-      pub.publishWith().topic("jobs/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("j" + i).getBytes()).send();
+      pub.publishWith()
+          .topic("jobs/" + i)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(("j" + i).getBytes())
+          .send();
     }
     int n1 = 0;
     while (in1.receive(300, TimeUnit.MILLISECONDS).isPresent()) {
@@ -288,7 +311,9 @@ class MqttV5FeaturesTest {
   @Test
   void refusesNoLocalOnSharedSubscription() throws Exception {
     try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-      raw.send(RawMqttClient.connect(true, "nl-share", true, 30, "nl", broker.appToken("nl", "acme"), null, 0));
+      raw.send(
+          RawMqttClient.connect(
+              true, "nl-share", true, 30, "nl", broker.appToken("nl", "acme"), null, 0));
       raw.await(RawMqttClient.Packet.CONNACK, 5000);
       raw.send(RawMqttClient.subscribe(true, 1, "$share/g/x", 0x04)); // options: no-local, QoS 0
       RawMqttClient.Packet disconnect = raw.await(RawMqttClient.Packet.DISCONNECT, 5000);
@@ -298,8 +323,8 @@ class MqttV5FeaturesTest {
   }
 
   /**
-   * Verifies that the broker respects the client's receive maximum (§4.9): with 1, the second QoS
-   * 1 message comes only after the first is acknowledged.
+   * Verifies that the broker respects the client's receive maximum (§4.9): with 1, the second QoS 1
+   * message comes only after the first is acknowledged.
    */
   @Test
   void respectsReceiveMaximum() throws Exception {
@@ -318,7 +343,11 @@ class MqttV5FeaturesTest {
     c.subscribeWith().topicFilter("narrow/#").qos(MqttQos.AT_LEAST_ONCE).send();
     Mqtt5BlockingClient pub = app();
     for (int i = 0; i < 3; i++) {
-      pub.publishWith().topic("narrow/" + i).qos(MqttQos.AT_LEAST_ONCE).payload(("n" + i).getBytes()).send();
+      pub.publishWith()
+          .topic("narrow/" + i)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(("n" + i).getBytes())
+          .send();
     }
     Mqtt5Publish first = in.receive(5, TimeUnit.SECONDS).orElseThrow();
     assertThat(text(first)).isEqualTo("n0");

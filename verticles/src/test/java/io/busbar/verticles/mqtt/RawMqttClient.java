@@ -240,7 +240,13 @@ final class RawMqttClient implements AutoCloseable {
 
   /** PUBLISH (§3.3) with the given flags; {@code v5} adds an empty property length. */
   static byte[] publish(
-      boolean v5, String topic, int qos, int packetId, boolean dup, boolean retain, byte[] payload) {
+      boolean v5,
+      String topic,
+      int qos,
+      int packetId,
+      boolean dup,
+      boolean retain,
+      byte[] payload) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     string(b, topic); // topic name
     if (qos > 0) {
@@ -293,7 +299,9 @@ final class RawMqttClient implements AutoCloseable {
     return packet(0x82, b.toByteArray());
   }
 
-  /** An acknowledgement with only a packet id: PUBACK 0x40, PUBREC 0x50, PUBREL 0x62, PUBCOMP 0x70. */
+  /**
+   * An acknowledgement with only a packet id: PUBACK 0x40, PUBREC 0x50, PUBREL 0x62, PUBCOMP 0x70.
+   */
   static byte[] ack(int typeAndFlags, int packetId) {
     return packet(typeAndFlags, new byte[] {(byte) (packetId >> 8), (byte) packetId});
   }

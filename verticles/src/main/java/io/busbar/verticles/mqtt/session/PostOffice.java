@@ -21,6 +21,7 @@ public final class PostOffice {
   private final RetainedStore retained;
   private final Map<String, SubscriptionTrie<Subscription>> tries = new HashMap<>();
   private final Map<String, Integer> shareCursor = new HashMap<>();
+
   /** Members of each share group: tenant + NUL + shared filter → client ids. */
   private final Map<String, java.util.Set<String>> groupMembers = new HashMap<>();
 
@@ -31,7 +32,9 @@ public final class PostOffice {
     this(sessions, retained, Integer.MAX_VALUE);
   }
 
-  /** @param maxRetained the most retained messages kept; new topics beyond it are not retained */
+  /**
+   * @param maxRetained the most retained messages kept; new topics beyond it are not retained
+   */
   public PostOffice(SessionRegistry sessions, RetainedStore retained, int maxRetained) {
     this.sessions = sessions;
     this.retained = retained;
@@ -68,8 +71,7 @@ public final class PostOffice {
     SubscriptionTrie<Subscription> trie =
         tries.computeIfAbsent(session.tenant(), t -> new SubscriptionTrie<>());
     String filter = subscription.filter();
-    trie.put(
-        TopicNames.innerFilter(filter), trieKey(session.clientId(), filter), subscription);
+    trie.put(TopicNames.innerFilter(filter), trieKey(session.clientId(), filter), subscription);
     if (TopicNames.isShared(filter)) {
       groupMembers
           .computeIfAbsent(session.tenant() + '\u0000' + filter, k -> new java.util.TreeSet<>())
@@ -111,8 +113,8 @@ public final class PostOffice {
   }
 
   /**
-   * Hands the unacknowledged deliveries of a session that left to other members of the share
-   * groups they came through (MQTT 5.0 §4.8.2). Call after the leaving session unsubscribed.
+   * Hands the unacknowledged deliveries of a session that left to other members of the share groups
+   * they came through (MQTT 5.0 §4.8.2). Call after the leaving session unsubscribed.
    *
    * @return the number of deliveries handed on; the rest had no other member and are dropped
    */
@@ -135,7 +137,8 @@ public final class PostOffice {
       }
       List<Integer> ids = sub.subscriptionId() > 0 ? List.of(sub.subscriptionId()) : List.of();
       next.deliver(
-          new Delivery(d.message(), Math.min(d.message().qos(), sub.qos()), false, ids, d.sharedFilter()));
+          new Delivery(
+              d.message(), Math.min(d.message().qos(), sub.qos()), false, ids, d.sharedFilter()));
       handed++;
     }
     return handed;
@@ -161,9 +164,9 @@ public final class PostOffice {
   }
 
   /**
-   * What {@link #route} did: the number of sessions the message was handed to, and a future of
-   * the durable writes it caused — the retained store's, persistent sessions' — or {@code null}
-   * when it caused none.
+   * What {@link #route} did: the number of sessions the message was handed to, and a future of the
+   * durable writes it caused — the retained store's, persistent sessions' — or {@code null} when it
+   * caused none.
    */
   public record Routed(int receivers, Future<Void> stored) {}
 
@@ -232,7 +235,8 @@ public final class PostOffice {
       boolean retain = message.retain() && t.retainAsPublished;
       Future<Void> stored =
           session.deliver(
-              new Delivery(message, qos, retain, t.subscriptionIds, t.plain ? null : t.sharedFilter));
+              new Delivery(
+                  message, qos, retain, t.subscriptionIds, t.plain ? null : t.sharedFilter));
       if (stored != null) {
         writes.add(stored);
       }

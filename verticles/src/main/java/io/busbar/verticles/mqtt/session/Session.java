@@ -12,8 +12,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * The state of one MQTT session (MQTT 3.1.1 §4.1, 5.0 §4.1): its subscriptions, the outgoing
- * QoS 1/2 messages awaiting acknowledgement (the in-flight window, bounded by the client's receive
+ * The state of one MQTT session (MQTT 3.1.1 §4.1, 5.0 §4.1): its subscriptions, the outgoing QoS
+ * 1/2 messages awaiting acknowledgement (the in-flight window, bounded by the client's receive
  * maximum, 5.0 §4.9), the incoming QoS 2 packet ids awaiting PUBREL, and a bounded queue of
  * messages waiting for the window or for the client to come back. It outlives its connection when
  * the session is persistent; then every QoS 1/2 message it takes or lets go is told to its {@link
@@ -51,13 +51,17 @@ public final class Session {
    * @param onDrop told about every dropped delivery, to count it
    */
   public Session(
-      String tenant, String clientId, int maxQueued, QueuePolicy policy, Consumer<Delivery> onDrop) {
+      String tenant,
+      String clientId,
+      int maxQueued,
+      QueuePolicy policy,
+      Consumer<Delivery> onDrop) {
     this(tenant, clientId, maxQueued, policy, onDrop, QueueBudget.unlimited(), SessionStore.none());
   }
 
   /**
-   * @param budget the broker-wide byte budget of all session queues; a message that does not fit
-   *     is handled by {@code policy} like one beyond {@code maxQueued}
+   * @param budget the broker-wide byte budget of all session queues; a message that does not fit is
+   *     handled by {@code policy} like one beyond {@code maxQueued}
    */
   public Session(
       String tenant,
@@ -69,7 +73,9 @@ public final class Session {
     this(tenant, clientId, maxQueued, policy, onDrop, budget, SessionStore.none());
   }
 
-  /** @param store told about the messages of this session while it is persistent */
+  /**
+   * @param store told about the messages of this session while it is persistent
+   */
   public Session(
       String tenant,
       String clientId,
@@ -187,8 +193,8 @@ public final class Session {
    * Hands a delivery to the session: sent now when connected and the window has room, queued
    * otherwise. QoS 0 messages are not kept for an offline session.
    *
-   * @return a future completed when a persistent session's store has the message, or {@code
-   *     null} when there is nothing to wait for
+   * @return a future completed when a persistent session's store has the message, or {@code null}
+   *     when there is nothing to wait for
    */
   public Future<Void> deliver(Delivery delivery) {
     if (delivery.qos() == 0) {
@@ -199,7 +205,10 @@ public final class Session {
     }
     long seq = nextSeq++;
     Future<Void> stored = null;
-    if (outlet != null && outlet.writable() && queue.isEmpty() && inflight.size() < receiveMaximum) {
+    if (outlet != null
+        && outlet.writable()
+        && queue.isEmpty()
+        && inflight.size() < receiveMaximum) {
       if (persistent) {
         stored = store.messageAdded(tenant, clientId, seq, delivery);
       }
@@ -336,10 +345,11 @@ public final class Session {
   public Collection<Delivery> clearMessages() {
     List<Delivery> all = new ArrayList<>();
     inflight.values().forEach(i -> all.add(i.delivery()));
-    queue.forEach(q -> {
-      all.add(q.delivery());
-      budget.release(QueueBudget.sizeOf(q.delivery()));
-    });
+    queue.forEach(
+        q -> {
+          all.add(q.delivery());
+          budget.release(QueueBudget.sizeOf(q.delivery()));
+        });
     queue.clear();
     inflight.clear();
     incomingQos2.clear();

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Retained messages that survive a restart and a {@code kill -9}: held in memory, every change
  * appended to {@code retained.log} by a writer thread that forces each batch to disk (group
- * commit). The future of {@link #put} completes, on the broker's context, only after the write
- * is on disk, so a publisher's PUBACK can wait for it.
+ * commit). The future of {@link #put} completes, on the broker's context, only after the write is
+ * on disk, so a publisher's PUBACK can wait for it.
  *
  * <p>Guarantee: a retained change whose future completed survives a crash of the process or the
  * machine (as far as {@code fsync} holds); one whose future had not completed may be lost, never
@@ -34,16 +34,16 @@ public final class FileRetainedStore implements RetainedStore {
   private final JournalWriter journal;
   private final long compactAfterBytes;
 
-  private FileRetainedStore(MemoryRetainedStore memory, JournalWriter journal, long compactAfterBytes) {
+  private FileRetainedStore(
+      MemoryRetainedStore memory, JournalWriter journal, long compactAfterBytes) {
     this.memory = memory;
     this.journal = journal;
     this.compactAfterBytes = compactAfterBytes;
   }
 
   /**
-   * Opens the store in {@code dir}: replays the journal (stopping at a torn or corrupt tail),
-   * drops expired messages and rewrites the journal as a snapshot. <b>Blocking</b>: call from a
-   * worker.
+   * Opens the store in {@code dir}: replays the journal (stopping at a torn or corrupt tail), drops
+   * expired messages and rewrites the journal as a snapshot. <b>Blocking</b>: call from a worker.
    *
    * @param context where the futures of {@link #put} complete: the broker verticle's context
    * @throws UncheckedIOException when the directory or journal cannot be read or written
@@ -60,7 +60,8 @@ public final class FileRetainedStore implements RetainedStore {
       MemoryRetainedStore memory = new MemoryRetainedStore();
       if (Files.exists(log)) {
         int records = Journal.replay(log, bytes -> memory.put(RecordCodec.decode(bytes)));
-        LOG.info("retained store: {} records replayed, {} retained messages", records, memory.size());
+        LOG.info(
+            "retained store: {} records replayed, {} retained messages", records, memory.size());
       }
       long now = System.currentTimeMillis();
       List<byte[]> snapshot = new ArrayList<>();

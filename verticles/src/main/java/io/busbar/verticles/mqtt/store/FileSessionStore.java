@@ -155,18 +155,28 @@ public final class FileSessionStore implements SessionStore {
     }
     // the mirror keeps the delivery itself, not a decoded copy of the record
     m.messages.put(seq, new StoredMessage(seq, d, 0));
-    return append(record(ADDED, tenant, clientId, out -> {
-      out.writeLong(seq);
-      delivery(out, d);
-    }));
+    return append(
+        record(
+            ADDED,
+            tenant,
+            clientId,
+            out -> {
+              out.writeLong(seq);
+              delivery(out, d);
+            }));
   }
 
   @Override
   public void messageReleased(String tenant, String clientId, long seq, int packetId) {
-    write(record(RELEASED, tenant, clientId, out -> {
-      out.writeLong(seq);
-      out.writeInt(packetId);
-    }));
+    write(
+        record(
+            RELEASED,
+            tenant,
+            clientId,
+            out -> {
+              out.writeLong(seq);
+              out.writeInt(packetId);
+            }));
   }
 
   @Override
@@ -205,15 +215,25 @@ public final class FileSessionStore implements SessionStore {
         records.add(record(SUBSCRIBED, m.tenant, m.clientId, out -> subscription(out, s)));
       }
       for (StoredMessage sm : m.messages.values()) {
-        records.add(record(ADDED, m.tenant, m.clientId, out -> {
-          out.writeLong(sm.seq());
-          delivery(out, sm.delivery());
-        }));
+        records.add(
+            record(
+                ADDED,
+                m.tenant,
+                m.clientId,
+                out -> {
+                  out.writeLong(sm.seq());
+                  delivery(out, sm.delivery());
+                }));
         if (sm.releasedPacketId() > 0) {
-          records.add(record(RELEASED, m.tenant, m.clientId, out -> {
-            out.writeLong(sm.seq());
-            out.writeInt(sm.releasedPacketId());
-          }));
+          records.add(
+              record(
+                  RELEASED,
+                  m.tenant,
+                  m.clientId,
+                  out -> {
+                    out.writeLong(sm.seq());
+                    out.writeInt(sm.releasedPacketId());
+                  }));
         }
       }
     }
@@ -250,7 +270,8 @@ public final class FileSessionStore implements SessionStore {
       String clientId = string(in);
       String key = key(tenant, clientId);
       if (type == SAVED) {
-        sessions.computeIfAbsent(key, k -> new Mirror(tenant, clientId)).expirySeconds = in.readLong();
+        sessions.computeIfAbsent(key, k -> new Mirror(tenant, clientId)).expirySeconds =
+            in.readLong();
         return;
       }
       if (type == ENDED) {

@@ -16,9 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Appends journal records on its own thread: takes whatever has queued up, writes it, forces it
- * to disk once (group commit), then completes the batch's futures on the owner's context. Can
- * replace the whole file with a snapshot, in order with the appends around it.
+ * Appends journal records on its own thread: takes whatever has queued up, writes it, forces it to
+ * disk once (group commit), then completes the batch's futures on the owner's context. Can replace
+ * the whole file with a snapshot, in order with the appends around it.
  */
 final class JournalWriter {
 
@@ -42,7 +42,9 @@ final class JournalWriter {
   JournalWriter(Path file, Context context, String name) throws IOException {
     this.file = file;
     this.context = context;
-    this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    this.channel =
+        FileChannel.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     this.thread = new Thread(this::loop, name);
     this.thread.setDaemon(true);
     this.thread.start();
@@ -53,13 +55,17 @@ final class JournalWriter {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try (FileChannel out =
         FileChannel.open(
-            tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       for (byte[] record : snapshot) {
         Journal.write(out, record);
       }
       out.force(true);
     }
-    java.nio.file.Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    java.nio.file.Files.move(
+        tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** Queues a record; the future completes on the owner's context once it is on disk. */
@@ -136,13 +142,15 @@ final class JournalWriter {
       Throwable cause = failure;
       if (!done.isEmpty()) {
         context.runOnContext(
-            v -> done.forEach(p -> {
-              if (cause == null) {
-                p.tryComplete();
-              } else {
-                p.tryFail(cause);
-              }
-            }));
+            v ->
+                done.forEach(
+                    p -> {
+                      if (cause == null) {
+                        p.tryComplete();
+                      } else {
+                        p.tryFail(cause);
+                      }
+                    }));
       }
       batch.clear();
       if (stop) {

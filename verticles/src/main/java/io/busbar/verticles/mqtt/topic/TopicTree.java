@@ -5,9 +5,9 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Values stored under topic names, arranged by level, so that finding the values whose names
- * match a filter walks only the matching branches (used for retained messages: a SUBSCRIBE to a
- * wildcard filter must not scan every retained topic). Not thread-safe.
+ * Values stored under topic names, arranged by level, so that finding the values whose names match
+ * a filter walks only the matching branches (used for retained messages: a SUBSCRIBE to a wildcard
+ * filter must not scan every retained topic). Not thread-safe.
  *
  * @param <V> the value kept per topic name
  */
@@ -47,7 +47,9 @@ public final class TopicTree<V> {
     return node.value;
   }
 
-  /** Removes the value under {@code topic}, pruning emptied branches; returns it or {@code null}. */
+  /**
+   * Removes the value under {@code topic}, pruning emptied branches; returns it or {@code null}.
+   */
   public V remove(String topic) {
     return remove(root, topic.split("/", -1), 0);
   }
@@ -73,8 +75,8 @@ public final class TopicTree<V> {
   }
 
   /**
-   * Calls {@code visitor} with every value whose topic name matches the valid filter {@code
-   * filter} (MQTT §4.7; names starting with {@code $} are not matched by a leading wildcard).
+   * Calls {@code visitor} with every value whose topic name matches the valid filter {@code filter}
+   * (MQTT §4.7; names starting with {@code $} are not matched by a leading wildcard).
    */
   public void match(String filter, Consumer<V> visitor) {
     match(root, filter.split("/", -1), 0, visitor);

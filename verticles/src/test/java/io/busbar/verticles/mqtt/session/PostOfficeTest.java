@@ -21,8 +21,17 @@ class PostOfficeTest {
     return s;
   }
 
-  private static Message message(String tenant, String topic, int qos, boolean retain, String payload) {
-    return new Message(tenant, topic, Buffer.buffer(payload), qos, retain, MqttProperties.NO_PROPERTIES, "pub", Long.MAX_VALUE);
+  private static Message message(
+      String tenant, String topic, int qos, boolean retain, String payload) {
+    return new Message(
+        tenant,
+        topic,
+        Buffer.buffer(payload),
+        qos,
+        retain,
+        MqttProperties.NO_PROPERTIES,
+        "pub",
+        Long.MAX_VALUE);
   }
 
   /** Verifies that overlapping subscriptions deliver once at the highest granted QoS. */

@@ -33,7 +33,15 @@ class SessionTest {
 
   private static Delivery delivery(String payload, int qos) {
     Message m =
-        new Message("t", "a/b", Buffer.buffer(payload), qos, false, MqttProperties.NO_PROPERTIES, "p", Long.MAX_VALUE);
+        new Message(
+            "t",
+            "a/b",
+            Buffer.buffer(payload),
+            qos,
+            false,
+            MqttProperties.NO_PROPERTIES,
+            "p",
+            Long.MAX_VALUE);
     return new Delivery(m, qos, false, List.of());
   }
 

@@ -45,45 +45,62 @@ class FileStoresTest {
   private static <T> T onContext(Supplier<Future<T>> work) throws Exception {
     CompletableFuture<T> result = new CompletableFuture<>();
     context.runOnContext(
-        v -> work.get().onComplete(ar -> {
-          if (ar.succeeded()) {
-            result.complete(ar.result());
-          } else {
-            result.completeExceptionally(ar.cause());
-          }
-        }));
+        v ->
+            work.get()
+                .onComplete(
+                    ar -> {
+                      if (ar.succeeded()) {
+                        result.complete(ar.result());
+                      } else {
+                        result.completeExceptionally(ar.cause());
+                      }
+                    }));
     return result.get(20, TimeUnit.SECONDS);
   }
 
   private static Message message(String topic, String payload) {
-    return new Message("t", topic, Buffer.buffer(payload), 1, true, MqttProperties.NO_PROPERTIES, "p", Long.MAX_VALUE);
+    return new Message(
+        "t",
+        topic,
+        Buffer.buffer(payload),
+        1,
+        true,
+        MqttProperties.NO_PROPERTIES,
+        "p",
+        Long.MAX_VALUE);
   }
 
   /**
-   * Verifies that a session journal compacted many times while running (tiny threshold) reopens
-   * to exactly the live state: the session, its subscription, the unremoved and released messages.
+   * Verifies that a session journal compacted many times while running (tiny threshold) reopens to
+   * exactly the live state: the session, its subscription, the unremoved and released messages.
    */
   @Test
   void sessionJournalCompactsAndReopens() throws Exception {
     Path dir = Files.createTempDirectory("busbar-store");
     FileSessionStore store = FileSessionStore.open(dir, context, 2_000);
-    onContext(() -> {
-      store.sessionSaved("t", "c", 300);
-      store.subscribed("t", "c", Subscription.of("a/#", 1));
-      store.subscribed("t", "c", Subscription.of("b", 0));
-      store.unsubscribed("t", "c", "b");
-      List<Future<Void>> writes = new ArrayList<>();
-      for (int i = 1; i <= 200; i++) {
-        writes.add(store.messageAdded("t", "c", i, new Delivery(message("a/" + i, "payload-" + i), 1, false, List.of())));
-        if (i % 10 != 0) {
-          store.messageRemoved("t", "c", i);
-        }
-      }
-      store.messageReleased("t", "c", 200, 42);
-      store.sessionSaved("t", "gone", 10);
-      store.sessionEnded("t", "gone");
-      return Future.all(writes).mapEmpty();
-    });
+    onContext(
+        () -> {
+          store.sessionSaved("t", "c", 300);
+          store.subscribed("t", "c", Subscription.of("a/#", 1));
+          store.subscribed("t", "c", Subscription.of("b", 0));
+          store.unsubscribed("t", "c", "b");
+          List<Future<Void>> writes = new ArrayList<>();
+          for (int i = 1; i <= 200; i++) {
+            writes.add(
+                store.messageAdded(
+                    "t",
+                    "c",
+                    i,
+                    new Delivery(message("a/" + i, "payload-" + i), 1, false, List.of())));
+            if (i % 10 != 0) {
+              store.messageRemoved("t", "c", i);
+            }
+          }
+          store.messageReleased("t", "c", 200, 42);
+          store.sessionSaved("t", "gone", 10);
+          store.sessionEnded("t", "gone");
+          return Future.all(writes).mapEmpty();
+        });
     onContext(store::close);
 
     FileSessionStore reopened = FileSessionStore.open(dir, context);
@@ -93,11 +110,14 @@ class FileStoresTest {
     assertThat(s.clientId()).isEqualTo("c");
     assertThat(s.expirySeconds()).isEqualTo(300);
     assertThat(s.subscriptions()).extracting(Subscription::filter).containsExactly("a/#");
-    assertThat(s.messages()).extracting(SessionStore.StoredMessage::seq)
-        .containsExactly(10L, 20L, 30L, 40L, 50L, 60L, 70L, 80L, 90L, 100L, 110L, 120L, 130L, 140L,
-            150L, 160L, 170L, 180L, 190L, 200L);
+    assertThat(s.messages())
+        .extracting(SessionStore.StoredMessage::seq)
+        .containsExactly(
+            10L, 20L, 30L, 40L, 50L, 60L, 70L, 80L, 90L, 100L, 110L, 120L, 130L, 140L, 150L, 160L,
+            170L, 180L, 190L, 200L);
     assertThat(s.messages().get(19).releasedPacketId()).isEqualTo(42);
-    assertThat(s.messages().get(0).delivery().message().payload().toString()).isEqualTo("payload-10");
+    assertThat(s.messages().get(0).delivery().message().payload().toString())
+        .isEqualTo("payload-10");
     onContext(reopened::close);
   }
 
@@ -106,14 +126,15 @@ class FileStoresTest {
   void retainedJournalCompactsAndReopens() throws Exception {
     Path dir = Files.createTempDirectory("busbar-store");
     FileRetainedStore store = FileRetainedStore.open(dir, context, 1_000);
-    onContext(() -> {
-      List<Future<Void>> writes = new ArrayList<>();
-      for (int i = 0; i < 300; i++) {
-        writes.add(store.put(message("r/" + (i % 7), "v" + i)));
-      }
-      writes.add(store.put(message("r/0", "")));
-      return Future.all(writes).mapEmpty();
-    });
+    onContext(
+        () -> {
+          List<Future<Void>> writes = new ArrayList<>();
+          for (int i = 0; i < 300; i++) {
+            writes.add(store.put(message("r/" + (i % 7), "v" + i)));
+          }
+          writes.add(store.put(message("r/0", "")));
+          return Future.all(writes).mapEmpty();
+        });
     onContext(store::close);
     FileRetainedStore reopened = FileRetainedStore.open(dir, context);
     assertThat(reopened.size()).isEqualTo(6);

@@ -30,7 +30,8 @@ class SubscriptionTrieTest {
     trie.put("a/#", "c3", "hash");
     trie.put("#", "c4", "all");
     trie.put("+/b/#", "c5", "mixed");
-    assertThat(match(trie, "a/b")).containsExactly("c1=exact", "c2=plus", "c3=hash", "c4=all", "c5=mixed");
+    assertThat(match(trie, "a/b"))
+        .containsExactly("c1=exact", "c2=plus", "c3=hash", "c4=all", "c5=mixed");
     assertThat(match(trie, "a")).containsExactly("c3=hash", "c4=all");
     assertThat(match(trie, "a/b/c")).containsExactly("c3=hash", "c4=all", "c5=mixed");
     assertThat(match(trie, "x/y")).containsExactly("c4=all");
@@ -150,8 +151,8 @@ class SubscriptionTrieTest {
   }
 
   /**
-   * Verifies, on random topics and filters, that the topic tree of retained messages finds
-   * exactly the topic names the reference matcher says a filter matches, also after removals.
+   * Verifies, on random topics and filters, that the topic tree of retained messages finds exactly
+   * the topic names the reference matcher says a filter matches, also after removals.
    */
   @RepeatedTest(100)
   void topicTreeAgreesWithReferenceMatcher(RepetitionInfo info) {
