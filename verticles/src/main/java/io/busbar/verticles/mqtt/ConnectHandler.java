@@ -44,15 +44,24 @@ final class ConnectHandler {
   /** MQTT 3.1.1 has no expiry: a non-clean session lasts until the next clean connect. */
   static final long NEVER_EXPIRES = 0xFFFF_FFFFL;
 
+  /** Verified tokens remembered at most (LRU beyond). */
+  static final int TOKEN_CACHE_ENTRIES = 10_000;
+
   /** The tenant of anonymous clients. */
   static final String ANONYMOUS_TENANT = "public";
 
   private final Broker broker;
   private final RateLimit connectRate;
+  private final TokenCache tokens;
 
   ConnectHandler(Broker broker) {
     this.broker = broker;
     this.connectRate = new RateLimit(broker.config().maxConnectsPerSecond());
+    this.tokens =
+        new TokenCache(
+            broker.authenticator(),
+            broker.config().tokenCacheSeconds() * 1000L,
+            TOKEN_CACHE_ENTRIES);
   }
 
   void handle(MqttEndpoint endpoint) {
@@ -99,7 +108,7 @@ final class ConnectHandler {
               new Principal(clientId, ANONYMOUS_TENANT, Set.of(), Long.MAX_VALUE, null));
     } else {
       try {
-        principal = broker.authenticator().authenticate(token);
+        principal = tokens.authenticate(token);
       } catch (RuntimeException e) {
         principal = Future.failedFuture(e);
       }

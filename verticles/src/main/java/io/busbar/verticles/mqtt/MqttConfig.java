@@ -36,6 +36,9 @@ import java.util.Objects;
  *     dropped (counted) and QoS 1/2 messages wait in its session queue
  * @param maxRetainedMessages the most retained messages kept, all tenants; a retained message on a
  *     new topic beyond it is delivered but not kept (counted)
+ * @param tokenCacheSeconds how long a verified token is remembered (by its hash, never past its
+ *     {@code exp}) so reconnects skip the signature check; 0 turns the cache off. A token revoked
+ *     meanwhile is still accepted for up to this long.
  * @param dataDir where durable broker state (retained messages) is kept, or {@code null} to keep it
  *     in memory only
  */
@@ -57,6 +60,7 @@ public record MqttConfig(
     int maxConnectsPerSecond,
     long maxConnectionBacklogBytes,
     int maxRetainedMessages,
+    int tokenCacheSeconds,
     Path dataDir) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -88,6 +92,7 @@ public record MqttConfig(
   public static final long DEFAULT_MAX_CONNECTION_BACKLOG_BYTES = 4L * 1024 * 1024;
   public static final int DEFAULT_MAX_RETAINED_MESSAGES = 1_000_000;
 
+  public static final int DEFAULT_TOKEN_CACHE_SECONDS = 30;
   /** Off: MQTT over WebSocket is opt-in. */
   public static final int DEFAULT_WEB_SOCKET_PORT = -1;
 
@@ -147,6 +152,10 @@ public record MqttConfig(
       throw new IllegalArgumentException(
           "mqtt.maxRetainedMessages must be 0 or more, was " + maxRetainedMessages);
     }
+    if (tokenCacheSeconds < 0) {
+      throw new IllegalArgumentException(
+          "mqtt.tokenCacheSeconds must be 0 (off) or more, was " + tokenCacheSeconds);
+    }
     if (webSocketPort < -1 || webSocketPort > 65_535) {
       throw new IllegalArgumentException(
           "mqtt.webSocketPort must be -1 (off) or 0..65535, was " + webSocketPort);
@@ -173,6 +182,7 @@ public record MqttConfig(
         DEFAULT_MAX_CONNECTS_PER_SECOND,
         DEFAULT_MAX_CONNECTION_BACKLOG_BYTES,
         DEFAULT_MAX_RETAINED_MESSAGES,
+        DEFAULT_TOKEN_CACHE_SECONDS,
         null);
   }
 
@@ -201,6 +211,7 @@ public record MqttConfig(
         maxConnectsPerSecond,
         maxConnectionBacklogBytes,
         maxRetainedMessages,
+        tokenCacheSeconds,
         dataDir);
   }
 
@@ -223,6 +234,7 @@ public record MqttConfig(
         maxConnectsPerSecond,
         maxConnectionBacklogBytes,
         maxRetainedMessages,
+        tokenCacheSeconds,
         dataDir);
   }
 
@@ -245,6 +257,7 @@ public record MqttConfig(
         maxConnectsPerSecond,
         maxConnectionBacklogBytes,
         maxRetainedMessages,
+        tokenCacheSeconds,
         dataDir);
   }
 
@@ -267,6 +280,7 @@ public record MqttConfig(
         maxConnectsPerSecond,
         maxConnectionBacklogBytes,
         maxRetainedMessages,
+        tokenCacheSeconds,
         dataDir);
   }
 
@@ -289,6 +303,7 @@ public record MqttConfig(
         maxConnectsPerSecond,
         maxConnectionBacklogBytes,
         maxRetainedMessages,
+        tokenCacheSeconds,
         dataDir);
   }
 
@@ -311,6 +326,7 @@ public record MqttConfig(
         maxConnectsPerSecond,
         maxConnectionBacklogBytes,
         maxRetainedMessages,
+        tokenCacheSeconds,
         dataDir);
   }
 
@@ -333,6 +349,7 @@ public record MqttConfig(
         maxConnectsPerSecond,
         maxConnectionBacklogBytes,
         maxRetainedMessages,
+        tokenCacheSeconds,
         dataDir);
   }
 
@@ -356,6 +373,7 @@ public record MqttConfig(
         maxConnectsPerSecond,
         maxConnectionBacklogBytes,
         maxRetainedMessages,
+        tokenCacheSeconds,
         dir);
   }
 
@@ -378,6 +396,7 @@ public record MqttConfig(
         maxConnectsPerSecond,
         maxConnectionBacklogBytes,
         maxRetainedMessages,
+        tokenCacheSeconds,
         dataDir);
   }
 
@@ -400,6 +419,7 @@ public record MqttConfig(
         perSecond,
         maxConnectionBacklogBytes,
         maxRetainedMessages,
+        tokenCacheSeconds,
         dataDir);
   }
 
@@ -422,6 +442,7 @@ public record MqttConfig(
         maxConnectsPerSecond,
         bytes,
         maxRetainedMessages,
+        tokenCacheSeconds,
         dataDir);
   }
 
@@ -444,6 +465,15 @@ public record MqttConfig(
         maxConnectsPerSecond,
         maxConnectionBacklogBytes,
         max,
+        tokenCacheSeconds,
         dataDir);
+  }
+
+  public MqttConfig withTokenCacheSeconds(int seconds) {
+    return new MqttConfig(
+        host, port, maxMessageSize, allowAnonymous, maxQueuedMessages, queuePolicy,
+        maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
+        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond,
+        maxConnectionBacklogBytes, maxRetainedMessages, seconds, dataDir);
   }
 }
