@@ -102,7 +102,8 @@ final class ConnectHandler {
     String username = auth == null ? null : auth.getUsername();
     String token = auth == null ? null : auth.getPassword();
     Future<Principal> principal;
-    if ((token == null || token.isEmpty()) && broker.config().allowAnonymous()) {
+    boolean anonymous = (token == null || token.isEmpty()) && broker.config().allowAnonymous();
+    if (anonymous) {
       principal =
           Future.succeededFuture(
               new Principal(clientId, ANONYMOUS_TENANT, Set.of(), Long.MAX_VALUE, null));
@@ -126,7 +127,8 @@ final class ConnectHandler {
                   broker.metrics().refused(RefusalReason.GONE);
                 } else if (ar.failed()) {
                   refuse(endpoint, v5, ar.cause());
-                } else if (username != null
+                } else if (!anonymous
+                    && username != null
                     && !username.isEmpty()
                     && !username.equals(ar.result().subject())) {
                   refuse(
