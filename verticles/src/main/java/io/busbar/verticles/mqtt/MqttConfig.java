@@ -93,6 +93,7 @@ public record MqttConfig(
   public static final int DEFAULT_MAX_RETAINED_MESSAGES = 1_000_000;
 
   public static final int DEFAULT_TOKEN_CACHE_SECONDS = 30;
+
   /** Off: MQTT over WebSocket is opt-in. */
   public static final int DEFAULT_WEB_SOCKET_PORT = -1;
 
@@ -471,9 +472,24 @@ public record MqttConfig(
 
   public MqttConfig withTokenCacheSeconds(int seconds) {
     return new MqttConfig(
-        host, port, maxMessageSize, allowAnonymous, maxQueuedMessages, queuePolicy,
-        maxSessionExpirySeconds, sysIntervalSeconds, topicAliasMaximum, maxConnections,
-        maxTopicLength, maxTopicLevels, webSocketPort, maxQueuedBytes, maxConnectsPerSecond,
-        maxConnectionBacklogBytes, maxRetainedMessages, seconds, dataDir);
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueuedMessages,
+        queuePolicy,
+        maxSessionExpirySeconds,
+        sysIntervalSeconds,
+        topicAliasMaximum,
+        maxConnections,
+        maxTopicLength,
+        maxTopicLevels,
+        webSocketPort,
+        maxQueuedBytes,
+        maxConnectsPerSecond,
+        maxConnectionBacklogBytes,
+        maxRetainedMessages,
+        seconds,
+        dataDir);
   }
 }

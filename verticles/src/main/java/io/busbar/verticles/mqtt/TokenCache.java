@@ -16,8 +16,8 @@ import java.util.Map;
  * is the largest CPU cost of a CONNECT. Entries are keyed by the token's SHA-256 (no bearer tokens
  * kept), live at most {@code ttlMillis} and never past the token's {@code exp}, and the least
  * recently used go first beyond {@code maxEntries}. Failures are never cached. A token revoked
- * after it was cached is still accepted for at most {@code ttlMillis}. Not thread-safe: one
- * broker, one context.
+ * after it was cached is still accepted for at most {@code ttlMillis}. Not thread-safe: one broker,
+ * one context.
  */
 final class TokenCache {
 

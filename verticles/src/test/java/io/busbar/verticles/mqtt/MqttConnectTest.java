@@ -218,7 +218,13 @@ class MqttConnectTest {
       // a user name without a password is no token: still anonymous, no identity check
       Mqtt5BlockingClient named = open.v5Client("anon-3");
       assertThat(
-              named.connectWith().simpleAuth().username("someone").applySimpleAuth().send().getReasonCode())
+              named
+                  .connectWith()
+                  .simpleAuth()
+                  .username("someone")
+                  .applySimpleAuth()
+                  .send()
+                  .getReasonCode())
           .isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
       named.disconnect();
       assertThatThrownBy(() -> open.connectV5("anon-2", "x", "garbage"))
