@@ -87,6 +87,7 @@ final class MqttConnection implements Outlet {
   /** Called right after the CONNACK: installs the packet handlers and resumes the session. */
   void start() {
     broker.metrics().clientsConnected.incrementAndGet();
+    FlushBatching.install(endpoint);
     endpoint.publishHandler(this::onPublish);
     endpoint.publishReleaseHandler(this::onPubrel);
     endpoint.publishAcknowledgeHandler(session::acknowledged);
