@@ -18,4 +18,22 @@ record Broker(
     SessionRegistry sessions,
     PostOffice postOffice,
     TelemetryIngest ingest,
-    BrokerMetrics metrics) {}
+    BrokerMetrics metrics,
+    io.busbar.verticles.mqtt.session.QueueBudget queueBudget,
+    io.busbar.verticles.mqtt.session.SessionStore sessionStore) {
+
+  /**
+   * Decodes a message on a decoder topic onto the event bus, then routes it to subscribers.
+   *
+   * @return the number of sessions it was handed to, and when a retained message is durable
+   */
+  io.busbar.verticles.mqtt.session.PostOffice.Routed route(
+      io.busbar.verticles.mqtt.session.Message message) {
+    String contentType =
+        Mqtt5Properties.string(
+            message.properties(),
+            io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType.CONTENT_TYPE);
+    ingest.ingest(message.tenant(), message.topic(), message.payload(), contentType);
+    return postOffice.route(message);
+  }
+}

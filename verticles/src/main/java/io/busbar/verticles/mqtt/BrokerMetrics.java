@@ -18,7 +18,12 @@ final class BrokerMetrics {
     NOT_YET_VALID,
     IDENTITY_MISMATCH,
     AUTH_ERROR,
-    BAD_CLIENT_ID
+    BAD_CLIENT_ID,
+    TOO_MANY_CONNECTIONS,
+    CONNECT_RATE,
+    GONE,
+    BAD_AUTH_METHOD,
+    BAD_WILL
   }
 
   final Counter messagesIn;
@@ -30,6 +35,11 @@ final class BrokerMetrics {
   final Counter decodeFailures;
   final Counter queueDropped;
   final Counter protocolErrors;
+  final Counter oversizedDropped;
+  final Counter sessionDropped;
+  final Counter publishInvalid;
+  final Counter storeFailures;
+  final Counter slowDropped;
   final AtomicInteger clientsConnected = new AtomicInteger();
   private final Map<RefusalReason, Counter> refused = new EnumMap<>(RefusalReason.class);
 
@@ -43,6 +53,11 @@ final class BrokerMetrics {
     decodeFailures = registry.counter("busbar.decode.failures");
     queueDropped = registry.counter("busbar.mqtt.queue.dropped");
     protocolErrors = registry.counter("busbar.mqtt.protocol.errors");
+    oversizedDropped = registry.counter("busbar.mqtt.messages.oversized");
+    sessionDropped = registry.counter("busbar.mqtt.session.dropped");
+    publishInvalid = registry.counter("busbar.mqtt.publish.invalid");
+    storeFailures = registry.counter("busbar.mqtt.store.failures");
+    slowDropped = registry.counter("busbar.mqtt.slow.dropped");
     registry.gauge("busbar.mqtt.clients.connected", clientsConnected);
     for (RefusalReason r : RefusalReason.values()) {
       refused.put(

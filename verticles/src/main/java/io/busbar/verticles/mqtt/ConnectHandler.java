@@ -4,6 +4,7 @@ import io.busbar.security.AuthenticationException;
 import io.busbar.security.Principal;
 import io.busbar.verticles.mqtt.BrokerMetrics.RefusalReason;
 import io.busbar.verticles.mqtt.session.Session;
+import io.busbar.verticles.mqtt.topic.TopicNames;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.IntegerProperty;
@@ -14,7 +15,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.mqtt.MqttAuth;
 import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -41,18 +44,41 @@ final class ConnectHandler {
   /** MQTT 3.1.1 has no expiry: a non-clean session lasts until the next clean connect. */
   static final long NEVER_EXPIRES = 0xFFFF_FFFFL;
 
+  /** Verified tokens remembered at most (LRU beyond). */
+  static final int TOKEN_CACHE_ENTRIES = 10_000;
+
   /** The tenant of anonymous clients. */
   static final String ANONYMOUS_TENANT = "public";
 
   private final Broker broker;
+  private final RateLimit connectRate;
+  private final TokenCache tokens;
 
   ConnectHandler(Broker broker) {
     this.broker = broker;
+    this.connectRate = new RateLimit(broker.config().maxConnectsPerSecond());
+    this.tokens =
+        new TokenCache(
+            broker.authenticator(),
+            broker.config().tokenCacheSeconds() * 1000L,
+            TOKEN_CACHE_ENTRIES);
   }
 
   void handle(MqttEndpoint endpoint) {
     Context context = Vertx.currentContext();
     boolean v5 = endpoint.protocolVersion() == 5;
+    if (!connectRate.tryAcquire(System.nanoTime())) {
+      // refused before the token is checked, so a storm costs no signature verifications
+      broker.metrics().refused(RefusalReason.CONNECT_RATE);
+      if (v5) {
+        endpoint.reject(
+            MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED,
+            Mqtt5Properties.reasonString("connect rate limit reached"));
+      } else {
+        endpoint.reject(MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+      }
+      return;
+    }
     boolean assigned = false;
     String clientId = endpoint.clientIdentifier();
     if (clientId == null || clientId.isEmpty()) {
@@ -61,30 +87,48 @@ final class ConnectHandler {
       endpoint.setClientIdentifier(clientId);
       assigned = true;
     }
+    if (v5
+        && Mqtt5Properties.string(
+                endpoint.connectProperties(), MqttPropertyType.AUTHENTICATION_METHOD)
+            != null) {
+      // MQTT 5.0 §4.12: enhanced authentication is not offered; the JWT goes in the password
+      broker.metrics().refused(RefusalReason.BAD_AUTH_METHOD);
+      endpoint.reject(
+          MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD,
+          Mqtt5Properties.reasonString("enhanced authentication is not supported"));
+      return;
+    }
     MqttAuth auth = endpoint.auth();
     String username = auth == null ? null : auth.getUsername();
     String token = auth == null ? null : auth.getPassword();
     Future<Principal> principal;
-    if ((token == null || token.isEmpty()) && broker.config().allowAnonymous()) {
+    boolean anonymous = (token == null || token.isEmpty()) && broker.config().allowAnonymous();
+    if (anonymous) {
       principal =
           Future.succeededFuture(
               new Principal(clientId, ANONYMOUS_TENANT, Set.of(), Long.MAX_VALUE, null));
     } else {
       try {
-        principal = broker.authenticator().authenticate(token);
+        principal = tokens.authenticate(token);
       } catch (RuntimeException e) {
         principal = Future.failedFuture(e);
       }
     }
     boolean assignedId = assigned;
     String id = clientId;
+    // the client may hang up while its token is checked; then there is nobody to answer
+    boolean[] gone = {false};
+    endpoint.closeHandler(v -> gone[0] = true);
     principal.onComplete(
         ar -> {
           Runnable answer =
               () -> {
-                if (ar.failed()) {
+                if (gone[0]) {
+                  broker.metrics().refused(RefusalReason.GONE);
+                } else if (ar.failed()) {
                   refuse(endpoint, v5, ar.cause());
-                } else if (username != null
+                } else if (!anonymous
+                    && username != null
                     && !username.isEmpty()
                     && !username.equals(ar.result().subject())) {
                   refuse(
@@ -142,13 +186,46 @@ final class ConnectHandler {
 
   private void accept(
       MqttEndpoint endpoint, boolean v5, String clientId, boolean assigned, Principal principal) {
+    if (broker.metrics().clientsConnected.get() >= broker.config().maxConnections()) {
+      // MQTT 5.0 §3.2.2.2 0x97 quota exceeded; 3.1.1 §3.2.2.3 0x03 server unavailable
+      broker.metrics().refused(RefusalReason.TOO_MANY_CONNECTIONS);
+      if (v5) {
+        endpoint.reject(
+            MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED,
+            Mqtt5Properties.reasonString("connection limit reached"));
+      } else {
+        endpoint.reject(MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE);
+      }
+      return;
+    }
     MqttProperties connect = endpoint.connectProperties();
-    long expiry;
+    long requested;
     if (v5) {
       // MQTT 5.0 §3.1.2.11.2: absent means 0, the session ends with the connection
-      expiry = Mqtt5Properties.integer(connect, MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0);
+      requested = Mqtt5Properties.integer(connect, MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0);
     } else {
-      expiry = endpoint.isCleanSession() ? 0 : NEVER_EXPIRES;
+      requested = endpoint.isCleanSession() ? 0 : NEVER_EXPIRES;
+    }
+    long expiry = Math.min(requested, broker.config().maxSessionExpirySeconds());
+    MqttWill will = endpoint.will();
+    if (will != null && will.isWillFlag()) {
+      Optional<String> problem =
+          TopicNames.checkName(
+              will.getWillTopic(),
+              broker.config().maxTopicLength(),
+              broker.config().maxTopicLevels());
+      if (problem.isPresent()) {
+        // MQTT 5.0 §3.1.3.3 / §3.2.2.2: 0x90 topic name invalid; 3.1.1 has no code, close
+        broker.metrics().refused(RefusalReason.BAD_WILL);
+        if (v5) {
+          endpoint.reject(
+              MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID,
+              Mqtt5Properties.reasonString("will topic: " + problem.get()));
+        } else {
+          MqttConnection.closeQuietly(endpoint);
+        }
+        return;
+      }
     }
     boolean cleanStart = endpoint.isCleanSession();
     Session existing = broker.sessions().get(principal.tenant(), clientId).orElse(null);
@@ -161,6 +238,14 @@ final class ConnectHandler {
     }
     boolean sessionPresent = existing != null && !cleanStart;
     Session session;
+    if (existing != null) {
+      // the client is back: its session does not expire and its delayed will is not sent
+      // (MQTT 5.0 §3.1.3.2.2)
+      cancelTimer(existing.expiryTimer());
+      cancelTimer(existing.willTimer());
+      existing.expiryTimer(-1);
+      existing.willTimer(-1);
+    }
     if (sessionPresent) {
       session = existing;
     } else {
@@ -171,12 +256,17 @@ final class ConnectHandler {
           new Session(
               principal.tenant(),
               clientId,
-              MqttConnection.MAX_QUEUED,
-              io.busbar.verticles.mqtt.session.QueuePolicy.DROP_OLDEST,
-              d -> broker.metrics().queueDropped.increment());
+              broker.config().maxQueuedMessages(),
+              broker.config().queuePolicy(),
+              d -> broker.metrics().queueDropped.increment(),
+              broker.queueBudget(),
+              broker.sessionStore());
       broker.sessions().put(session);
     }
     session.expiryIntervalSeconds(expiry);
+    if (session.isPersistent()) {
+      broker.sessionStore().sessionSaved(principal.tenant(), clientId, expiry);
+    }
     MqttProperties connack = new MqttProperties();
     if (v5) {
       if (assigned) {
@@ -186,13 +276,32 @@ final class ConnectHandler {
       connack.add(
           new IntegerProperty(
               MqttPropertyType.MAXIMUM_PACKET_SIZE.value(), broker.config().maxMessageSize()));
-      connack.add(new IntegerProperty(MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), 0));
+      connack.add(
+          new IntegerProperty(
+              MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), broker.config().topicAliasMaximum()));
+      // MQTT 5.0 §3.2.2.3: say explicitly what is available (some clients assume otherwise)
+      connack.add(new IntegerProperty(MqttPropertyType.RETAIN_AVAILABLE.value(), 1));
+      connack.add(new IntegerProperty(MqttPropertyType.WILDCARD_SUBSCRIPTION_AVAILABLE.value(), 1));
+      connack.add(
+          new IntegerProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE.value(), 1));
+      connack.add(new IntegerProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value(), 1));
+      if (expiry != requested) {
+        // MQTT 5.0 §3.2.2.3.2: the server tells the client the interval it will use
+        connack.add(
+            new IntegerProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), (int) expiry));
+      }
     }
     endpoint.publishAutoAck(false);
     endpoint.subscriptionAutoAck(false);
     MqttConnection connection = new MqttConnection(broker, endpoint, principal, session, v5);
     endpoint.accept(sessionPresent, connack);
     connection.start();
+  }
+
+  private void cancelTimer(long id) {
+    if (id >= 0) {
+      broker.vertx().cancelTimer(id);
+    }
   }
 
   static void logDisconnect(MqttEndpoint endpoint, MqttDisconnectReasonCode code) {

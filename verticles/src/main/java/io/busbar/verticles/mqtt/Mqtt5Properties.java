@@ -37,8 +37,8 @@ final class Mqtt5Properties {
   /**
    * Properties of a PUBLISH sent to a subscriber: those of the original PUBLISH passed through
    * unaltered (MQTT 5.0 §3.3.2.3: payload format, content type, response topic, correlation data,
-   * user properties), without the publisher's topic alias and subscription ids, with the
-   * receiver's subscription identifiers and the remaining message expiry interval.
+   * user properties), without the publisher's topic alias and subscription ids, with the receiver's
+   * subscription identifiers and the remaining message expiry interval.
    */
   static MqttProperties forDelivery(
       MqttProperties original, List<Integer> subscriptionIds, long expiresAt, long now) {

@@ -5,7 +5,13 @@ import io.busbar.security.TokenAuthenticator;
 import io.busbar.security.acl.TopicAcl;
 import io.busbar.verticles.mqtt.session.MemoryRetainedStore;
 import io.busbar.verticles.mqtt.session.PostOffice;
+import io.busbar.verticles.mqtt.session.QueueBudget;
+import io.busbar.verticles.mqtt.session.RetainedStore;
+import io.busbar.verticles.mqtt.session.Session;
 import io.busbar.verticles.mqtt.session.SessionRegistry;
+import io.busbar.verticles.mqtt.session.SessionStore;
+import io.busbar.verticles.mqtt.store.FileRetainedStore;
+import io.busbar.verticles.mqtt.store.FileSessionStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -39,7 +45,10 @@ public final class MqttBrokerVerticle extends VerticleBase {
   private final DecoderTable decoders;
   private final MeterRegistry registry;
   private MqttServer server;
+  private MqttServer webSocketServer;
+  private Broker broker;
   private volatile int actualPort = -1;
+  private volatile int actualWebSocketPort = -1;
 
   public MqttBrokerVerticle(
       MqttConfig config,
@@ -54,12 +63,32 @@ public final class MqttBrokerVerticle extends VerticleBase {
     this.registry = Objects.requireNonNull(registry, "registry");
   }
 
+  /** The stores of one broker: memory only, or journals under {@code dataDir/mqtt}. */
+  private record Stores(RetainedStore retained, SessionStore sessions) {}
+
   @Override
   public Future<?> start() {
+    Future<Stores> stores =
+        config.dataDir() == null
+            ? Future.succeededFuture(new Stores(new MemoryRetainedStore(), SessionStore.none()))
+            : vertx.executeBlocking(
+                () -> {
+                  java.nio.file.Path dir = config.dataDir().resolve("mqtt");
+                  return new Stores(
+                      FileRetainedStore.open(dir, context), FileSessionStore.open(dir, context));
+                });
+    return stores.compose(this::listen);
+  }
+
+  private Future<?> listen(Stores stores) {
+    RetainedStore retainedStore = stores.retained();
     BrokerMetrics metrics = new BrokerMetrics(registry);
     SessionRegistry sessions = new SessionRegistry();
-    PostOffice postOffice = new PostOffice(sessions, new MemoryRetainedStore());
-    Broker broker =
+    PostOffice postOffice = new PostOffice(sessions, retainedStore, config.maxRetainedMessages());
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "busbar.mqtt.retained.refused", postOffice, PostOffice::retainedRefused)
+        .register(registry);
+    broker =
         new Broker(
             vertx,
             config,
@@ -68,31 +97,123 @@ public final class MqttBrokerVerticle extends VerticleBase {
             sessions,
             postOffice,
             new TelemetryIngest(decoders, vertx.eventBus(), metrics),
-            metrics);
+            metrics,
+            new QueueBudget(config.maxQueuedBytes()),
+            stores.sessions());
+    restoreSessions(broker);
     ConnectHandler connects = new ConnectHandler(broker);
+    if (config.sysIntervalSeconds() > 0) {
+      SysStats sys = new SysStats(broker);
+      vertx.setPeriodic(config.sysIntervalSeconds() * 1000L, t -> sys.publish());
+    }
     MqttServerOptions options =
         new MqttServerOptions()
             .setHost(config.host())
             .setPort(config.port())
             .setMaxMessageSize(config.maxMessageSize())
+            // 3.1.1 and 5.0 put no limit on client ids below 65,535 bytes (3.1 did: 23)
+            .setMaxClientIdLength(65_535)
             // zero-length client ids are assigned by ConnectHandler, which tells 5.0 clients
             .setAutoClientId(false);
     server =
         MqttServer.create(vertx, options)
             .endpointHandler(connects::handle)
             .exceptionHandler(t -> LOG.debug("mqtt connection error: {}", t.toString()));
-    return server
-        .listen()
-        .onSuccess(
-            s -> {
-              actualPort = s.actualPort();
-              LOG.info("MQTT broker listening on {}:{}", config.host(), actualPort);
-            });
+    Future<MqttServer> tcp =
+        server
+            .listen()
+            .onSuccess(
+                s -> {
+                  actualPort = s.actualPort();
+                  LOG.info("MQTT broker listening on {}:{}", config.host(), actualPort);
+                });
+    if (config.webSocketPort() < 0) {
+      return tcp;
+    }
+    webSocketServer =
+        MqttServer.create(
+                vertx,
+                withFrameSize(
+                    new MqttServerOptions(options)
+                        .setPort(config.webSocketPort())
+                        .setUseWebSocket(true),
+                    config.maxMessageSize()))
+            .endpointHandler(connects::handle)
+            .exceptionHandler(t -> LOG.debug("mqtt/ws connection error: {}", t.toString()));
+    Future<MqttServer> ws =
+        webSocketServer
+            .listen()
+            .onSuccess(
+                s -> {
+                  actualWebSocketPort = s.actualPort();
+                  LOG.info(
+                      "MQTT over WebSocket listening on ws://{}:{}/mqtt",
+                      config.host(),
+                      actualWebSocketPort);
+                });
+    return Future.all(tcp, ws);
   }
 
+  /**
+   * Tells connected 5.0 clients the server is shutting down (DISCONNECT 0x8B, MQTT 5.0 §3.14.2.1),
+   * closes every connection without publishing wills, then the listeners.
+   */
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    if (broker != null) {
+      for (Session s : java.util.List.copyOf(broker.sessions().all())) {
+        MqttConnection c = MqttConnection.of(s);
+        if (c != null) {
+          c.serverShuttingDown();
+        }
+      }
+    }
+    Future<Void> tcp = server == null ? Future.succeededFuture() : server.close();
+    Future<Void> ws = webSocketServer == null ? Future.succeededFuture() : webSocketServer.close();
+    Future<Void> retained =
+        broker == null ? Future.succeededFuture() : broker.postOffice().retained().close();
+    Future<Void> sessions =
+        broker == null ? Future.succeededFuture() : broker.sessionStore().close();
+    return Future.all(tcp, ws, retained, sessions);
+  }
+
+  private static MqttServerOptions withFrameSize(MqttServerOptions options, int size) {
+    // one MQTT packet may fill one WebSocket frame
+    options.setWebSocketMaxFrameSize(Math.max(size, 1024));
+    return options;
+  }
+
+  /**
+   * Puts the persistent sessions of the session store back, offline: subscriptions in the routing
+   * tables, messages queued, expiry counted from now.
+   */
+  private static void restoreSessions(Broker broker) {
+    for (SessionStore.StoredSession stored : broker.sessionStore().load()) {
+      Session session =
+          new Session(
+              stored.tenant(),
+              stored.clientId(),
+              broker.config().maxQueuedMessages(),
+              broker.config().queuePolicy(),
+              d -> broker.metrics().queueDropped.increment(),
+              broker.queueBudget(),
+              broker.sessionStore());
+      session.expiryIntervalSeconds(stored.expirySeconds());
+      broker.sessions().put(session);
+      for (var sub : stored.subscriptions()) {
+        broker.postOffice().subscribe(session, sub);
+      }
+      session.restore(stored.messages());
+      SessionEnd.scheduleExpiry(broker, session);
+    }
+    if (!broker.sessionStore().load().isEmpty()) {
+      LOG.info("restored {} persistent sessions", broker.sessionStore().load().size());
+    }
+  }
+
+  /** The port of the MQTT over WebSocket listener, after start; -1 when off or before. */
+  public int actualWebSocketPort() {
+    return actualWebSocketPort;
   }
 
   /** The port the listener is bound to, after {@link #start()} succeeded; -1 before. */

@@ -41,13 +41,13 @@ final class BrokerFixture implements AutoCloseable {
   final int port;
 
   private BrokerFixture(MqttConfig config) {
+    this(config, tempDir());
+  }
+
+  private BrokerFixture(MqttConfig config, Path dir) {
     vertx = Vertx.vertx();
     BusCodecs.register(vertx.eventBus());
-    try {
-      dataDir = Files.createTempDirectory("busbar-mqtt-test");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    dataDir = dir;
     issuer = DevelopmentIssuer.loadOrCreate(vertx, dataDir);
     verticle =
         new MqttBrokerVerticle(
@@ -67,6 +67,21 @@ final class BrokerFixture implements AutoCloseable {
 
   static BrokerFixture start(MqttConfig config) {
     return new BrokerFixture(config);
+  }
+
+  /**
+   * A broker whose issuer keys (and, when the config says so, broker state) live in {@code dir}.
+   */
+  static BrokerFixture start(MqttConfig config, Path dir) {
+    return new BrokerFixture(config, dir);
+  }
+
+  static Path tempDir() {
+    try {
+      return Files.createTempDirectory("busbar-mqtt-test");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static <T> T await(Future<T> future) {

@@ -16,7 +16,6 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,7 +79,10 @@ class MqttConnectTest {
     return e.getMqttMessage().getReturnCode();
   }
 
-  /** Verifies that a device with a valid token connects with 3.1.1 and 5.0, user name = sub or empty. */
+  /**
+   * Verifies that a device with a valid token connects with 3.1.1 and 5.0, user name = sub or
+   * empty.
+   */
   @Test
   void acceptsValidToken() {
     String token = broker.deviceToken("press-1", "acme");
@@ -99,6 +101,15 @@ class MqttConnectTest {
     v3.disconnect();
   }
 
+  /** Verifies that long client ids (beyond 3.1's 23 characters) are accepted for 3.1.1 and 5.0. */
+  @Test
+  void acceptsLongClientIds() {
+    String token = broker.deviceToken("press-1", "acme");
+    String longId = "line-7/press-1/" + "x".repeat(200);
+    broker.connectV5(longId, "", token).disconnect();
+    broker.connectV3(longId + "-3", "", token).disconnect();
+  }
+
   /** Verifies that no token is refused: 5.0 0x87 not authorized, 3.1.1 0x05, and counted. */
   @Test
   void refusesMissingToken() {
@@ -112,7 +123,8 @@ class MqttConnectTest {
   /** Verifies that a password that is no JWT is refused: 5.0 0x86, 3.1.1 0x04 (malformed data). */
   @Test
   void refusesGarbageToken() {
-    assertThat(v5Refusal("d", "not-a-jwt")).isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
+    assertThat(v5Refusal("d", "not-a-jwt"))
+        .isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
     assertThat(v3Refusal("d", "not-a-jwt"))
         .isEqualTo(Mqtt3ConnAckReturnCode.BAD_USER_NAME_OR_PASSWORD);
   }
@@ -151,21 +163,26 @@ class MqttConnectTest {
     p3.close();
 
     org.eclipse.paho.mqttv5.client.MqttClient p5 =
-        new org.eclipse.paho.mqttv5.client.MqttClient(uri, "paho5", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+        new org.eclipse.paho.mqttv5.client.MqttClient(
+            uri, "paho5", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
     MqttConnectionOptions o5 = new MqttConnectionOptions();
     o5.setUserName("d");
     o5.setPassword("garbage".getBytes(StandardCharsets.UTF_8));
     org.eclipse.paho.mqttv5.common.MqttException e5 =
-        catchThrowableOfType(org.eclipse.paho.mqttv5.common.MqttException.class, () -> p5.connect(o5));
+        catchThrowableOfType(
+            org.eclipse.paho.mqttv5.common.MqttException.class, () -> p5.connect(o5));
     assertThat(e5.getReasonCode()).isEqualTo(0x86);
     MqttConnectionOptions missing = new MqttConnectionOptions();
-    e5 = catchThrowableOfType(org.eclipse.paho.mqttv5.common.MqttException.class, () -> p5.connect(missing));
+    e5 =
+        catchThrowableOfType(
+            org.eclipse.paho.mqttv5.common.MqttException.class, () -> p5.connect(missing));
     assertThat(e5.getReasonCode()).isEqualTo(0x87);
     p5.close();
 
     // and a valid token through Paho v5 with an empty user name
     org.eclipse.paho.mqttv5.client.MqttClient ok =
-        new org.eclipse.paho.mqttv5.client.MqttClient(uri, "paho5ok", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+        new org.eclipse.paho.mqttv5.client.MqttClient(
+            uri, "paho5ok", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
     MqttConnectionOptions good = new MqttConnectionOptions();
     good.setUserName("");
     good.setPassword(broker.deviceToken("press-9", "acme").getBytes(StandardCharsets.UTF_8));
@@ -198,6 +215,18 @@ class MqttConnectTest {
       Mqtt5BlockingClient c = open.v5Client("anon-1");
       assertThat(c.connect().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
       c.disconnect();
+      // a user name without a password is no token: still anonymous, no identity check
+      Mqtt5BlockingClient named = open.v5Client("anon-3");
+      assertThat(
+              named
+                  .connectWith()
+                  .simpleAuth()
+                  .username("someone")
+                  .applySimpleAuth()
+                  .send()
+                  .getReasonCode())
+          .isEqualTo(Mqtt5ConnAckReasonCode.SUCCESS);
+      named.disconnect();
       assertThatThrownBy(() -> open.connectV5("anon-2", "x", "garbage"))
           .isInstanceOf(Mqtt5ConnAckException.class);
     }

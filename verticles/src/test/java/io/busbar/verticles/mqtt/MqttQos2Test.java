@@ -77,7 +77,9 @@ class MqttQos2Test {
     sub.subscribeWith().topicFilter("q2/dup").qos(MqttQos.EXACTLY_ONCE).send();
 
     try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-      raw.send(RawMqttClient.connect(false, "raw-q2", true, 30, "raw", broker.appToken("raw", "acme"), null, 0));
+      raw.send(
+          RawMqttClient.connect(
+              false, "raw-q2", true, 30, "raw", broker.appToken("raw", "acme"), null, 0));
       assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isEqualTo((byte) 0);
       byte[] payload = "exactly".getBytes(StandardCharsets.UTF_8);
       raw.send(RawMqttClient.publish(false, "q2/dup", 2, 7, false, false, payload));
@@ -96,7 +98,9 @@ class MqttQos2Test {
   @Test
   void outgoingQos2Flow() throws Exception {
     try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-      raw.send(RawMqttClient.connect(false, "raw-q2-sub", true, 30, "rs", broker.appToken("rs", "acme"), null, 0));
+      raw.send(
+          RawMqttClient.connect(
+              false, "raw-q2-sub", true, 30, "rs", broker.appToken("rs", "acme"), null, 0));
       raw.await(Packet.CONNACK, 5000);
       raw.send(RawMqttClient.subscribe(false, 1, "q2/out", 2));
       assertThat(raw.await(Packet.SUBACK, 5000).body()[2]).isEqualTo((byte) 2);

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** PUBLISH routing, ACLs, tenants and retained messages (MQTT §3.3, §3.8, §4.7) with real clients. */
+/**
+ * PUBLISH routing, ACLs, tenants and retained messages (MQTT §3.3, §3.8, §4.7) with real clients.
+ */
 @Timeout(30)
 class MqttRoutingTest {
 
@@ -78,7 +80,12 @@ class MqttRoutingTest {
     hash.subscribeWith().topicFilter("devices/#").qos(MqttQos.AT_MOST_ONCE).send();
 
     Mqtt5BlockingClient press = device("press-1", "acme");
-    press.publishWith().topic("devices/press-1/status").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("up")).send();
+    press
+        .publishWith()
+        .topic("devices/press-1/status")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(bytes("up"))
+        .send();
 
     Mqtt5Publish p1 = receive(plusIn);
     assertThat(p1.getTopic().toString()).isEqualTo("devices/press-1/status");
@@ -87,9 +94,15 @@ class MqttRoutingTest {
     Mqtt5Publish p2 = receive(hashIn);
     assertThat(p2.getQos()).isEqualTo(MqttQos.AT_MOST_ONCE);
 
-    press.publishWith().topic("devices/press-1/status").qos(MqttQos.AT_MOST_ONCE).payload(bytes("q0")).send();
+    press
+        .publishWith()
+        .topic("devices/press-1/status")
+        .qos(MqttQos.AT_MOST_ONCE)
+        .payload(bytes("q0"))
+        .send();
     assertThat(receive(plusIn).getQos()).isEqualTo(MqttQos.AT_MOST_ONCE);
-    assertThat(new String(receive(hashIn).getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo("q0");
+    assertThat(new String(receive(hashIn).getPayloadAsBytes(), StandardCharsets.UTF_8))
+        .isEqualTo("q0");
     press.disconnect();
     plus.disconnect();
     hash.disconnect();
@@ -111,7 +124,8 @@ class MqttRoutingTest {
         catchThrowableOfType(
             Mqtt5PubAckException.class,
             () ->
-                intruder.publishWith()
+                intruder
+                    .publishWith()
                     .topic("devices/press-7/status")
                     .qos(MqttQos.AT_LEAST_ONCE)
                     .payload(bytes("spoof"))
@@ -132,7 +146,8 @@ class MqttRoutingTest {
     watcher.subscribeWith().topicFilter("elsewhere/#").qos(MqttQos.AT_LEAST_ONCE).send();
     double before = broker.counter("busbar.mqtt.publish.denied");
     Mqtt3BlockingClient dev =
-        broker.connectV3(BrokerFixture.uniqueId("d3"), "press-3", broker.deviceToken("press-3", "acme"));
+        broker.connectV3(
+            BrokerFixture.uniqueId("d3"), "press-3", broker.deviceToken("press-3", "acme"));
     dev.publishWith().topic("elsewhere/x").qos(MqttQos.AT_LEAST_ONCE).payload(bytes("x")).send();
     assertNothing(in);
     assertThat(broker.counter("busbar.mqtt.publish.denied")).isEqualTo(before + 1);
@@ -146,16 +161,17 @@ class MqttRoutingTest {
     Mqtt5BlockingClient dev5 = device("press-4", "acme");
     Mqtt5SubAckException e =
         catchThrowableOfType(
-            Mqtt5SubAckException.class,
-            () -> dev5.subscribeWith().topicFilter("devices/#").send());
-    assertThat(e.getMqttMessage().getReasonCodes()).containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
+            Mqtt5SubAckException.class, () -> dev5.subscribeWith().topicFilter("devices/#").send());
+    assertThat(e.getMqttMessage().getReasonCodes())
+        .containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
     assertThat(
             dev5.subscribeWith().topicFilter("devices/press-4/commands/#").send().getReasonCodes())
         .containsExactly(Mqtt5SubAckReasonCode.GRANTED_QOS_2);
     dev5.disconnect();
 
     Mqtt3BlockingClient dev3 =
-        broker.connectV3(BrokerFixture.uniqueId("d3"), "press-5", broker.deviceToken("press-5", "acme"));
+        broker.connectV3(
+            BrokerFixture.uniqueId("d3"), "press-5", broker.deviceToken("press-5", "acme"));
     Mqtt3SubAck ack =
         catchThrowableOfType(
                 com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3SubAckException.class,
@@ -185,14 +201,26 @@ class MqttRoutingTest {
   }
 
   /**
-   * Verifies that a retained message is delivered with RETAIN to a later subscriber (HiveMQ 5.0
-   * and Paho 3.1.1), replaced by a newer one and cleared by an empty payload (§3.3.1.3).
+   * Verifies that a retained message is delivered with RETAIN to a later subscriber (HiveMQ 5.0 and
+   * Paho 3.1.1), replaced by a newer one and cleared by an empty payload (§3.3.1.3).
    */
   @Test
   void setsReplacesAndClearsRetained() throws Exception {
     Mqtt5BlockingClient publisher = app("acme");
-    publisher.publishWith().topic("plant/line1/state").retain(true).qos(MqttQos.AT_LEAST_ONCE).payload(bytes("old")).send();
-    publisher.publishWith().topic("plant/line1/state").retain(true).qos(MqttQos.AT_LEAST_ONCE).payload(bytes("RUNNING")).send();
+    publisher
+        .publishWith()
+        .topic("plant/line1/state")
+        .retain(true)
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(bytes("old"))
+        .send();
+    publisher
+        .publishWith()
+        .topic("plant/line1/state")
+        .retain(true)
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(bytes("RUNNING"))
+        .send();
 
     Mqtt5BlockingClient late = app("acme");
     Mqtt5Publishes in = late.publishes(MqttGlobalPublishFilter.ALL);
@@ -203,7 +231,12 @@ class MqttRoutingTest {
     assertNothing(in);
 
     // a live delivery to an established subscription has RETAIN cleared (retain-as-published off)
-    publisher.publishWith().topic("plant/line1/state").retain(true).payload(bytes("STOPPED")).send();
+    publisher
+        .publishWith()
+        .topic("plant/line1/state")
+        .retain(true)
+        .payload(bytes("STOPPED"))
+        .send();
     Mqtt5Publish live = receive(in);
     assertThat(live.isRetain()).isFalse();
 
@@ -226,7 +259,13 @@ class MqttRoutingTest {
     paho.close();
 
     // an empty retained payload clears it
-    publisher.publishWith().topic("plant/line1/state").retain(true).qos(MqttQos.AT_LEAST_ONCE).payload(new byte[0]).send();
+    publisher
+        .publishWith()
+        .topic("plant/line1/state")
+        .retain(true)
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(new byte[0])
+        .send();
     receive(in); // the live empty message itself
     Mqtt5BlockingClient later = app("acme");
     Mqtt5Publishes laterIn = later.publishes(MqttGlobalPublishFilter.ALL);

@@ -240,7 +240,13 @@ final class RawMqttClient implements AutoCloseable {
 
   /** PUBLISH (§3.3) with the given flags; {@code v5} adds an empty property length. */
   static byte[] publish(
-      boolean v5, String topic, int qos, int packetId, boolean dup, boolean retain, byte[] payload) {
+      boolean v5,
+      String topic,
+      int qos,
+      int packetId,
+      boolean dup,
+      boolean retain,
+      byte[] payload) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     string(b, topic); // topic name
     if (qos > 0) {
@@ -253,6 +259,18 @@ final class RawMqttClient implements AutoCloseable {
     b.writeBytes(payload);
     int flags = (dup ? 0x08 : 0) | (qos << 1) | (retain ? 0x01 : 0);
     return packet(0x30 | flags, b.toByteArray());
+  }
+
+  /** A 5.0 QoS 0 PUBLISH with a topic alias property (0x23, two-byte integer). */
+  static byte[] publishWithAlias(String topic, int alias, byte[] payload) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    string(b, topic); // topic name, may be empty when the alias is known
+    b.write(3); // property length
+    b.write(0x23); // topic alias
+    b.write(alias >> 8);
+    b.write(alias & 0xFF);
+    b.writeBytes(payload);
+    return packet(0x30, b.toByteArray());
   }
 
   /** SUBSCRIBE (§3.8) to one filter; fixed-header flags 0b0010 as required. */
@@ -268,7 +286,22 @@ final class RawMqttClient implements AutoCloseable {
     return packet(0x82, b.toByteArray());
   }
 
-  /** An acknowledgement with only a packet id: PUBACK 0x40, PUBREC 0x50, PUBREL 0x62, PUBCOMP 0x70. */
+  /** A 5.0 SUBSCRIBE with a subscription identifier (property 0x0B, one-byte varint here). */
+  static byte[] subscribeWithId(int packetId, String filter, int qos, int subscriptionId) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    b.write(packetId >> 8);
+    b.write(packetId & 0xFF);
+    b.write(2); // property length
+    b.write(0x0B); // subscription identifier
+    b.write(subscriptionId); // variable byte integer < 128
+    string(b, filter);
+    b.write(qos); // options
+    return packet(0x82, b.toByteArray());
+  }
+
+  /**
+   * An acknowledgement with only a packet id: PUBACK 0x40, PUBREC 0x50, PUBREL 0x62, PUBCOMP 0x70.
+   */
   static byte[] ack(int typeAndFlags, int packetId) {
     return packet(typeAndFlags, new byte[] {(byte) (packetId >> 8), (byte) packetId});
   }

@@ -2,6 +2,7 @@ package io.busbar.verticles.mqtt.session;
 
 import io.busbar.verticles.mqtt.topic.SubscriptionTrie;
 import io.busbar.verticles.mqtt.topic.TopicNames;
+import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,9 +22,28 @@ public final class PostOffice {
   private final Map<String, SubscriptionTrie<Subscription>> tries = new HashMap<>();
   private final Map<String, Integer> shareCursor = new HashMap<>();
 
+  /** Members of each share group: tenant + NUL + shared filter → client ids. */
+  private final Map<String, java.util.Set<String>> groupMembers = new HashMap<>();
+
+  private final int maxRetained;
+  private long retainedRefused;
+
   public PostOffice(SessionRegistry sessions, RetainedStore retained) {
+    this(sessions, retained, Integer.MAX_VALUE);
+  }
+
+  /**
+   * @param maxRetained the most retained messages kept; new topics beyond it are not retained
+   */
+  public PostOffice(SessionRegistry sessions, RetainedStore retained, int maxRetained) {
     this.sessions = sessions;
     this.retained = retained;
+    this.maxRetained = maxRetained;
+  }
+
+  /** How many retained messages were not kept because the store was full. */
+  public long retainedRefused() {
+    return retainedRefused;
   }
 
   public RetainedStore retained() {
@@ -51,8 +71,12 @@ public final class PostOffice {
     SubscriptionTrie<Subscription> trie =
         tries.computeIfAbsent(session.tenant(), t -> new SubscriptionTrie<>());
     String filter = subscription.filter();
-    trie.put(
-        TopicNames.innerFilter(filter), trieKey(session.clientId(), filter), subscription);
+    trie.put(TopicNames.innerFilter(filter), trieKey(session.clientId(), filter), subscription);
+    if (TopicNames.isShared(filter)) {
+      groupMembers
+          .computeIfAbsent(session.tenant() + '\u0000' + filter, k -> new java.util.TreeSet<>())
+          .add(session.clientId());
+    }
     return session.subscriptions().put(filter, subscription) != null;
   }
 
@@ -62,6 +86,13 @@ public final class PostOffice {
     SubscriptionTrie<Subscription> trie = tries.get(session.tenant());
     if (trie != null) {
       trie.remove(TopicNames.innerFilter(filter), trieKey(session.clientId(), filter));
+    }
+    if (TopicNames.isShared(filter)) {
+      String key = session.tenant() + '\u0000' + filter;
+      java.util.Set<String> members = groupMembers.get(key);
+      if (members != null && members.remove(session.clientId()) && members.isEmpty()) {
+        groupMembers.remove(key);
+      }
     }
     return removed != null;
   }
@@ -81,9 +112,43 @@ public final class PostOffice {
     return retained.matching(tenant, filter);
   }
 
+  /**
+   * Hands the unacknowledged deliveries of a session that left to other members of the share groups
+   * they came through (MQTT 5.0 §4.8.2). Call after the leaving session unsubscribed.
+   *
+   * @return the number of deliveries handed on; the rest had no other member and are dropped
+   */
+  public int redeliverShared(String tenant, java.util.Collection<Delivery> orphans) {
+    int handed = 0;
+    for (Delivery d : orphans) {
+      if (d.sharedFilter() == null || d.qos() == 0) {
+        continue;
+      }
+      java.util.Set<String> members = groupMembers.get(tenant + '\u0000' + d.sharedFilter());
+      if (members == null || members.isEmpty()) {
+        continue;
+      }
+      List<String> candidates = new ArrayList<>(members);
+      int cursor = shareCursor.merge(d.sharedFilter(), 1, Integer::sum);
+      Session next = sessions.find(tenant, pickConnected(tenant, candidates, cursor));
+      Subscription sub = next == null ? null : next.subscriptions().get(d.sharedFilter());
+      if (sub == null) {
+        continue;
+      }
+      List<Integer> ids = sub.subscriptionId() > 0 ? List.of(sub.subscriptionId()) : List.of();
+      next.deliver(
+          new Delivery(
+              d.message(), Math.min(d.message().qos(), sub.qos()), false, ids, d.sharedFilter()));
+      handed++;
+    }
+    return handed;
+  }
+
   private static final class Target {
     int qos = -1;
     boolean retainAsPublished;
+    String sharedFilter;
+    boolean plain;
     final List<Integer> subscriptionIds = new ArrayList<>(1);
   }
 
@@ -95,9 +160,37 @@ public final class PostOffice {
    * @return the number of sessions it was handed to
    */
   public int publish(Message message) {
+    return route(message).receivers();
+  }
+
+  /**
+   * What {@link #route} did: the number of sessions the message was handed to, and a future of the
+   * durable writes it caused — the retained store's, persistent sessions' — or {@code null} when it
+   * caused none.
+   */
+  public record Routed(int receivers, Future<Void> stored) {}
+
+  /** As {@link #publish}, also telling when a retained message is durable. */
+  public Routed route(Message message) {
+    List<Future<Void>> writes = new ArrayList<>(0);
     if (message.retain()) {
-      retained.put(message);
+      if (message.payload().length() > 0
+          && retained.size() >= maxRetained
+          && !retained.has(message.tenant(), message.topic())) {
+        retainedRefused++; // still routed live; just not kept
+      } else {
+        writes.add(retained.put(message));
+      }
     }
+    int receivers = deliver(message, writes);
+    Future<Void> stored =
+        writes.isEmpty()
+            ? null
+            : writes.size() == 1 ? writes.get(0) : Future.all(writes).<Void>mapEmpty();
+    return new Routed(receivers, stored);
+  }
+
+  private int deliver(Message message, List<Future<Void>> writes) {
     SubscriptionTrie<Subscription> trie = tries.get(message.tenant());
     if (trie == null) {
       return 0;
@@ -117,14 +210,17 @@ public final class PostOffice {
             groupSubs.put(sub.filter() + '\u0000' + clientId, sub);
             return;
           }
-          addTarget(targets, clientId, sub);
+          addTarget(targets, clientId, sub).plain = true;
         });
     for (Map.Entry<String, List<String>> group : groups.entrySet()) {
       List<String> members = group.getValue();
       members.sort(null);
       int cursor = shareCursor.merge(group.getKey(), 1, Integer::sum);
       String chosen = pickConnected(message.tenant(), members, cursor);
-      addTarget(targets, chosen, groupSubs.get(group.getKey() + '\u0000' + chosen));
+      Target t = addTarget(targets, chosen, groupSubs.get(group.getKey() + '\u0000' + chosen));
+      if (!t.plain) {
+        t.sharedFilter = group.getKey();
+      }
     }
     int count = 0;
     for (Map.Entry<String, Target> e : targets.entrySet()) {
@@ -137,7 +233,13 @@ public final class PostOffice {
       // MQTT 3.1.1 §3.3.1.3 / 5.0 §3.8.3.1: RETAIN is cleared on live deliveries unless
       // retain-as-published
       boolean retain = message.retain() && t.retainAsPublished;
-      session.deliver(new Delivery(message, qos, retain, t.subscriptionIds));
+      Future<Void> stored =
+          session.deliver(
+              new Delivery(
+                  message, qos, retain, t.subscriptionIds, t.plain ? null : t.sharedFilter));
+      if (stored != null) {
+        writes.add(stored);
+      }
       count++;
     }
     return count;
@@ -156,13 +258,14 @@ public final class PostOffice {
     return members.get(Math.floorMod(cursor, n));
   }
 
-  private static void addTarget(Map<String, Target> targets, String clientId, Subscription sub) {
+  private static Target addTarget(Map<String, Target> targets, String clientId, Subscription sub) {
     Target t = targets.computeIfAbsent(clientId, c -> new Target());
     t.qos = Math.max(t.qos, sub.qos());
     t.retainAsPublished |= sub.retainAsPublished();
     if (sub.subscriptionId() > 0) {
       t.subscriptionIds.add(sub.subscriptionId());
     }
+    return t;
   }
 
   /** The number of subscriptions in all tenants. */

@@ -1,5 +1,6 @@
 package io.busbar.verticles.mqtt.session;
 
+import io.vertx.core.Future;
 import java.util.List;
 
 /**
@@ -8,12 +9,28 @@ import java.util.List;
  */
 public interface RetainedStore {
 
-  /** Stores {@code message} as the retained message of its topic; an empty payload clears it. */
-  void put(Message message);
+  /**
+   * Stores {@code message} as the retained message of its topic; an empty payload clears it. The
+   * change is visible to {@link #matching} at once.
+   *
+   * @return a future completed when the change is durable (at once for memory), failed when it
+   *     could not be written
+   */
+  Future<Void> put(Message message);
 
   /** The retained messages of {@code tenant} whose topics match the valid filter {@code filter}. */
   List<Message> matching(String tenant, String filter);
 
+  /** Whether {@code tenant} has a retained message on the topic name {@code topic}. */
+  default boolean has(String tenant, String topic) {
+    return !matching(tenant, topic).isEmpty();
+  }
+
   /** The number of retained messages held, all tenants. */
   int size();
+
+  /** Flushes and releases what the store holds open. */
+  default Future<Void> close() {
+    return Future.succeededFuture();
+  }
 }

@@ -1,38 +1,49 @@
 package io.busbar.verticles.mqtt.session;
 
+import io.vertx.core.Future;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * The state of one MQTT session (MQTT 3.1.1 §4.1, 5.0 §4.1): its subscriptions, the outgoing
- * QoS 1/2 messages awaiting acknowledgement (the in-flight window, bounded by the client's receive
+ * The state of one MQTT session (MQTT 3.1.1 §4.1, 5.0 §4.1): its subscriptions, the outgoing QoS
+ * 1/2 messages awaiting acknowledgement (the in-flight window, bounded by the client's receive
  * maximum, 5.0 §4.9), the incoming QoS 2 packet ids awaiting PUBREL, and a bounded queue of
  * messages waiting for the window or for the client to come back. It outlives its connection when
- * the session is persistent.
+ * the session is persistent; then every QoS 1/2 message it takes or lets go is told to its {@link
+ * SessionStore}.
  */
 public final class Session {
 
-  private record Inflight(Delivery delivery, boolean released) {}
+  private record Queued(long seq, Delivery delivery) {}
+
+  private record Inflight(long seq, Delivery delivery, boolean released) {}
 
   private final String tenant;
   private final String clientId;
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
   private final Map<Integer, Inflight> inflight = new LinkedHashMap<>();
   private final Set<Integer> incomingQos2 = new HashSet<>();
-  private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+  private final ArrayDeque<Queued> queue = new ArrayDeque<>();
   private final int maxQueued;
   private final QueuePolicy policy;
   private final Consumer<Delivery> onDrop;
+  private final QueueBudget budget;
+  private final SessionStore store;
   private Outlet outlet;
   private int receiveMaximum = 65_535;
   private int nextPacketId = 1;
+  private long nextSeq = 1;
   private boolean persistent;
   private long expiryIntervalSeconds;
+  private long expiryTimer = -1;
+  private long willTimer = -1;
 
   /**
    * @param maxQueued the most messages queued while offline or while the window is full
@@ -40,12 +51,46 @@ public final class Session {
    * @param onDrop told about every dropped delivery, to count it
    */
   public Session(
-      String tenant, String clientId, int maxQueued, QueuePolicy policy, Consumer<Delivery> onDrop) {
+      String tenant,
+      String clientId,
+      int maxQueued,
+      QueuePolicy policy,
+      Consumer<Delivery> onDrop) {
+    this(tenant, clientId, maxQueued, policy, onDrop, QueueBudget.unlimited(), SessionStore.none());
+  }
+
+  /**
+   * @param budget the broker-wide byte budget of all session queues; a message that does not fit is
+   *     handled by {@code policy} like one beyond {@code maxQueued}
+   */
+  public Session(
+      String tenant,
+      String clientId,
+      int maxQueued,
+      QueuePolicy policy,
+      Consumer<Delivery> onDrop,
+      QueueBudget budget) {
+    this(tenant, clientId, maxQueued, policy, onDrop, budget, SessionStore.none());
+  }
+
+  /**
+   * @param store told about the messages of this session while it is persistent
+   */
+  public Session(
+      String tenant,
+      String clientId,
+      int maxQueued,
+      QueuePolicy policy,
+      Consumer<Delivery> onDrop,
+      QueueBudget budget,
+      SessionStore store) {
     this.tenant = tenant;
     this.clientId = clientId;
     this.maxQueued = maxQueued;
     this.policy = policy;
     this.onDrop = onDrop;
+    this.budget = budget;
+    this.store = store;
   }
 
   public String tenant() {
@@ -82,8 +127,42 @@ public final class Session {
     this.persistent = seconds > 0;
   }
 
+  /** The id of the timer that ends this session while its client is away, or -1. */
+  public long expiryTimer() {
+    return expiryTimer;
+  }
+
+  public void expiryTimer(long timerId) {
+    this.expiryTimer = timerId;
+  }
+
+  /** The id of the timer that publishes the last connection's delayed will, or -1. */
+  public long willTimer() {
+    return willTimer;
+  }
+
+  public void willTimer(long timerId) {
+    this.willTimer = timerId;
+  }
+
   public Map<String, Subscription> subscriptions() {
     return subscriptions;
+  }
+
+  /**
+   * Puts back the messages of a stored session at start-up, without telling the store again:
+   * released QoS 2 messages wait for PUBCOMP under their packet id, the rest are queued.
+   */
+  public void restore(List<SessionStore.StoredMessage> messages) {
+    for (SessionStore.StoredMessage m : messages) {
+      nextSeq = Math.max(nextSeq, m.seq() + 1);
+      if (m.releasedPacketId() > 0) {
+        inflight.put(m.releasedPacketId(), new Inflight(m.seq(), m.delivery(), true));
+      } else {
+        queue.addLast(new Queued(m.seq(), m.delivery()));
+        budget.tryReserve(QueueBudget.sizeOf(m.delivery()));
+      }
+    }
   }
 
   /**
@@ -113,53 +192,99 @@ public final class Session {
   /**
    * Hands a delivery to the session: sent now when connected and the window has room, queued
    * otherwise. QoS 0 messages are not kept for an offline session.
+   *
+   * @return a future completed when a persistent session's store has the message, or {@code null}
+   *     when there is nothing to wait for
    */
-  public void deliver(Delivery delivery) {
+  public Future<Void> deliver(Delivery delivery) {
     if (delivery.qos() == 0) {
       if (outlet != null) {
         outlet.publish(0, delivery, false);
       }
-      return;
+      return null;
     }
-    if (outlet != null && queue.isEmpty() && inflight.size() < receiveMaximum) {
-      send(delivery);
-    } else {
-      enqueue(delivery);
+    long seq = nextSeq++;
+    Future<Void> stored = null;
+    if (outlet != null
+        && outlet.writable()
+        && queue.isEmpty()
+        && inflight.size() < receiveMaximum) {
+      if (persistent) {
+        stored = store.messageAdded(tenant, clientId, seq, delivery);
+      }
+      send(seq, delivery);
+    } else if (enqueue(seq, delivery) && persistent) {
+      stored = store.messageAdded(tenant, clientId, seq, delivery);
     }
+    return stored;
   }
 
-  private void enqueue(Delivery delivery) {
-    if (queue.size() >= maxQueued) {
+  /** Queues a delivery within the bounds; returns false when the delivery itself was dropped. */
+  private boolean enqueue(long seq, Delivery delivery) {
+    long size = QueueBudget.sizeOf(delivery);
+    while (queue.size() >= maxQueued || !budget.tryReserve(size)) {
       if (policy == QueuePolicy.DROP_OLDEST && !queue.isEmpty()) {
-        onDrop.accept(queue.pollFirst());
+        Queued oldest = pollQueue();
+        forget(oldest.seq());
+        onDrop.accept(oldest.delivery());
       } else {
         onDrop.accept(delivery);
-        return;
+        return false;
       }
     }
-    queue.addLast(delivery);
+    queue.addLast(new Queued(seq, delivery));
+    return true;
   }
 
-  private void send(Delivery delivery) {
+  private Queued pollQueue() {
+    Queued q = queue.pollFirst();
+    if (q != null) {
+      budget.release(QueueBudget.sizeOf(q.delivery()));
+    }
+    return q;
+  }
+
+  private void forget(long seq) {
+    if (persistent) {
+      store.messageRemoved(tenant, clientId, seq);
+    }
+  }
+
+  private void send(long seq, Delivery delivery) {
     int packetId = nextPacketId();
-    inflight.put(packetId, new Inflight(delivery, false));
-    outlet.publish(packetId, delivery, false);
+    inflight.put(packetId, new Inflight(seq, delivery, false));
+    if (!outlet.publish(packetId, delivery, false)) {
+      inflight.remove(packetId);
+      forget(seq);
+    }
   }
 
   private void drain() {
     long now = System.currentTimeMillis();
-    while (outlet != null && !queue.isEmpty() && inflight.size() < receiveMaximum) {
-      Delivery next = queue.pollFirst();
-      if (next.message().isExpired(now)) {
-        continue; // MQTT 5.0 §3.3.2.3.3: an expired message is not delivered
+    while (outlet != null
+        && outlet.writable()
+        && !queue.isEmpty()
+        && inflight.size() < receiveMaximum) {
+      Queued next = pollQueue();
+      if (next.delivery().message().isExpired(now)) {
+        forget(next.seq()); // MQTT 5.0 §3.3.2.3.3: an expired message is not delivered
+        continue;
       }
-      send(next);
+      send(next.seq(), next.delivery());
     }
+  }
+
+  /** The connection has drained its write backlog: send what waited for it. */
+  public void writable() {
+    drain();
   }
 
   /** PUBACK for an outgoing QoS 1 message; returns whether the packet id was in flight. */
   public boolean acknowledged(int packetId) {
     Inflight removed = inflight.remove(packetId);
+    if (removed != null) {
+      forget(removed.seq());
+    }
     drain();
     return removed != null;
   }
@@ -173,7 +298,12 @@ public final class Session {
     if (entry == null) {
       return false;
     }
-    inflight.put(packetId, new Inflight(entry.delivery(), true));
+    if (!entry.released()) {
+      inflight.put(packetId, new Inflight(entry.seq(), entry.delivery(), true));
+      if (persistent) {
+        store.messageReleased(tenant, clientId, entry.seq(), packetId);
+      }
+    }
     if (outlet != null) {
       outlet.pubrel(packetId);
     }
@@ -208,10 +338,18 @@ public final class Session {
     return queue.size();
   }
 
-  /** Drops every queued and in-flight message, e.g. when the session ends; returns them. */
+  /**
+   * Drops every queued and in-flight message, e.g. when the session ends, and returns them; the
+   * store is not told (ending the session there removes them all).
+   */
   public Collection<Delivery> clearMessages() {
-    ArrayDeque<Delivery> all = new ArrayDeque<>(queue);
+    List<Delivery> all = new ArrayList<>();
     inflight.values().forEach(i -> all.add(i.delivery()));
+    queue.forEach(
+        q -> {
+          all.add(q.delivery());
+          budget.release(QueueBudget.sizeOf(q.delivery()));
+        });
     queue.clear();
     inflight.clear();
     incomingQos2.clear();

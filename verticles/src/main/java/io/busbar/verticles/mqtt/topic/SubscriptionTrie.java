@@ -7,8 +7,8 @@ import java.util.function.BiConsumer;
 /**
  * Topic filters arranged by level, so a PUBLISH finds its subscribers in time proportional to the
  * depth of its topic, not the number of subscriptions. Each filter holds at most one value per
- * subscriber key (a client id): subscribing again to the same filter replaces the value (MQTT
- * 3.1.1 §3.8.4, 5.0 §3.8.4). Not thread-safe.
+ * subscriber key (a client id): subscribing again to the same filter replaces the value (MQTT 3.1.1
+ * §3.8.4, 5.0 §3.8.4). Not thread-safe.
  *
  * @param <V> what is stored per subscriber, e.g. the subscription options
  */

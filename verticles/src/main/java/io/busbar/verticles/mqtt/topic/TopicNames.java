@@ -4,8 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
- * Validation and matching of topic names and topic filters, per MQTT 3.1.1 §4.7 and 5.0 §4.7.
- * Pure functions; each {@code check*} method returns the problem, or empty when the input is valid.
+ * Validation and matching of topic names and topic filters, per MQTT 3.1.1 §4.7 and 5.0 §4.7. Pure
+ * functions; each {@code check*} method returns the problem, or empty when the input is valid.
  */
 public final class TopicNames {
 
@@ -35,11 +35,39 @@ public final class TopicNames {
     return Optional.empty();
   }
 
+  /** As {@link #checkName(String)}, also within the broker's configured length and level limits. */
+  public static Optional<String> checkName(String topic, int maxBytes, int maxLevels) {
+    Optional<String> problem = checkName(topic);
+    return problem.isPresent() ? problem : checkLimits(topic, maxBytes, maxLevels);
+  }
+
+  /** As {@link #checkFilter(String)}, also within the broker's configured limits. */
+  public static Optional<String> checkFilter(String filter, int maxBytes, int maxLevels) {
+    Optional<String> problem = checkFilter(filter);
+    return problem.isPresent() ? problem : checkLimits(filter, maxBytes, maxLevels);
+  }
+
+  private static Optional<String> checkLimits(String topic, int maxBytes, int maxLevels) {
+    int levels = 1;
+    for (int i = 0; i < topic.length(); i++) {
+      if (topic.charAt(i) == '/') {
+        levels++;
+      }
+    }
+    if (levels > maxLevels) {
+      return Optional.of("topic has " + levels + " levels, more than the limit " + maxLevels);
+    }
+    if (topic.length() > maxBytes / 3 && topic.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+      return Optional.of("topic is longer than the limit of " + maxBytes + " bytes");
+    }
+    return Optional.empty();
+  }
+
   /**
-   * Checks a topic filter as carried in a SUBSCRIBE or UNSUBSCRIBE: the rules of {@link
-   * #checkName} except that {@code +} may fill a whole level and {@code #} may fill the last level
-   * (§4.7.1.2, §4.7.1.3). A shared subscription {@code $share/{group}/{filter}} (5.0 §4.8.2) needs a
-   * non-empty group without wildcards or {@code /} and a valid filter.
+   * Checks a topic filter as carried in a SUBSCRIBE or UNSUBSCRIBE: the rules of {@link #checkName}
+   * except that {@code +} may fill a whole level and {@code #} may fill the last level (§4.7.1.2,
+   * §4.7.1.3). A shared subscription {@code $share/{group}/{filter}} (5.0 §4.8.2) needs a non-empty
+   * group without wildcards or {@code /} and a valid filter.
    */
   public static Optional<String> checkFilter(String filter) {
     Optional<String> common = checkString(filter);

@@ -30,7 +30,8 @@ class SubscriptionTrieTest {
     trie.put("a/#", "c3", "hash");
     trie.put("#", "c4", "all");
     trie.put("+/b/#", "c5", "mixed");
-    assertThat(match(trie, "a/b")).containsExactly("c1=exact", "c2=plus", "c3=hash", "c4=all", "c5=mixed");
+    assertThat(match(trie, "a/b"))
+        .containsExactly("c1=exact", "c2=plus", "c3=hash", "c4=all", "c5=mixed");
     assertThat(match(trie, "a")).containsExactly("c3=hash", "c4=all");
     assertThat(match(trie, "a/b/c")).containsExactly("c3=hash", "c4=all", "c5=mixed");
     assertThat(match(trie, "x/y")).containsExactly("c4=all");
@@ -146,6 +147,39 @@ class SubscriptionTrieTest {
         }
       }
       assertThat(match(trie, topic)).as("topic %s", topic).isEqualTo(expected);
+    }
+  }
+
+  /**
+   * Verifies, on random topics and filters, that the topic tree of retained messages finds exactly
+   * the topic names the reference matcher says a filter matches, also after removals.
+   */
+  @RepeatedTest(100)
+  void topicTreeAgreesWithReferenceMatcher(RepetitionInfo info) {
+    Random r = new Random(7L * info.getCurrentRepetition());
+    TopicTree<String> tree = new TopicTree<>();
+    Set<String> topics = new TreeSet<>();
+    for (int i = 0; i < 30; i++) {
+      String topic = randomTopic(r);
+      topics.add(topic);
+      tree.put(topic, topic);
+    }
+    for (String gone : List.copyOf(topics).subList(0, topics.size() / 3)) {
+      assertThat(tree.remove(gone)).isEqualTo(gone);
+      topics.remove(gone);
+    }
+    assertThat(tree.size()).isEqualTo(topics.size());
+    for (int f = 0; f < 20; f++) {
+      String filter = randomFilter(r);
+      Set<String> expected = new TreeSet<>();
+      for (String t : topics) {
+        if (referenceMatches(filter, t)) {
+          expected.add(t);
+        }
+      }
+      Set<String> found = new TreeSet<>();
+      tree.match(filter, found::add);
+      assertThat(found).as("filter %s", filter).isEqualTo(expected);
     }
   }
 }

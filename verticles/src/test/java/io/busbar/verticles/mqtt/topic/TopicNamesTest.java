@@ -10,7 +10,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(10)
 class TopicNamesTest {
 
-  /** Verifies that ordinary topic names, including empty levels and '$' names, are valid (§4.7.3). */
+  /**
+   * Verifies that ordinary topic names, including empty levels and '$' names, are valid (§4.7.3).
+   */
   @ParameterizedTest
   @ValueSource(strings = {"a", "/", "a/b/c", "/a", "a//b", "$SYS/broker", "ünï/cødé", "a b"})
   void acceptsValidNames(String name) {
@@ -43,8 +45,20 @@ class TopicNamesTest {
   /** Verifies that misplaced wildcards and malformed shared filters are refused. */
   @ParameterizedTest
   @ValueSource(
-      strings = {"", "a#", "a/#/b", "#/a", "a+", "a/b+/c", "+a", "$share/g", "$share//a", "$share/g/",
-        "$share/g+/a", "a\u0000"})
+      strings = {
+        "",
+        "a#",
+        "a/#/b",
+        "#/a",
+        "a+",
+        "a/b+/c",
+        "+a",
+        "$share/g",
+        "$share//a",
+        "$share/g/",
+        "$share/g+/a",
+        "a\u0000"
+      })
   void refusesInvalidFilters(String filter) {
     assertThat(TopicNames.checkFilter(filter)).isPresent();
   }

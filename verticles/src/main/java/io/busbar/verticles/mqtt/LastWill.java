@@ -1,0 +1,93 @@
+package io.busbar.verticles.mqtt;
+
+import io.busbar.security.Principal;
+import io.busbar.verticles.mqtt.session.Message;
+import io.busbar.verticles.mqtt.session.Session;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.mqtt.MqttWill;
+
+/**
+ * The will message of a connection that ended without a normal DISCONNECT (MQTT 3.1.1 §3.1.2.5, 5.0
+ * §3.1.2.5 and §3.1.3.2): published at once, or after the will delay interval unless the client
+ * came back first. The will is subject to the publish ACL like any message.
+ */
+final class LastWill {
+
+  private LastWill() {}
+
+  static void schedule(
+      Broker broker,
+      Session session,
+      Principal principal,
+      MqttWill will,
+      boolean v5,
+      boolean sessionStillRegistered,
+      boolean takenOver) {
+    if (will == null || !will.isWillFlag()) {
+      return;
+    }
+    long delay =
+        v5
+            ? Mqtt5Properties.integer(
+                will.getWillProperties(), MqttPropertyType.WILL_DELAY_INTERVAL, 0)
+            : 0;
+    if (!session.isPersistent() || !sessionStillRegistered) {
+      delay = 0; // §3.1.3.2.2: sent at the latest when the session ends
+    } else {
+      delay = Math.min(delay, session.expiryIntervalSeconds());
+    }
+    if (delay == 0) {
+      publish(broker, session, principal, will, v5);
+      return;
+    }
+    if (takenOver) {
+      return; // §3.1.2.5: a new connection came before the will delay passed
+    }
+    session.willTimer(
+        broker
+            .vertx()
+            .setTimer(
+                delay * 1000,
+                t -> {
+                  session.willTimer(-1);
+                  publish(broker, session, principal, will, v5);
+                }));
+  }
+
+  private static void publish(
+      Broker broker, Session session, Principal principal, MqttWill will, boolean v5) {
+    String topic = will.getWillTopic();
+    if (!broker.acl().mayPublish(principal, topic)) {
+      broker.metrics().publishDenied.increment();
+      return;
+    }
+    MqttProperties props = MqttProperties.NO_PROPERTIES;
+    long expiresAt = Long.MAX_VALUE;
+    if (v5 && will.getWillProperties() != null) {
+      props = new MqttProperties();
+      for (MqttProperties.MqttProperty<?> p : will.getWillProperties().listAll()) {
+        if (p.propertyId() != MqttPropertyType.WILL_DELAY_INTERVAL.value()) {
+          props.add(p);
+        }
+      }
+      long expiry =
+          Mqtt5Properties.integer(props, MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL, -1);
+      if (expiry >= 0) {
+        expiresAt = System.currentTimeMillis() + expiry * 1000;
+      }
+    }
+    Buffer payload = will.getWillMessage() == null ? Buffer.buffer() : will.getWillMessage();
+    broker.route(
+        new Message(
+            principal.tenant(),
+            topic,
+            payload,
+            will.getWillQos(),
+            will.isWillRetain(),
+            props,
+            session.clientId(),
+            expiresAt));
+  }
+}

@@ -1,0 +1,69 @@
+package io.busbar.verticles.mqtt;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The topic aliases of one MQTT 5 connection, both directions (MQTT 5.0 §3.3.2.3.4). Inbound: the
+ * client maps alias numbers up to the broker's maximum to topics. Outbound: the broker gives the
+ * first topics it sends an alias each, up to the client's maximum, and afterwards sends only the
+ * alias. Aliases live and die with the connection. Not thread-safe: one connection, one context.
+ */
+final class TopicAliases {
+
+  /** What to put in an outgoing PUBLISH: the topic (maybe empty) and the alias (0 for none). */
+  record Outgoing(String topic, int alias) {}
+
+  /** Why an inbound alias was refused: the DISCONNECT reason and a reason string. */
+  record Problem(int reasonCode, String reason) {}
+
+  private final int inboundMaximum;
+  private final int outboundMaximum;
+  private final Map<Integer, String> inbound = new HashMap<>();
+  private final Map<String, Integer> outbound = new HashMap<>();
+
+  TopicAliases(int inboundMaximum, int outboundMaximum) {
+    this.inboundMaximum = inboundMaximum;
+    this.outboundMaximum = outboundMaximum;
+  }
+
+  /**
+   * Resolves the topic of an incoming PUBLISH.
+   *
+   * @param topic the topic name as received, possibly empty
+   * @param alias the topic alias property, or 0 when absent
+   * @return the topic, or a {@link Problem} for a DISCONNECT
+   */
+  Object resolve(String topic, int alias) {
+    if (alias == 0) {
+      return topic;
+    }
+    if (alias > inboundMaximum) {
+      // §3.3.2.3.4: 0 or more than the maximum is a protocol error, 0x94 topic alias invalid
+      return new Problem(0x94, "topic alias " + alias + " is above the maximum " + inboundMaximum);
+    }
+    if (topic.isEmpty()) {
+      String known = inbound.get(alias);
+      if (known == null) {
+        return new Problem(0x82, "topic alias " + alias + " was never set");
+      }
+      return known;
+    }
+    inbound.put(alias, topic);
+    return topic;
+  }
+
+  /** The topic and alias to send for {@code topic}. */
+  Outgoing outgoing(String topic) {
+    Integer alias = outbound.get(topic);
+    if (alias != null) {
+      return new Outgoing("", alias);
+    }
+    if (outbound.size() < outboundMaximum) {
+      int next = outbound.size() + 1;
+      outbound.put(topic, next);
+      return new Outgoing(topic, next);
+    }
+    return new Outgoing(topic, 0);
+  }
+}
