@@ -9,6 +9,7 @@ import io.busbar.verticles.http.HttpConfig;
 import io.busbar.verticles.kafka.KafkaCommandConfig;
 import io.busbar.verticles.kafka.KafkaSinkConfig;
 import io.busbar.verticles.mqtt.MqttConfig;
+import io.busbar.verticles.mqtt.session.QueuePolicy;
 import io.busbar.verticles.storage.StorageConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -64,15 +65,7 @@ public record BusbarConfig(
         values.string("security.dev-key-dir").isBlank()
             ? dataDir
             : values.path("security.dev-key-dir");
-    MqttConfig mqtt =
-        build(
-            "mqtt",
-            () ->
-                new MqttConfig(
-                    values.string("mqtt.host"),
-                    values.port("mqtt.port"),
-                    values.integer("mqtt.max-message-size", 16, 268_435_455),
-                    values.bool("mqtt.allow-anonymous")));
+    MqttConfig mqtt = build("mqtt", () -> mqtt(values, dataDir));
     HttpConfig http =
         build(
             "http",
@@ -115,6 +108,40 @@ public record BusbarConfig(
     }
     return new BusbarConfig(
         nodeId, dataDir, devKeyDir, mqtt, http, storage, cluster, kafka, frameLayouts, IssuersConfig.from(values.tree("issuers")), demo);
+  }
+
+  private static MqttConfig mqtt(ConfigValues values, Path dataDir) {
+    String policy = values.string("mqtt.queue-policy").trim().toLowerCase(java.util.Locale.ROOT);
+    QueuePolicy queuePolicy =
+        switch (policy) {
+          case "drop-oldest" -> QueuePolicy.DROP_OLDEST;
+          case "drop-newest" -> QueuePolicy.DROP_NEWEST;
+          default ->
+              throw new ConfigException(
+                  "mqtt.queue-policy (BUSBAR_MQTT_QUEUE_POLICY): expected drop-oldest or drop-newest, got '"
+                      + policy
+                      + "'");
+        };
+    return new MqttConfig(
+        values.string("mqtt.host").trim(),
+        values.port("mqtt.port"),
+        values.integer("mqtt.max-message-size", 16, 268_435_455),
+        values.bool("mqtt.allow-anonymous"),
+        values.integer("mqtt.max-queued-messages", 1, 10_000_000),
+        queuePolicy,
+        values.integer("mqtt.max-session-expiry", 0, Integer.MAX_VALUE),
+        values.integer("mqtt.sys-interval", 0, 86_400),
+        values.integer("mqtt.topic-alias-maximum", 0, 65_535),
+        values.integer("mqtt.max-connections", 1, 10_000_000),
+        values.integer("mqtt.max-topic-length", 1, 65_535),
+        values.integer("mqtt.max-topic-levels", 1, 65_535),
+        values.integer("mqtt.websocket-port", -1, 65_535),
+        values.integer("mqtt.max-queued-bytes", 1024, Integer.MAX_VALUE),
+        values.integer("mqtt.max-connects-per-second", 0, 1_000_000),
+        values.integer("mqtt.max-connection-backlog-bytes", 1024, Integer.MAX_VALUE),
+        values.integer("mqtt.max-retained-messages", 0, Integer.MAX_VALUE),
+        values.integer("mqtt.token-cache", 0, 86_400),
+        values.bool("mqtt.persistence") ? dataDir.resolve("mqtt") : null);
   }
 
   /** {@code acme=30d,lab=7d} → tenant → retention. */

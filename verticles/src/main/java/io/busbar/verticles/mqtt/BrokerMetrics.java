@@ -1,5 +1,6 @@
 package io.busbar.verticles.mqtt;
 
+import io.busbar.security.AuthenticationException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
@@ -42,6 +43,8 @@ final class BrokerMetrics {
   final Counter slowDropped;
   final AtomicInteger clientsConnected = new AtomicInteger();
   private final Map<RefusalReason, Counter> refused = new EnumMap<>(RefusalReason.class);
+  private final Map<AuthenticationException.Reason, Counter> authRefused =
+      new EnumMap<>(AuthenticationException.Reason.class);
 
   BrokerMetrics(MeterRegistry registry) {
     messagesIn = registry.counter("busbar.mqtt.messages.in");
@@ -59,6 +62,13 @@ final class BrokerMetrics {
     storeFailures = registry.counter("busbar.mqtt.store.failures");
     slowDropped = registry.counter("busbar.mqtt.slow.dropped");
     registry.gauge("busbar.mqtt.clients.connected", clientsConnected);
+    for (AuthenticationException.Reason r : AuthenticationException.Reason.values()) {
+      authRefused.put(
+          r,
+          Counter.builder("busbar.mqtt.connect.refused")
+              .tag("reason", r.name().toLowerCase())
+              .register(registry));
+    }
     for (RefusalReason r : RefusalReason.values()) {
       refused.put(
           r,
@@ -70,5 +80,10 @@ final class BrokerMetrics {
 
   void refused(RefusalReason reason) {
     refused.get(reason).increment();
+  }
+
+  /** A token refusal, tagged with the authenticator's own reason (whatever reasons it grows). */
+  void refused(AuthenticationException.Reason reason) {
+    authRefused.get(reason).increment();
   }
 }

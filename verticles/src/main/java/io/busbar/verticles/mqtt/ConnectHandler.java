@@ -150,22 +150,22 @@ final class ConnectHandler {
   }
 
   private void refuse(MqttEndpoint endpoint, boolean v5, Throwable cause) {
-    RefusalReason reason;
     MqttConnectReturnCode code;
+    String text;
     if (cause instanceof AuthenticationException ae) {
-      reason = RefusalReason.valueOf(ae.reason().name());
+      broker.metrics().refused(ae.reason());
       code = refusalCode(ae.reason(), v5);
+      text = ae.publicMessage(); // the full message may name keys or issuers: logs only
     } else {
       LOG.warn("authentication failed unexpectedly for {}", endpoint.clientIdentifier(), cause);
-      reason = RefusalReason.AUTH_ERROR;
+      broker.metrics().refused(RefusalReason.AUTH_ERROR);
       code =
           v5
               ? MqttConnectReturnCode.CONNECTION_REFUSED_UNSPECIFIED_ERROR
               : MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
+      text = "authentication failed";
     }
-    broker.metrics().refused(reason);
     if (v5) {
-      String text = cause.getMessage() == null ? reason.name() : cause.getMessage();
       endpoint.reject(code, Mqtt5Properties.reasonString(text));
     } else {
       endpoint.reject(code);
@@ -175,13 +175,23 @@ final class ConnectHandler {
   /** The CONNACK code for a refused token, per protocol version. */
   static MqttConnectReturnCode refusalCode(AuthenticationException.Reason reason, boolean v5) {
     if (v5) {
-      return reason == AuthenticationException.Reason.MISSING_TOKEN
-          ? MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5
-          : MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD;
+      // MQTT 5.0 §3.2.2.2: 0x87 not authorized, 0x88 server unavailable, 0x9F connection rate
+      // exceeded, 0x86 bad user name or password
+      return switch (reason) {
+        case MISSING_TOKEN, TENANT_NOT_ALLOWED, REVOKED ->
+            MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5;
+        case KEYS_UNAVAILABLE -> MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5;
+        case THROTTLED -> MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED;
+        default -> MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USERNAME_OR_PASSWORD;
+      };
     }
-    return reason == AuthenticationException.Reason.MALFORMED
-        ? MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD
-        : MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
+    // MQTT 3.1.1 §3.2.2.3: 0x03 server unavailable, 0x04 bad user name or password, 0x05 not
+    // authorized
+    return switch (reason) {
+      case MALFORMED -> MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
+      case THROTTLED, KEYS_UNAVAILABLE -> MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
+      default -> MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
+    };
   }
 
   private void accept(
