@@ -118,6 +118,59 @@ class TopicAclTest {
     assertThat(TopicAcl.isTopicLevel("a\u0000b")).isFalse();
   }
 
+  /** Verifies that an edge node ({group}:{edge}) publishes its own Sparkplug topics only. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({
+    "spBv1.0/g1/NBIRTH/e1, true",
+    "spBv1.0/g1/NDATA/e1, true",
+    "spBv1.0/g1/DDATA/e1/pump, true",
+    "spBv1.0/g1/DBIRTH/e1/pump, true",
+    "spBv1.0/g1/NDEATH/e1, true",
+    "spBv1.0/g1/NCMD/e1, false",
+    "spBv1.0/g1/NDATA/e2, false",
+    "spBv1.0/g2/NDATA/e1, false",
+    "spBv1.0/STATE/host, false",
+    "spBv1.0/g1/DDATA/e1/pump/extra, false",
+    "devices/g1:e1/telemetry, true"
+  })
+  void edgeNodePublishesItsOwnSparkplugTopics(String topic, boolean allowed) {
+    assertThat(ACL.mayPublish(principal("g1:e1"), topic)).isEqualTo(allowed);
+  }
+
+  /** Verifies that an edge node receives its own NCMD/DCMD and host STATE, and nothing else. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({
+    "spBv1.0/g1/NCMD/e1, true",
+    "spBv1.0/g1/DCMD/e1/#, true",
+    "spBv1.0/g1/DCMD/e1/+, true",
+    "spBv1.0/STATE/+, true",
+    "spBv1.0/g1/NCMD/e2, false",
+    "spBv1.0/g1/+/e1, false",
+    "spBv1.0/g1/NDATA/e1, false",
+    "spBv1.0/#, false"
+  })
+  void edgeNodeSubscribesToItsOwnCommands(String filter, boolean allowed) {
+    assertThat(ACL.maySubscribe(principal("g1:e1"), filter)).isEqualTo(allowed);
+  }
+
+  /** Verifies that the Sparkplug claims name the edge node when the subject does not. */
+  @Test
+  void sparkplugClaimsNameTheEdgeNode() {
+    Principal gateway =
+        new Principal(
+            "gw-7",
+            "acme",
+            Set.of(),
+            Long.MAX_VALUE,
+            null,
+            null,
+            Set.of(),
+            java.util.Map.of(Principal.SPARKPLUG_GROUP, "g1", Principal.SPARKPLUG_EDGE_NODE, "e1"));
+    assertThat(ACL.mayPublish(gateway, "spBv1.0/g1/NBIRTH/e1")).isTrue();
+    assertThat(ACL.mayPublish(principal("d1"), "spBv1.0/g1/NBIRTH/e1")).isFalse();
+    assertThat(ACL.mayPublish(principal("g1:"), "spBv1.0/g1/NBIRTH/")).isFalse();
+  }
+
   private static Principal principal(String subject) {
     return new Principal(subject, "acme", Set.of(), Long.MAX_VALUE, "jti-1");
   }

@@ -158,7 +158,13 @@ public final class HttpVerticle extends VerticleBase {
     events = vertx.eventBus().consumer(Addresses.EVENTS, msg -> live.publish(msg.body()));
     Router router = router();
     server =
-        vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()));
+        vertx.createHttpServer(
+            new HttpServerOptions()
+                .setHost(config.host())
+                .setPort(config.port())
+                // clients such as java.net.http offer an h2c upgrade on every plain request; the
+                // upgrade stalled some of them, so plain HTTP stays HTTP/1.1
+                .setHttp2ClearTextEnabled(false));
     return events
         .completion()
         .compose(v -> server.requestHandler(router).listen())

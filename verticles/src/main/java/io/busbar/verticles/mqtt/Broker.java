@@ -33,7 +33,17 @@ record Broker(
         Mqtt5Properties.string(
             message.properties(),
             io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType.CONTENT_TYPE);
-    ingest.ingest(message.tenant(), message.topic(), message.payload(), contentType);
-    return postOffice.route(message);
+    io.vertx.core.Future<Void> taken =
+        ingest.ingest(
+            message.tenant(), message.topic(), message.payload(), contentType, message.qos());
+    io.busbar.verticles.mqtt.session.PostOffice.Routed routed = postOffice.route(message);
+    // the acknowledgement waits for durable retained/session writes and for the store to take
+    // the reading (back-pressure from a full storage queue)
+    if (taken.succeeded()) {
+      return routed; // QoS 0, no decoder, or a dead letter: nothing more to wait for
+    }
+    io.vertx.core.Future<Void> stored =
+        routed.stored() == null ? taken : io.vertx.core.Future.all(routed.stored(), taken).mapEmpty();
+    return new io.busbar.verticles.mqtt.session.PostOffice.Routed(routed.receivers(), stored);
   }
 }

@@ -41,6 +41,7 @@ final class BrokerMetrics {
   final Counter publishInvalid;
   final Counter storeFailures;
   final Counter slowDropped;
+  final Counter storageBackPressure;
   final AtomicInteger clientsConnected = new AtomicInteger();
   private final Map<RefusalReason, Counter> refused = new EnumMap<>(RefusalReason.class);
   private final Map<AuthenticationException.Reason, Counter> authRefused =
@@ -61,6 +62,7 @@ final class BrokerMetrics {
     publishInvalid = registry.counter("busbar.mqtt.publish.invalid");
     storeFailures = registry.counter("busbar.mqtt.store.failures");
     slowDropped = registry.counter("busbar.mqtt.slow.dropped");
+    storageBackPressure = registry.counter("busbar.mqtt.storage.backpressure");
     registry.gauge("busbar.mqtt.clients.connected", clientsConnected);
     for (AuthenticationException.Reason r : AuthenticationException.Reason.values()) {
       authRefused.put(

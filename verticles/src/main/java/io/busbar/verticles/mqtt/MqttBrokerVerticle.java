@@ -96,7 +96,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
             acl,
             sessions,
             postOffice,
-            new TelemetryIngest(decoders, vertx.eventBus(), metrics),
+            new TelemetryIngest(vertx, decoders, metrics),
             metrics,
             new QueueBudget(config.maxQueuedBytes()),
             stores.sessions());

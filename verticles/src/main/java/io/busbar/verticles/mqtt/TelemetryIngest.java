@@ -6,33 +6,58 @@ import io.busbar.codecs.model.DecodeResult;
 import io.busbar.codecs.model.EventBatch;
 import io.busbar.codecs.model.MessageContext;
 import io.busbar.codecs.routing.DecoderTable;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
 import java.util.Optional;
 
 /**
- * Decodes messages on decoder topics into events and hands them to the event bus: an {@link
- * EventBatch} to {@link Addresses#EVENTS}, or a {@link DeadLetter} to {@link
- * Addresses#DEAD_LETTERS} when the decoder rejects the payload. Runs on the publisher's event loop;
- * decoders are pure and never throw.
+ * Decodes messages on decoder topics into events and hands them on: an {@link EventBatch} to
+ * {@link Addresses#EVENTS}, or a {@link DeadLetter} to {@link Addresses#DEAD_LETTERS} when the
+ * decoder rejects the payload. Runs on the publisher's event loop; decoders are pure and never
+ * throw.
+ *
+ * <p>Back-pressure: a QoS 1/2 reading is first offered to the local store ({@link
+ * Addresses#STORAGE_INGEST}); the returned future — which the PUBACK/PUBREC waits for — completes
+ * only once the store has taken it. While the store's queue is full (503) the offer is retried
+ * with back-off, so the acknowledgement is delayed, never faked, and the client's in-flight window
+ * slows it down. The batch is then published on {@link Addresses#EVENTS} with {@link
+ * Addresses#STORED_BY_HEADER} so the store does not take it twice. Without a local store (no
+ * handler), the batch is only published.
  */
 final class TelemetryIngest {
 
+  private static final long FIRST_RETRY_MS = 10;
+  private static final long MAX_RETRY_MS = 1_000;
+  private static final DeliveryOptions OFFER = new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000);
+
+  private final Vertx vertx;
   private final DecoderTable decoders;
   private final EventBus bus;
   private final BrokerMetrics metrics;
 
-  TelemetryIngest(DecoderTable decoders, EventBus bus, BrokerMetrics metrics) {
+  TelemetryIngest(Vertx vertx, DecoderTable decoders, BrokerMetrics metrics) {
+    this.vertx = vertx;
     this.decoders = decoders;
-    this.bus = bus;
+    this.bus = vertx.eventBus();
     this.metrics = metrics;
   }
 
-  /** Decodes and publishes when a decoder rule matches {@code topic}; otherwise does nothing. */
-  void ingest(String tenant, String topic, Buffer payload, String contentType) {
+  /**
+   * Decodes and hands on when a decoder rule matches {@code topic}; otherwise does nothing.
+   *
+   * @return a future that completes when an acknowledged ({@code qos > 0}) reading is taken by the
+   *     store; already complete for QoS 0, dead letters and topics without a decoder
+   */
+  Future<Void> ingest(String tenant, String topic, Buffer payload, String contentType, int qos) {
     Optional<DecoderTable.Match> match = decoders.resolve(topic);
     if (match.isEmpty()) {
-      return;
+      return Future.succeededFuture();
     }
     long now = System.currentTimeMillis();
     String deviceId = match.get().deviceId();
@@ -45,12 +70,42 @@ final class TelemetryIngest {
       result = DecodeResult.rejected("decoder failed: " + e);
     }
     if (result instanceof DecodeResult.Decoded decoded) {
-      bus.publish(Addresses.EVENTS, new EventBatch(decoded.events()));
-    } else if (result instanceof DecodeResult.Rejected rejected) {
-      metrics.decodeFailures.increment();
-      bus.publish(
-          Addresses.DEAD_LETTERS,
-          new DeadLetter(tenant, deviceId, topic, rejected.reason(), payload.getBytes(), now));
+      EventBatch batch = new EventBatch(decoded.events());
+      if (qos == 0) {
+        bus.publish(Addresses.EVENTS, batch);
+        return Future.succeededFuture();
+      }
+      Promise<Void> taken = Promise.promise();
+      offer(batch, FIRST_RETRY_MS, taken);
+      return taken.future();
     }
+    DecodeResult.Rejected rejected = (DecodeResult.Rejected) result;
+    metrics.decodeFailures.increment();
+    bus.publish(
+        Addresses.DEAD_LETTERS,
+        new DeadLetter(tenant, deviceId, topic, rejected.reason(), payload.getBytes(), now));
+    return Future.succeededFuture();
+  }
+
+  private void offer(EventBatch batch, long retryMs, Promise<Void> taken) {
+    bus.<JsonObject>request(Addresses.STORAGE_INGEST, batch, OFFER)
+        .onComplete(
+            ar -> {
+              if (ar.succeeded()) {
+                String storage = ar.result().body().getString("storage");
+                bus.publish(
+                    Addresses.EVENTS,
+                    batch,
+                    new DeliveryOptions().addHeader(Addresses.STORED_BY_HEADER, storage));
+                taken.complete();
+              } else if (ar.cause() instanceof ReplyException re && re.failureCode() == 503) {
+                metrics.storageBackPressure.increment();
+                vertx.setTimer(retryMs, t -> offer(batch, Math.min(MAX_RETRY_MS, retryMs * 2), taken));
+              } else {
+                // no local store (or it refused the batch for good): hand it on as before
+                bus.publish(Addresses.EVENTS, batch);
+                taken.complete();
+              }
+            });
   }
 }
