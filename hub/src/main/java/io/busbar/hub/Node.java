@@ -2,7 +2,11 @@ package io.busbar.hub;
 
 import io.busbar.codecs.bus.BusCodecs;
 import io.busbar.codecs.routing.DecoderTable;
+import io.busbar.codecs.bus.Addresses;
+import io.busbar.codecs.sparkplug.NodeStatus;
 import io.busbar.codecs.sparkplug.SparkplugDecoder;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.busbar.codecs.sparkplug.SparkplugHostState;
 import io.busbar.codecs.sparkplug.SparkplugRoute;
 import io.busbar.hub.config.BusbarConfig;
@@ -130,10 +134,19 @@ public final class Node {
     AnalyticsVerticle analytics = new AnalyticsVerticle(registry);
     MqttBrokerVerticle broker =
         new MqttBrokerVerticle(
-            config.mqtt(), issuer.authenticator(), TopicAcl.defaults(), decoders(), registry);
-    HttpVerticle http = new HttpVerticle(config.http(), issuer.jwks(), registry);
-    return clusterInfo
+            config.mqtt(), authenticator, TopicAcl.defaults(), decoders(), registry);
+    HttpVerticle http = new HttpVerticle(config.http(), issuer.jwks(), registry, authenticator);
+    return authenticator
         .start()
+        .recover(
+            e -> {
+              // an unreachable identity provider must not keep the node down: its tokens fail
+              // with KEYS_UNAVAILABLE until it answers; the development issuer works meanwhile
+              LOG.warn("token issuers not all reachable at start: {}", e.getMessage());
+              return Future.succeededFuture();
+            })
+        .compose(v -> clusterInfo.start())
+        .compose(v -> answerSparkplugNodes())
         .compose(v -> deploy(storage))
         .compose(v -> deploy(analytics))
         .compose(
@@ -154,6 +167,27 @@ public final class Node {
               httpPort = http.actualPort();
               LOG.info("node {} started: MQTT {}, HTTP {}", config.nodeId(), mqttPort, httpPort);
             });
+  }
+
+  /** Answers {@link Addresses#SPARKPLUG_NODES_QUERY} from this node's Sparkplug host state. */
+  private Future<Void> answerSparkplugNodes() {
+    return vertx
+        .eventBus()
+        .<JsonObject>localConsumer(
+            Addresses.SPARKPLUG_NODES_QUERY,
+            msg -> {
+              JsonArray nodes = new JsonArray();
+              for (NodeStatus status : sparkplugHost.statuses()) {
+                nodes.add(
+                    new JsonObject()
+                        .put("id", status.id())
+                        .put("online", status.online())
+                        .put("since", status.since())
+                        .put("reason", status.reason()));
+              }
+              msg.reply(nodes);
+            })
+        .completion();
   }
 
   /** Sparkplug B first (its own topic namespace), then JSON/CBOR telemetry and binary frames. */

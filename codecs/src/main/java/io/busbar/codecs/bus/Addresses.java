@@ -89,5 +89,12 @@ public final class Addresses {
    */
   public static final String AUDIT = "busbar.audit";
 
+  /**
+   * Request: empty JsonObject; reply: JsonArray of {@code {id, online, since, reason}}: every
+   * Sparkplug B edge node ({@code group:edge}) and device ({@code group:edge:device}) this node's
+   * host application has seen, with its online state since its last birth or death.
+   */
+  public static final String SPARKPLUG_NODES_QUERY = "busbar.sparkplug.nodes.query";
+
   private Addresses() {}
 }

@@ -54,6 +54,7 @@ import java.util.function.Consumer;
  *       Addresses#STORAGE_EXPORT} on this node to a temporary file that is deleted once sent
  *   <li>{@code GET /api/v1/state[?device=]} — {@link Addresses#STATE_QUERY}
  *   <li>{@code GET /api/v1/cluster} — {@link Addresses#CLUSTER_QUERY}
+ *   <li>{@code GET /api/v1/sparkplug/nodes} — {@link Addresses#SPARKPLUG_NODES_QUERY}
  *   <li>{@code GET /api/v1/deadletters[?limit=]} — {@link Addresses#STORAGE_DEAD_LETTERS_QUERY}
  *   <li>{@code GET /ws[?device=a&device=b]} — WebSocket: a {@code {"type":"hello","node"}} frame
  *       once subscribed, then one {@code {"type":"events","events":[…]}} text frame per {@link
@@ -212,6 +213,9 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/api/v1/state").handler(this::state);
     router.get("/api/v1/deadletters").handler(this::deadLetters);
     router.get("/api/v1/cluster").handler(ctx -> ask(ctx, Addresses.CLUSTER_QUERY, new JsonObject()));
+    router
+        .get("/api/v1/sparkplug/nodes")
+        .handler(ctx -> ask(ctx, Addresses.SPARKPLUG_NODES_QUERY, new JsonObject()));
     router.get("/api/v1/export").handler(this::export);
     router.route("/api/*").handler(ctx -> problem(ctx, Problem.notFound(ctx.normalizedPath())));
     router.route("/api/*").failureHandler(this::apiFailure);
