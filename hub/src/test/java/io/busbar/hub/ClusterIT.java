@@ -70,13 +70,16 @@ class ClusterIT {
     for (NodeProcess n : new NodeProcess[] {a, b, c}) {
       if (n != null) {
         n.close();
+        Files.writeString(Path.of("target", "cluster-it-" + n.nodeId + ".log"), n.output());
       }
     }
   }
 
   static String get(int port, String path) throws Exception {
     return HTTP.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
             HttpResponse.BodyHandlers.ofString())
         .body();
   }
@@ -94,7 +97,7 @@ class ClusterIT {
   }
 
   static Mqtt5BlockingClient client(NodeProcess node, String id) {
-    return TestClients.connect(node.mqttPort, id, TestClients.mint(keys, id));
+    return TestClients.connect(node.mqttPort, id, TestClients.mint(keys, id, "app"));
   }
 
   static void publish(Mqtt5BlockingClient client, String topic, String payload, boolean retain) {
@@ -194,7 +197,7 @@ class ClusterIT {
   @Order(3)
   void takeoverAcrossNodes() throws Exception {
     String id = "mover";
-    String token = TestClients.mint(keys, id);
+    String token = TestClients.mint(keys, id, "app");
     AtomicReference<Throwable> oldCause = new AtomicReference<>();
     Mqtt5BlockingClient first =
         MqttClient.builder()
@@ -264,7 +267,7 @@ class ClusterIT {
       metric(b, "busbar_storage_events_written_total"),
       metric(c, "busbar_storage_events_written_total")
     };
-    Mqtt5BlockingClient dev = client(b, "d1");
+    Mqtt5BlockingClient dev = TestClients.connect(b.mqttPort, "d1", TestClients.mint(keys, "d1"));
     publish(dev, "devices/d1/telemetry", "{\"metrics\":{\"temperature\":42.5}}", false);
     dev.disconnect();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -319,7 +322,7 @@ class ClusterIT {
           .applyWillPublish()
           .simpleAuth()
           .username(id)
-          .password(TestClients.mint(keys, id).getBytes(StandardCharsets.UTF_8))
+          .password(TestClients.mint(keys, id, "app").getBytes(StandardCharsets.UTF_8))
           .applySimpleAuth()
           .send();
       settle();
