@@ -120,8 +120,9 @@ class ClusterIT {
   }
 
   /**
-   * Verifies that a subscriber on node a receives at QoS 1 what publishers on nodes b and c publish,
-   * and that each message crosses once, only to the node with subscribers (never broadcast).
+   * Verifies that a subscriber on node a receives at QoS 1 what publishers on nodes b and c
+   * publish, and that each message crosses once, only to the node with subscribers (never
+   * broadcast).
    */
   @Test
   @Order(1)
@@ -290,14 +291,13 @@ class ClusterIT {
     JsonObject cluster = new JsonObject(get(a.httpPort, "/api/v1/cluster"));
     assertThat(cluster.getString("cluster")).isEqualTo(clusterName);
     assertThat(
-            cluster.getJsonArray("members").stream()
-                .map(m -> ((JsonObject) m).getString("node")))
+            cluster.getJsonArray("members").stream().map(m -> ((JsonObject) m).getString("node")))
         .containsExactlyInAnyOrder("a", "b", "c");
   }
 
   /**
-   * Verifies that when node c is killed ({@code kill -9}), a surviving node publishes the will of
-   * a client that was connected to c, and that a and b keep routing to each other.
+   * Verifies that when node c is killed ({@code kill -9}), a surviving node publishes the will of a
+   * client that was connected to c, and that a and b keep routing to each other.
    */
   @Test
   @Order(5)
