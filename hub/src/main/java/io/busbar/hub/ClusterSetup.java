@@ -48,6 +48,9 @@ final class ClusterSetup {
     config.setProperty(
         "hazelcast.shutdownhook.enabled", "false"); // the node leaves on its own terms
     config.setProperty("hazelcast.phone.home.enabled", "false");
+    // a killed member is declared dead within seconds, so its wills and routes are handled soon
+    config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", "6");
     config
         .getNetworkConfig()
         .setPort(cluster.port())
@@ -72,6 +75,58 @@ final class ClusterSetup {
       map.setBackupCount(cluster.backupCount());
     }
     return config;
+  }
+
+  /**
+   * The member attribute in which the Vert.x cluster manager keeps a member's event-bus node id.
+   */
+  private static final String VERTX_NODE_ID = "__vertx.nodeId";
+
+  /**
+   * The cluster as the MQTT broker sees it: event-bus node ids of the Hazelcast members, oldest
+   * first (Hazelcast lists members in join order), and member removals (a graceful leave, or a
+   * member declared dead after {@code hazelcast.max.no.heartbeat.seconds}).
+   */
+  static io.busbar.verticles.mqtt.cluster.ClusterView view(HazelcastClusterManager manager) {
+    return new io.busbar.verticles.mqtt.cluster.ClusterView() {
+      @Override
+      public String nodeId() {
+        return manager.getNodeId();
+      }
+
+      @Override
+      public List<String> members() {
+        List<String> ids = new ArrayList<>();
+        for (com.hazelcast.cluster.Member m :
+            manager.getHazelcastInstance().getCluster().getMembers()) {
+          String id = m.getAttribute(VERTX_NODE_ID);
+          if (id != null) {
+            ids.add(id);
+          }
+        }
+        return ids;
+      }
+
+      @Override
+      public void onMemberLeft(java.util.function.Consumer<String> left) {
+        manager
+            .getHazelcastInstance()
+            .getCluster()
+            .addMembershipListener(
+                new com.hazelcast.cluster.MembershipListener() {
+                  @Override
+                  public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {}
+
+                  @Override
+                  public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
+                    String id = event.getMember().getAttribute(VERTX_NODE_ID);
+                    if (id != null) {
+                      left.accept(id);
+                    }
+                  }
+                });
+      }
+    };
   }
 
   /** Hazelcast binds an IP address; a host name (a container's service name) is resolved once. */

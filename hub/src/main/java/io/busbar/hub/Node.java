@@ -15,7 +15,6 @@ import io.busbar.security.jwt.DevelopmentIssuer;
 import io.busbar.security.jwt.IssuerConfig;
 import io.busbar.security.jwt.MultiIssuerAuthenticator;
 import io.busbar.security.revocation.RevocationList;
-import java.time.Clock;
 import io.busbar.verticles.analytics.AnalyticsVerticle;
 import io.busbar.verticles.http.HttpVerticle;
 import io.busbar.verticles.kafka.KafkaCommandSourceVerticle;
@@ -30,6 +29,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -55,6 +55,7 @@ public final class Node {
   private final RevocationList revocations = new RevocationList();
   private final MultiIssuerAuthenticator authenticator;
   private ClusterInfo clusterInfo;
+  private HazelcastClusterManager clusterManager;
   private int mqttPort;
   private int httpPort;
 
@@ -65,7 +66,8 @@ public final class Node {
       DevelopmentIssuer issuer,
       List<IssuerConfig> issuers) {
     this.config = config;
-    this.authenticator = new MultiIssuerAuthenticator(vertx, issuers, revocations, Clock.systemUTC());
+    this.authenticator =
+        new MultiIssuerAuthenticator(vertx, issuers, revocations, Clock.systemUTC());
     this.vertx = vertx;
     this.registry = registry;
     this.issuer = issuer;
@@ -119,6 +121,7 @@ public final class Node {
     issuers.add(issuer.issuerConfig());
     issuers.addAll(config.issuers());
     Node node = new Node(config, vertx, registry, issuer, issuers);
+    node.clusterManager = clusterManager;
     node.clusterInfo =
         new ClusterInfo(vertx, clusterManager, config.cluster().name(), config.nodeId(), registry);
     return node.deployAll()
@@ -134,7 +137,12 @@ public final class Node {
     AnalyticsVerticle analytics = new AnalyticsVerticle(registry);
     MqttBrokerVerticle broker =
         new MqttBrokerVerticle(
-            config.mqtt(), authenticator, TopicAcl.defaults(), decoders(), registry);
+            config.mqtt(),
+            authenticator,
+            TopicAcl.defaults(),
+            decoders(),
+            registry,
+            clusterManager == null ? null : ClusterSetup.view(clusterManager));
     HttpVerticle http = new HttpVerticle(config.http(), issuer.jwks(), registry, authenticator);
     return authenticator
         .start()

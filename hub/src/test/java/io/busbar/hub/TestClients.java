@@ -74,6 +74,8 @@ final class TestClients {
             + port
             + "-"
             + (port + 5)
+            + "\nsecurity:\n  dev-key-dir: "
+            + dir.resolve("keys").toAbsolutePath()
             + "\n");
     return file;
   }

@@ -107,7 +107,17 @@ public record BusbarConfig(
       throw new ConfigException(e.getMessage());
     }
     return new BusbarConfig(
-        nodeId, dataDir, devKeyDir, mqtt, http, storage, cluster, kafka, frameLayouts, IssuersConfig.from(values.tree("issuers")), demo);
+        nodeId,
+        dataDir,
+        devKeyDir,
+        mqtt,
+        http,
+        storage,
+        cluster,
+        kafka,
+        frameLayouts,
+        IssuersConfig.from(values.tree("issuers")),
+        demo);
   }
 
   private static MqttConfig mqtt(ConfigValues values, Path dataDir) {

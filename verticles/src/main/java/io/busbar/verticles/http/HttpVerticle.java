@@ -64,8 +64,8 @@ import java.util.function.Consumer;
  *
  * <p>With {@link HttpConfig#requireAuth()} on, {@code /api/v1/**} and {@code /ws} need a Bearer
  * token and a role that grants the request (see {@link BearerAuthHandler}: 401, 403, 429, 503
- * problems, audit events on {@link Addresses#AUDIT}); a {@code /ws} socket is closed with 1008
- * when its token expires. Health, readiness, metrics, the JWKS and static files stay open.
+ * problems, audit events on {@link Addresses#AUDIT}); a {@code /ws} socket is closed with 1008 when
+ * its token expires. Health, readiness, metrics, the JWKS and static files stay open.
  *
  * <p>Errors under {@code /api} are RFC 7807 {@code application/problem+json}: 400 bad parameter,
  * 404 unknown path, 503 no backend or backend timeout, a backend's 4xx/5xx failure code passed
@@ -208,7 +208,9 @@ public final class HttpVerticle extends VerticleBase {
       router.route("/ws").handler(auth);
     }
 
-    router.get("/api/v1/devices").handler(ctx -> ask(ctx, Addresses.DEVICES_QUERY, new JsonObject()));
+    router
+        .get("/api/v1/devices")
+        .handler(ctx -> ask(ctx, Addresses.DEVICES_QUERY, new JsonObject()));
     router.get("/api/v1/devices/:id/telemetry").handler(this::telemetry);
     router.get("/api/v1/state").handler(this::state);
     router.get("/api/v1/deadletters").handler(this::deadLetters);
@@ -233,7 +235,10 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private void ready(RoutingContext ctx) {
-    json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "READY" : "STOPPING").encode());
+    json(
+        ctx,
+        ready ? 200 : 503,
+        new JsonObject().put("status", ready ? "READY" : "STOPPING").encode());
   }
 
   private void metrics(RoutingContext ctx) {

@@ -7,8 +7,8 @@ import io.busbar.verticles.mqtt.session.SessionRegistry;
 import io.vertx.core.Vertx;
 
 /**
- * What every connection of one broker verticle shares. All of it is used from the verticle's one
- * event-loop context.
+ * What every connection of one broker verticle shares; {@code cluster} is {@code null} on a node
+ * that is not clustered. All of it is used from the verticle's one event-loop context.
  */
 record Broker(
     Vertx vertx,
@@ -20,7 +20,8 @@ record Broker(
     TelemetryIngest ingest,
     BrokerMetrics metrics,
     io.busbar.verticles.mqtt.session.QueueBudget queueBudget,
-    io.busbar.verticles.mqtt.session.SessionStore sessionStore) {
+    io.busbar.verticles.mqtt.session.SessionStore sessionStore,
+    io.busbar.verticles.mqtt.cluster.BrokerCluster cluster) {
 
   /**
    * Decodes a message on a decoder topic onto the event bus, then routes it to subscribers.

@@ -138,7 +138,7 @@ final class ConnectHandler {
                           AuthenticationException.Reason.IDENTITY_MISMATCH,
                           "user name is not the token's subject"));
                 } else {
-                  accept(endpoint, v5, id, assignedId, ar.result());
+                  claimThenAccept(endpoint, v5, id, assignedId, ar.result(), gone);
                 }
               };
           if (Vertx.currentContext() == context) {
@@ -147,6 +147,37 @@ final class ConnectHandler {
             context.runOnContext(v -> answer.run());
           }
         });
+  }
+
+  /**
+   * In a cluster, first takes the client id over from the node that holds it (client ids are unique
+   * cluster-wide, MQTT 3.1.1 §3.1.4 / 5.0 §3.1.4), then accepts.
+   */
+  private void claimThenAccept(
+      MqttEndpoint endpoint,
+      boolean v5,
+      String clientId,
+      boolean assigned,
+      Principal principal,
+      boolean[] gone) {
+    if (broker.cluster() == null) {
+      accept(endpoint, v5, clientId, assigned, principal);
+      return;
+    }
+    broker
+        .cluster()
+        .claim(
+            principal.tenant(),
+            clientId,
+            LastWill.clusterWill(broker, clientId, principal, endpoint.will(), v5))
+        .onComplete(
+            x -> {
+              if (gone[0]) {
+                broker.metrics().refused(RefusalReason.GONE);
+              } else {
+                accept(endpoint, v5, clientId, assigned, principal);
+              }
+            });
   }
 
   private void refuse(MqttEndpoint endpoint, boolean v5, Throwable cause) {
@@ -189,7 +220,8 @@ final class ConnectHandler {
     // authorized
     return switch (reason) {
       case MALFORMED -> MqttConnectReturnCode.CONNECTION_REFUSED_BAD_USER_NAME_OR_PASSWORD;
-      case THROTTLED, KEYS_UNAVAILABLE -> MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
+      case THROTTLED, KEYS_UNAVAILABLE ->
+          MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE;
       default -> MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED;
     };
   }

@@ -58,11 +58,35 @@ final class LastWill {
 
   private static void publish(
       Broker broker, Session session, Principal principal, MqttWill will, boolean v5) {
-    String topic = will.getWillTopic();
-    if (!broker.acl().mayPublish(principal, topic)) {
+    if (!broker.acl().mayPublish(principal, will.getWillTopic())) {
       broker.metrics().publishDenied.increment();
       return;
     }
+    broker.route(message(session.clientId(), principal, will, v5));
+  }
+
+  /**
+   * The will of a connection as a message, or {@code null} when it has none, its topic is invalid
+   * or the client may not publish to it: for the cluster's client directory, so that another node
+   * can publish it if this one dies.
+   */
+  static Message clusterWill(
+      Broker broker, String clientId, Principal principal, MqttWill will, boolean v5) {
+    if (will == null
+        || !will.isWillFlag()
+        || io.busbar.verticles.mqtt.topic.TopicNames.checkName(
+                will.getWillTopic(),
+                broker.config().maxTopicLength(),
+                broker.config().maxTopicLevels())
+            .isPresent()
+        || !broker.acl().mayPublish(principal, will.getWillTopic())) {
+      return null;
+    }
+    return message(clientId, principal, will, v5);
+  }
+
+  private static Message message(String clientId, Principal principal, MqttWill will, boolean v5) {
+    String topic = will.getWillTopic();
     MqttProperties props = MqttProperties.NO_PROPERTIES;
     long expiresAt = Long.MAX_VALUE;
     if (v5 && will.getWillProperties() != null) {
@@ -79,15 +103,14 @@ final class LastWill {
       }
     }
     Buffer payload = will.getWillMessage() == null ? Buffer.buffer() : will.getWillMessage();
-    broker.route(
-        new Message(
-            principal.tenant(),
-            topic,
-            payload,
-            will.getWillQos(),
-            will.isWillRetain(),
-            props,
-            session.clientId(),
-            expiresAt));
+    return new Message(
+        principal.tenant(),
+        topic,
+        payload,
+        will.getWillQos(),
+        will.isWillRetain(),
+        props,
+        clientId,
+        expiresAt);
   }
 }

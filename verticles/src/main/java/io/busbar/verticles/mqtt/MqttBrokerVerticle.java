@@ -44,6 +44,8 @@ public final class MqttBrokerVerticle extends VerticleBase {
   private final TopicAcl acl;
   private final DecoderTable decoders;
   private final MeterRegistry registry;
+  private final io.busbar.verticles.mqtt.cluster.ClusterView clusterView;
+  private io.busbar.verticles.mqtt.cluster.BrokerCluster cluster;
   private MqttServer server;
   private MqttServer webSocketServer;
   private Broker broker;
@@ -56,6 +58,23 @@ public final class MqttBrokerVerticle extends VerticleBase {
       TopicAcl acl,
       DecoderTable decoders,
       MeterRegistry registry) {
+    this(config, authenticator, acl, decoders, registry, null);
+  }
+
+  /**
+   * A broker that is one of the nodes of a cluster (see {@link
+   * io.busbar.verticles.mqtt.cluster.BrokerCluster}).
+   *
+   * @param clusterView the cluster it runs in, or {@code null} for a single node
+   */
+  public MqttBrokerVerticle(
+      MqttConfig config,
+      TokenAuthenticator authenticator,
+      TopicAcl acl,
+      DecoderTable decoders,
+      MeterRegistry registry,
+      io.busbar.verticles.mqtt.cluster.ClusterView clusterView) {
+    this.clusterView = clusterView;
     this.config = Objects.requireNonNull(config, "config");
     this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
     this.acl = Objects.requireNonNull(acl, "acl");
@@ -82,6 +101,14 @@ public final class MqttBrokerVerticle extends VerticleBase {
 
   private Future<?> listen(Stores stores) {
     RetainedStore retainedStore = stores.retained();
+    io.busbar.verticles.mqtt.cluster.ClusterRetainedStore clusterRetained = null;
+    if (clusterView != null) {
+      clusterRetained =
+          new io.busbar.verticles.mqtt.cluster.ClusterRetainedStore(
+              retainedStore, vertx, clusterView, registry);
+      retainedStore = clusterRetained;
+      cluster = new io.busbar.verticles.mqtt.cluster.BrokerCluster(vertx, clusterView, registry);
+    }
     BrokerMetrics metrics = new BrokerMetrics(registry);
     SessionRegistry sessions = new SessionRegistry();
     PostOffice postOffice = new PostOffice(sessions, retainedStore, config.maxRetainedMessages());
@@ -99,8 +126,20 @@ public final class MqttBrokerVerticle extends VerticleBase {
             new TelemetryIngest(vertx, decoders, metrics),
             metrics,
             new QueueBudget(config.maxQueuedBytes()),
-            stores.sessions());
+            stores.sessions(),
+            cluster);
     restoreSessions(broker);
+    if (cluster == null) {
+      return bind();
+    }
+    Broker b = broker;
+    return clusterRetained
+        .start()
+        .compose(v -> cluster.start(new ClusterBridge(b)))
+        .compose(v -> bind());
+  }
+
+  private Future<?> bind() {
     ConnectHandler connects = new ConnectHandler(broker);
     if (config.sysIntervalSeconds() > 0) {
       SysStats sys = new SysStats(broker);
@@ -160,6 +199,9 @@ public final class MqttBrokerVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
+    if (cluster != null) {
+      cluster.stop();
+    }
     if (broker != null) {
       for (Session s : java.util.List.copyOf(broker.sessions().all())) {
         MqttConnection c = MqttConnection.of(s);

@@ -15,6 +15,9 @@ final class SessionEnd {
     broker.postOffice().unsubscribeAll(session);
     broker.sessions().remove(session);
     broker.sessionStore().sessionEnded(session.tenant(), session.clientId());
+    if (broker.cluster() != null) {
+      broker.cluster().sessionEnded(session.tenant(), session.clientId());
+    }
     java.util.Collection<io.busbar.verticles.mqtt.session.Delivery> left = session.clearMessages();
     int handed = broker.postOffice().redeliverShared(session.tenant(), left);
     long qos12 = left.stream().filter(d -> d.qos() > 0).count();
@@ -25,6 +28,15 @@ final class SessionEnd {
 
   /** Ends {@code session} after its expiry interval unless its client comes back first. */
   static void scheduleExpiry(Broker broker, Session session) {
+    if (broker.cluster() != null) {
+      // the connection is gone and the session stays here: its will is no longer due cluster-wide
+      broker.cluster().detached(session.tenant(), session.clientId());
+    }
+    scheduleExpiryOnly(broker, session);
+  }
+
+  /** As {@link #scheduleExpiry}, without telling the cluster's client directory. */
+  static void scheduleExpiryOnly(Broker broker, Session session) {
     long delayMs = Math.max(1, session.expiryIntervalSeconds() * 1000);
     session.expiryTimer(
         broker

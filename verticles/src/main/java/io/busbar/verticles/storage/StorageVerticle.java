@@ -242,8 +242,11 @@ public final class StorageVerticle extends VerticleBase {
                       .description("Rows waiting for the storage writer")
                       .register(registry);
               var bus = vertx.eventBus();
-              ingestConsumers.add(bus.consumer(Addresses.EVENTS, this::onEvents));
-              ingestConsumers.add(bus.consumer(Addresses.DEAD_LETTERS, this::onDeadLetter));
+              // local consumers: in a cluster each node stores the events its broker decoded (the
+              // node that received the PUBLISH owns the event, docs/cluster.md), so each is stored
+              // once, not once per node
+              ingestConsumers.add(bus.localConsumer(Addresses.EVENTS, this::onEvents));
+              ingestConsumers.add(bus.localConsumer(Addresses.DEAD_LETTERS, this::onDeadLetter));
               ingestConsumers.add(bus.localConsumer(Addresses.STORAGE_INGEST, this::onIngest));
               queryConsumers.add(
                   bus.consumer(Addresses.STORAGE_TELEMETRY_QUERY, this::onTelemetryQuery));

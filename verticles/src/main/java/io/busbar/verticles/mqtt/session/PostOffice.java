@@ -8,6 +8,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Routes published messages to the sessions whose subscriptions match, inside the publisher's
@@ -28,6 +30,11 @@ public final class PostOffice {
   private final int maxRetained;
   private long retainedRefused;
 
+  /** Local subscriptions per tenant + NUL + filter, to tell {@link #peers} of first and last. */
+  private final Map<String, Integer> filterCounts = new HashMap<>();
+
+  private Peers peers;
+
   public PostOffice(SessionRegistry sessions, RetainedStore retained) {
     this(sessions, retained, Integer.MAX_VALUE);
   }
@@ -39,6 +46,38 @@ public final class PostOffice {
     this.sessions = sessions;
     this.retained = retained;
     this.maxRetained = maxRetained;
+  }
+
+  /** Connects this post office to the other nodes of a cluster. */
+  public void peers(Peers peers) {
+    this.peers = peers;
+  }
+
+  /** Whether {@code filter} of {@code tenant} has local subscriptions. */
+  public boolean hasLocal(String tenant, String filter) {
+    return filterCounts.containsKey(tenant + '\u0000' + filter);
+  }
+
+  /** Every tenant + filter that has local subscriptions, as {@code [tenant, filter]} pairs. */
+  public List<String[]> localFilters() {
+    List<String[]> out = new ArrayList<>(filterCounts.size());
+    for (String key : filterCounts.keySet()) {
+      int nul = key.indexOf('\u0000');
+      out.add(new String[] {key.substring(0, nul), key.substring(nul + 1)});
+    }
+    return out;
+  }
+
+  private void countFilter(String tenant, String filter, int delta) {
+    String key = tenant + '\u0000' + filter;
+    int n = filterCounts.getOrDefault(key, 0) + delta;
+    if (n <= 0) {
+      if (filterCounts.remove(key) != null && peers != null) {
+        peers.filterRemoved(tenant, filter);
+      }
+    } else if (filterCounts.put(key, n) == null && peers != null) {
+      peers.filterAdded(tenant, filter);
+    }
   }
 
   /** How many retained messages were not kept because the store was full. */
@@ -71,7 +110,10 @@ public final class PostOffice {
     SubscriptionTrie<Subscription> trie =
         tries.computeIfAbsent(session.tenant(), t -> new SubscriptionTrie<>());
     String filter = subscription.filter();
-    trie.put(TopicNames.innerFilter(filter), trieKey(session.clientId(), filter), subscription);
+    if (trie.put(TopicNames.innerFilter(filter), trieKey(session.clientId(), filter), subscription)
+        == null) {
+      countFilter(session.tenant(), filter, 1);
+    }
     if (TopicNames.isShared(filter)) {
       groupMembers
           .computeIfAbsent(session.tenant() + '\u0000' + filter, k -> new java.util.TreeSet<>())
@@ -84,8 +126,10 @@ public final class PostOffice {
   public boolean unsubscribe(Session session, String filter) {
     Subscription removed = session.subscriptions().remove(filter);
     SubscriptionTrie<Subscription> trie = tries.get(session.tenant());
-    if (trie != null) {
-      trie.remove(TopicNames.innerFilter(filter), trieKey(session.clientId(), filter));
+    if (trie != null
+        && trie.remove(TopicNames.innerFilter(filter), trieKey(session.clientId(), filter))
+            != null) {
+      countFilter(session.tenant(), filter, -1);
     }
     if (TopicNames.isShared(filter)) {
       String key = session.tenant() + '\u0000' + filter;
@@ -182,7 +226,29 @@ public final class PostOffice {
         writes.add(retained.put(message));
       }
     }
-    int receivers = deliver(message, writes);
+    int receivers;
+    if (peers == null) {
+      receivers = deliver(message, writes, null);
+    } else {
+      Peers.Plan plan = peers.forward(message, writes);
+      Set<String> elsewhere = plan.sharedServedElsewhere();
+      receivers = deliver(message, writes, f -> !elsewhere.contains(f)) + plan.remoteNodes();
+    }
+    return routed(receivers, writes);
+  }
+
+  /**
+   * Delivers a message another node forwarded to this node's sessions only: not retained again, not
+   * forwarded again.
+   *
+   * @param sharedFilters the shared filters this node serves for this message
+   */
+  public Routed deliverForwarded(Message message, Set<String> sharedFilters) {
+    List<Future<Void>> writes = new ArrayList<>(0);
+    return routed(deliver(message, writes, sharedFilters::contains), writes);
+  }
+
+  private static Routed routed(int receivers, List<Future<Void>> writes) {
     Future<Void> stored =
         writes.isEmpty()
             ? null
@@ -190,7 +256,7 @@ public final class PostOffice {
     return new Routed(receivers, stored);
   }
 
-  private int deliver(Message message, List<Future<Void>> writes) {
+  private int deliver(Message message, List<Future<Void>> writes, Predicate<String> serveShared) {
     SubscriptionTrie<Subscription> trie = tries.get(message.tenant());
     if (trie == null) {
       return 0;
@@ -206,6 +272,9 @@ public final class PostOffice {
             return; // MQTT 5.0 §3.8.3.1: no-local
           }
           if (TopicNames.isShared(sub.filter())) {
+            if (serveShared != null && !serveShared.test(sub.filter())) {
+              return; // another node serves this share group for this message
+            }
             groups.computeIfAbsent(sub.filter(), f -> new ArrayList<>()).add(clientId);
             groupSubs.put(sub.filter() + '\u0000' + clientId, sub);
             return;

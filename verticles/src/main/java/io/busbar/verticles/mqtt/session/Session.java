@@ -330,6 +330,21 @@ public final class Session {
     incomingQos2.remove(packetId);
   }
 
+  /**
+   * The unacknowledged and queued QoS 1/2 messages, oldest first, as a store would keep them: to
+   * hand the session to another node.
+   */
+  public List<SessionStore.StoredMessage> snapshot() {
+    List<SessionStore.StoredMessage> out = new ArrayList<>(inflight.size() + queue.size());
+    inflight.forEach(
+        (packetId, i) ->
+            out.add(
+                new SessionStore.StoredMessage(
+                    i.seq(), i.delivery(), i.released() ? packetId : 0)));
+    queue.forEach(q -> out.add(new SessionStore.StoredMessage(q.seq(), q.delivery(), 0)));
+    return out;
+  }
+
   public int inflightCount() {
     return inflight.size();
   }

@@ -18,7 +18,7 @@ import java.util.List;
  * publisher, expiry, the MQTT 5 properties (integers, strings, binary data, user properties) and
  * the payload. Strings are length-prefixed UTF-8.
  */
-final class RecordCodec {
+public final class RecordCodec {
 
   private static final byte VERSION = 1;
   private static final byte INT = 0;
@@ -28,7 +28,7 @@ final class RecordCodec {
 
   private RecordCodec() {}
 
-  static byte[] encode(Message m) {
+  public static byte[] encode(Message m) {
     try {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + m.payload().length());
       DataOutputStream out = new DataOutputStream(bytes);
@@ -50,7 +50,7 @@ final class RecordCodec {
     }
   }
 
-  static Message decode(byte[] record) {
+  public static Message decode(byte[] record) {
     try {
       DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));
       byte version = in.readByte();

@@ -1,0 +1,393 @@
+package io.busbar.verticles.mqtt.cluster;
+
+import io.busbar.verticles.mqtt.session.Message;
+import io.busbar.verticles.mqtt.session.Peers;
+import io.busbar.verticles.mqtt.session.PostOffice;
+import io.busbar.verticles.mqtt.session.SessionStore;
+import io.busbar.verticles.mqtt.store.RecordCodec;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's part of the one broker a cluster forms. See {@code docs/cluster.md}.
+ *
+ * <ul>
+ *   <li><b>Route table</b> (event bus, no Hazelcast map): when a filter gets its first or loses its
+ *       last local subscriber, the node publishes {@code {node, seq, op, tenant, filter}} on {@code
+ *       busbar.mqtt.routes}; a starting node publishes {@code hello} and every member answers with
+ *       a full snapshot on {@code busbar.mqtt.routes.<node>}; a leaving node publishes {@code bye};
+ *       a dead member's routes are dropped when the cluster manager removes it.
+ *   <li><b>Forwarding</b>: a PUBLISH goes once to each node with matching routes on {@code
+ *       busbar.mqtt.forward.<node>} (binary: the share groups that node serves, then the message
+ *       with its MQTT 5 properties); QoS 1/2 as a request that the receiving node answers once its
+ *       deliveries are stored, so the publisher's PUBACK waits for it. Each share group is served
+ *       by one node per message, round-robin over the nodes with members.
+ *   <li><b>Client directory</b> (the Vert.x cluster-wide map {@code busbar.mqtt.clients}, a
+ *       Hazelcast IMap with the configured backup count): tenant + client id → the node holding its
+ *       session and, while connected, its will. A CONNECT asks the previous owner to close the old
+ *       connection (5.0 DISCONNECT 0x8E) and hand over a persistent session ({@code
+ *       busbar.mqtt.takeover.<node>}). When a member dies, the oldest survivor publishes the wills
+ *       of the clients that were connected to it.
+ * </ul>
+ *
+ * <p>Threading: everything runs on the broker verticle's event loop; results of the cluster map are
+ * brought back to it.
+ *
+ * <p>Metrics: {@code busbar.mqtt.cluster.forwarded}, {@code busbar.mqtt.cluster.forward.failed},
+ * {@code busbar.mqtt.cluster.received}, {@code busbar.mqtt.cluster.takeovers}, {@code
+ * busbar.mqtt.cluster.wills.published}.
+ */
+public final class BrokerCluster implements Peers {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BrokerCluster.class);
+
+  static final String ROUTES = "busbar.mqtt.routes";
+  static final String ROUTES_TO = "busbar.mqtt.routes.";
+  static final String FORWARD = "busbar.mqtt.forward.";
+  static final String TAKEOVER = "busbar.mqtt.takeover.";
+  static final String CLIENTS = "busbar.mqtt.clients";
+
+  private static final long FORWARD_TIMEOUT_MS = 10_000;
+
+  private final Vertx vertx;
+  private final ClusterView view;
+  private final String self;
+  private final RouteTable routes = new RouteTable();
+  private final Map<String, Integer> shareCursor = new HashMap<>();
+  private final Map<String, String> written = new HashMap<>(); // directory values this node wrote
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final Counter forwarded;
+  private final Counter forwardFailed;
+  private final Counter received;
+  private final Counter takeovers;
+  private final Counter willsPublished;
+  private Context context;
+  private LocalBroker broker;
+  private AsyncMap<String, String> clients;
+  private long seq;
+
+  public BrokerCluster(Vertx vertx, ClusterView view, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.view = view;
+    this.self = view.nodeId();
+    this.forwarded = registry.counter("busbar.mqtt.cluster.forwarded");
+    this.forwardFailed = registry.counter("busbar.mqtt.cluster.forward.failed");
+    this.received = registry.counter("busbar.mqtt.cluster.received");
+    this.takeovers = registry.counter("busbar.mqtt.cluster.takeovers");
+    this.willsPublished = registry.counter("busbar.mqtt.cluster.wills.published");
+  }
+
+  /** This node's id on the event bus. */
+  public String nodeId() {
+    return self;
+  }
+
+  /** The number of other nodes' routes known. */
+  public int remoteRoutes() {
+    return routes.size();
+  }
+
+  /**
+   * Joins: registers the consumers, asks the members for their routes, opens the client directory.
+   * Call on the broker's context after its post office has been restored.
+   */
+  public Future<Void> start(LocalBroker broker) {
+    this.broker = broker;
+    this.context = vertx.getOrCreateContext();
+    broker.postOffice().peers(this);
+    var bus = vertx.eventBus();
+    consumers.add(bus.<JsonObject>consumer(ROUTES, m -> onRoute(m.body())));
+    consumers.add(bus.<JsonObject>consumer(ROUTES_TO + self, m -> onSnapshot(m.body())));
+    consumers.add(bus.<Buffer>consumer(FORWARD + self, this::onForward));
+    consumers.add(bus.<String>consumer(TAKEOVER + self, this::onTakeover));
+    view.onMemberLeft(node -> context.runOnContext(v -> memberLeft(node)));
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
+        .compose(v -> vertx.sharedData().<String, String>getClusterWideMap(CLIENTS))
+        .compose(map -> here(Future.succeededFuture(map)))
+        .map(
+            map -> {
+              clients = map;
+              bus.publish(ROUTES, new JsonObject().put("node", self).put("op", "hello"));
+              return null;
+            });
+  }
+
+  /** Leaves: tells the members to drop this node's routes. */
+  public Future<Void> stop() {
+    vertx.eventBus().publish(ROUTES, new JsonObject().put("node", self).put("op", "bye"));
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
+  }
+
+  // ---- route table ----
+
+  @Override
+  public void filterAdded(String tenant, String filter) {
+    announce("add", tenant, filter);
+  }
+
+  @Override
+  public void filterRemoved(String tenant, String filter) {
+    announce("remove", tenant, filter);
+  }
+
+  private void announce(String op, String tenant, String filter) {
+    vertx
+        .eventBus()
+        .publish(
+            ROUTES,
+            new JsonObject()
+                .put("node", self)
+                .put("seq", ++seq)
+                .put("op", op)
+                .put("tenant", tenant)
+                .put("filter", filter));
+  }
+
+  private void onRoute(JsonObject m) {
+    String node = m.getString("node");
+    if (self.equals(node)) {
+      return;
+    }
+    switch (m.getString("op")) {
+      case "hello" -> vertx.eventBus().send(ROUTES_TO + node, snapshot());
+      case "bye" -> routes.dropNode(node);
+      default ->
+          routes.apply(
+              node,
+              m.getLong("seq"),
+              "add".equals(m.getString("op")),
+              m.getString("tenant"),
+              m.getString("filter"));
+    }
+  }
+
+  private JsonObject snapshot() {
+    JsonArray list = new JsonArray();
+    for (String[] r : broker.postOffice().localFilters()) {
+      list.add(new JsonArray().add(r[0]).add(r[1]));
+    }
+    return new JsonObject().put("node", self).put("seq", seq).put("routes", list);
+  }
+
+  private void onSnapshot(JsonObject m) {
+    List<String[]> list = new ArrayList<>();
+    for (Object o : m.getJsonArray("routes")) {
+      JsonArray r = (JsonArray) o;
+      list.add(new String[] {r.getString(0), r.getString(1)});
+    }
+    routes.replace(m.getString("node"), m.getLong("seq"), list);
+  }
+
+  // ---- forwarding ----
+
+  @Override
+  public Plan forward(Message message, List<Future<Void>> writes) {
+    RouteTable.Match match = routes.match(message.tenant(), message.topic());
+    if (match.plainNodes().isEmpty() && match.sharedCandidates().isEmpty()) {
+      return new Plan(0, Set.of());
+    }
+    Map<String, List<String>> plan = new LinkedHashMap<>();
+    match.plainNodes().forEach(n -> plan.put(n, new ArrayList<>()));
+    Set<String> elsewhere = new LinkedHashSet<>();
+    PostOffice office = broker.postOffice();
+    for (Map.Entry<String, List<String>> group : match.sharedCandidates().entrySet()) {
+      String filter = group.getKey();
+      List<String> candidates = new ArrayList<>(group.getValue());
+      if (office.hasLocal(message.tenant(), filter)) {
+        candidates.add(self);
+      }
+      candidates.sort(null);
+      int cursor = shareCursor.merge(message.tenant() + '\u0000' + filter, 1, Integer::sum);
+      String chosen = candidates.get(Math.floorMod(cursor, candidates.size()));
+      if (!chosen.equals(self)) {
+        elsewhere.add(filter);
+        plan.computeIfAbsent(chosen, n -> new ArrayList<>()).add(filter);
+      }
+    }
+    byte[] record = RecordCodec.encode(message);
+    for (Map.Entry<String, List<String>> target : plan.entrySet()) {
+      Buffer body = SessionWire.encodeForward(target.getValue(), record);
+      String address = FORWARD + target.getKey();
+      forwarded.increment();
+      if (message.qos() == 0) {
+        vertx.eventBus().send(address, body);
+      } else {
+        writes.add(
+            here(
+                vertx
+                    .eventBus()
+                    .request(
+                        address, body, new DeliveryOptions().setSendTimeout(FORWARD_TIMEOUT_MS))
+                    .<Void>mapEmpty()
+                    .otherwise(
+                        e -> {
+                          forwardFailed.increment();
+                          LOG.warn("forward to {} failed: {}", target.getKey(), e.getMessage());
+                          return null;
+                        })));
+      }
+    }
+    return new Plan(plan.size(), elsewhere);
+  }
+
+  private void onForward(io.vertx.core.eventbus.Message<Buffer> msg) {
+    received.increment();
+    Set<String> groups = new LinkedHashSet<>();
+    Message message = RecordCodec.decode(SessionWire.decodeForward(msg.body(), groups));
+    PostOffice.Routed routed = broker.postOffice().deliverForwarded(message, groups);
+    if (message.qos() == 0) {
+      return;
+    }
+    if (routed.stored() == null) {
+      msg.reply(null);
+    } else {
+      routed.stored().onComplete(ar -> msg.reply(null));
+    }
+  }
+
+  // ---- client directory, takeover, wills ----
+
+  private static String key(String tenant, String clientId) {
+    return tenant + '\u0000' + clientId;
+  }
+
+  /**
+   * Makes this node the holder of the client's session before its CONNACK: when another live node
+   * holds it, that node closes the old connection (DISCONNECT 0x8E) and hands over a persistent
+   * session, which is put into this broker. Then records this node and the connection's will.
+   *
+   * @param will the will to publish if this node dies while the client is connected, or {@code
+   *     null}
+   * @return a future completed on the broker's context; never failed (a directory failure only
+   *     loses cluster-wide uniqueness for this connect, and is logged)
+   */
+  public Future<Void> claim(String tenant, String clientId, Message will) {
+    String key = key(tenant, clientId);
+    Future<Void> done =
+        clients
+            .get(key)
+            .compose(
+                value -> {
+                  String owner = value == null ? null : new JsonObject(value).getString("node");
+                  if (owner == null || owner.equals(self) || !view.members().contains(owner)) {
+                    return Future.succeededFuture((Buffer) null);
+                  }
+                  takeovers.increment();
+                  return vertx
+                      .eventBus()
+                      .<Buffer>request(
+                          TAKEOVER + owner, key, new DeliveryOptions().setSendTimeout(5_000))
+                      .map(io.vertx.core.eventbus.Message::body)
+                      .otherwise(e -> null);
+                })
+            .compose(state -> here(Future.succeededFuture(state)))
+            .compose(
+                state -> {
+                  if (state != null && state.length() > 0) {
+                    broker.adopt(SessionWire.decode(state));
+                  }
+                  return record(key, will);
+                });
+    return here(
+        done.otherwise(
+            e -> {
+              LOG.warn("client directory unavailable for {}: {}", clientId, e.getMessage());
+              return null;
+            }));
+  }
+
+  private Future<Void> record(String key, Message will) {
+    JsonObject entry = new JsonObject().put("node", self);
+    if (will != null) {
+      entry.put("will", Base64.getEncoder().encodeToString(RecordCodec.encode(will)));
+    }
+    String value = entry.encode();
+    written.put(key, value);
+    return clients.put(key, value);
+  }
+
+  /** The connection closed but its persistent session stays here: its will is no longer due. */
+  public void detached(String tenant, String clientId) {
+    if (clients != null) {
+      record(key(tenant, clientId), null);
+    }
+  }
+
+  /** The session ended on this node: it leaves the directory unless another node holds it now. */
+  public void sessionEnded(String tenant, String clientId) {
+    String value = written.remove(key(tenant, clientId));
+    if (value != null && clients != null) {
+      clients.removeIfPresent(key(tenant, clientId), value);
+    }
+  }
+
+  private void onTakeover(io.vertx.core.eventbus.Message<String> msg) {
+    String key = msg.body();
+    int nul = key.indexOf('\u0000');
+    written.remove(key);
+    SessionStore.StoredSession state =
+        broker.handOver(key.substring(0, nul), key.substring(nul + 1));
+    msg.reply(state == null ? Buffer.buffer() : SessionWire.encode(state));
+  }
+
+  private void memberLeft(String node) {
+    routes.dropNode(node);
+    List<String> members = view.members();
+    if (members.isEmpty() || !members.get(0).equals(self) || clients == null) {
+      return; // the oldest survivor publishes the dead member's wills
+    }
+    clients
+        .entries()
+        .compose(entries -> here(Future.succeededFuture(entries)))
+        .onSuccess(
+            entries -> {
+              for (Map.Entry<String, String> e : entries.entrySet()) {
+                JsonObject entry = new JsonObject(e.getValue());
+                if (!node.equals(entry.getString("node"))) {
+                  continue;
+                }
+                String will = entry.getString("will");
+                if (will != null) {
+                  willsPublished.increment();
+                  broker.publish(RecordCodec.decode(Base64.getDecoder().decode(will)));
+                }
+                clients.removeIfPresent(e.getKey(), e.getValue());
+              }
+            })
+        .onFailure(e -> LOG.warn("wills of {} not published: {}", node, e.getMessage()));
+  }
+
+  /** Brings a future's completion back to the broker's context. */
+  private <T> Future<T> here(Future<T> f) {
+    Promise<T> p = Promise.promise();
+    f.onComplete(
+        ar -> {
+          if (Vertx.currentContext() == context) {
+            p.handle(ar);
+          } else {
+            context.runOnContext(v -> p.handle(ar));
+          }
+        });
+    return p.future();
+  }
+}
