@@ -89,5 +89,37 @@ public final class Addresses {
    */
   public static final String AUDIT = "busbar.audit";
 
+  /**
+   * Request (send, local only: answered by this node's MQTT broker): JsonObject {@code {tenant?,
+   * topic, payload? (base64) | payloadText?, qos?, retain?, responseTopic?, correlationData?
+   * (base64), contentType?, userProperties? ({name: value}), messageExpiry? (s)}}, a message
+   * published into the broker as the system (no ACL; {@code tenant} defaults to {@code default});
+   * reply: JsonObject {@code {delivered}}, the number of sessions it was handed to, once it is
+   * routed (and a retained message is durable). Fails with 400 naming a bad field.
+   */
+  public static final String MQTT_PUBLISH = "busbar.mqtt.publish";
+
+  /**
+   * Request (send, local only): JsonObject {@code {tenant?, filter, address, retained?}}; reply
+   * {@code {subscribed}}. From then on this node's broker sends every matching PUBLISH of the
+   * tenant (and, unless {@code retained=false}, the retained messages matching at subscribe time)
+   * to {@code address} as a JsonObject {@code {tenant, topic, payload (base64), payloadText? (when
+   * UTF-8), qos, retain, responseTopic?, correlationData? (base64), contentType?, userProperties?,
+   * messageExpiry?}}, until {@link #MQTT_UNSUBSCRIBE}. Fails with 400 naming a bad field.
+   */
+  public static final String MQTT_SUBSCRIBE = "busbar.mqtt.subscribe";
+
+  /**
+   * Request (send, local only): JsonObject {@code {tenant?, filter, address}}; reply {@code
+   * {unsubscribed: true|false}} (whether that subscription existed).
+   */
+  public static final String MQTT_UNSUBSCRIBE = "busbar.mqtt.unsubscribe";
+
+  /**
+   * Request: JsonObject {@code {limit?, subject?, tenant?}}; reply: JsonArray of audit events
+   * ({@code AuditEvent.toJson}), newest first, as stored by this node.
+   */
+  public static final String STORAGE_AUDIT_QUERY = "busbar.storage.audit.query";
+
   private Addresses() {}
 }
