@@ -11,8 +11,9 @@ import io.busbar.security.jwt.DevelopmentIssuer;
 import io.busbar.security.jwt.IssuerConfig;
 import io.busbar.security.jwt.MultiIssuerAuthenticator;
 import io.busbar.security.revocation.RevocationList;
-import java.time.Clock;
 import io.busbar.verticles.analytics.AnalyticsVerticle;
+import io.busbar.verticles.command.CommandVerticle;
+import io.busbar.verticles.command.SparkplugHostVerticle;
 import io.busbar.verticles.http.HttpVerticle;
 import io.busbar.verticles.kafka.KafkaCommandSourceVerticle;
 import io.busbar.verticles.kafka.KafkaSinkVerticle;
@@ -26,6 +27,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -34,9 +36,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Busbar node: a Vert.x instance with the storage, analytics, MQTT broker and HTTP
- * verticles deployed in that order (consumers before producers), and undeployed in reverse on
- * {@link #close()}: listeners stop accepting first, the store drains last.
+ * One running Busbar node: a Vert.x instance with the storage, analytics, MQTT broker, command,
+ * Sparkplug host and HTTP verticles deployed in that order (consumers before producers), and
+ * undeployed in reverse on {@link #close()}: listeners stop accepting first, the store drains last.
  */
 public final class Node {
 
@@ -61,7 +63,8 @@ public final class Node {
       DevelopmentIssuer issuer,
       List<IssuerConfig> issuers) {
     this.config = config;
-    this.authenticator = new MultiIssuerAuthenticator(vertx, issuers, revocations, Clock.systemUTC());
+    this.authenticator =
+        new MultiIssuerAuthenticator(vertx, issuers, revocations, Clock.systemUTC());
     this.vertx = vertx;
     this.registry = registry;
     this.issuer = issuer;
@@ -142,6 +145,10 @@ public final class Node {
                     ? deploy(new KafkaSinkVerticle(config.kafka().sink(), registry))
                     : Future.succeededFuture())
         .compose(v -> deploy(broker))
+        // after the broker: they publish through its bus bridge, and stop before it
+        .compose(v -> deploy(new CommandVerticle(config.commands(), registry)))
+        .compose(
+            v -> deploy(new SparkplugHostVerticle(config.sparkplug(), sparkplugHost, registry)))
         .compose(v -> deploy(http))
         .compose(
             v ->
