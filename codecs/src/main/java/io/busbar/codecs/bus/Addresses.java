@@ -70,10 +70,10 @@ public final class Addresses {
    * command for a device (e.g. from the Kafka command topic or REST); reply: the device's response
    * as a JsonObject (or {@code {}} for a plain acknowledgement). Failures come back as a {@link
    * io.vertx.core.eventbus.ReplyException}: no consumer, timeout, or a recipient failure with a
-   * code and reason: 400 bad request, 404 device not connected, 409 correlation id already
-   * waiting, 503 busy, 504 no response in time. The command verticle registers the consumer and
-   * publishes {@code {correlationId, params}} to {@code devices/{device}/commands/{name}} (QoS 1,
-   * MQTT 5 response topic {@code devices/{device}/commands/{name}/response}, correlation data = the
+   * code and reason: 400 bad request, 404 device not connected, 409 correlation id already waiting,
+   * 503 busy, 504 no response in time. The command verticle registers the consumer and publishes
+   * {@code {correlationId, params}} to {@code devices/{device}/commands/{name}} (QoS 1, MQTT 5
+   * response topic {@code devices/{device}/commands/{name}/response}, correlation data = the
    * correlation id); the device answers there, with the correlation data or, over MQTT 3.1.1, a
    * {@code correlationId} member in its JSON response.
    */
