@@ -16,6 +16,8 @@ import io.busbar.security.jwt.IssuerConfig;
 import io.busbar.security.jwt.MultiIssuerAuthenticator;
 import io.busbar.security.revocation.RevocationList;
 import io.busbar.verticles.analytics.AnalyticsVerticle;
+import io.busbar.verticles.command.CommandVerticle;
+import io.busbar.verticles.command.SparkplugHostVerticle;
 import io.busbar.verticles.http.HttpVerticle;
 import io.busbar.verticles.kafka.KafkaCommandSourceVerticle;
 import io.busbar.verticles.kafka.KafkaSinkVerticle;
@@ -38,9 +40,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Busbar node: a Vert.x instance with the storage, analytics, MQTT broker and HTTP
- * verticles deployed in that order (consumers before producers), and undeployed in reverse on
- * {@link #close()}: listeners stop accepting first, the store drains last.
+ * One running Busbar node: a Vert.x instance with the storage, analytics, MQTT broker, command,
+ * Sparkplug host and HTTP verticles deployed in that order (consumers before producers), and
+ * undeployed in reverse on {@link #close()}: listeners stop accepting first, the store drains last.
  */
 public final class Node {
 
@@ -163,6 +165,10 @@ public final class Node {
                     ? deploy(new KafkaSinkVerticle(config.kafka().sink(), registry))
                     : Future.succeededFuture())
         .compose(v -> deploy(broker))
+        // after the broker: they publish through its bus bridge, and stop before it
+        .compose(v -> deploy(new CommandVerticle(config.commands(), registry)))
+        .compose(
+            v -> deploy(new SparkplugHostVerticle(config.sparkplug(), sparkplugHost, registry)))
         .compose(v -> deploy(http))
         .compose(
             v ->

@@ -66,12 +66,16 @@ public final class Addresses {
   public static final String DEVICES_QUERY = "busbar.analytics.devices.query";
 
   /**
-   * Request: JsonObject {@code {device, tenant?, name, params, correlationId}}, a command for a
-   * device (e.g. from the Kafka command topic); reply: the device's response as a JsonObject (or
-   * {@code {}} for a plain acknowledgement). Failures come back as a {@link
+   * Request: JsonObject {@code {device, tenant?, name, params, correlationId, timeoutMs?}}, a
+   * command for a device (e.g. from the Kafka command topic or REST); reply: the device's response
+   * as a JsonObject (or {@code {}} for a plain acknowledgement). Failures come back as a {@link
    * io.vertx.core.eventbus.ReplyException}: no consumer, timeout, or a recipient failure with a
-   * code and reason (e.g. the device is offline). The MQTT broker registers the consumer and
-   * publishes the command to {@code devices/{device}/commands/{name}}.
+   * code and reason: 400 bad request, 404 device not connected, 409 correlation id already waiting,
+   * 503 busy, 504 no response in time. The command verticle registers the consumer and publishes
+   * {@code {correlationId, params}} to {@code devices/{device}/commands/{name}} (QoS 1, MQTT 5
+   * response topic {@code devices/{device}/commands/{name}/response}, correlation data = the
+   * correlation id); the device answers there, with the correlation data or, over MQTT 3.1.1, a
+   * {@code correlationId} member in its JSON response.
    */
   public static final String COMMANDS = "busbar.commands";
 
@@ -95,6 +99,38 @@ public final class Addresses {
    * host application has seen, with its online state since its last birth or death.
    */
   public static final String SPARKPLUG_NODES_QUERY = "busbar.sparkplug.nodes.query";
+
+  /**
+   * Request (send, local only: answered by this node's MQTT broker): JsonObject {@code {tenant?,
+   * topic, payload? (base64) | payloadText?, qos?, retain?, responseTopic?, correlationData?
+   * (base64), contentType?, userProperties? ({name: value}), messageExpiry? (s)}}, a message
+   * published into the broker as the system (no ACL; {@code tenant} defaults to {@code default});
+   * reply: JsonObject {@code {delivered}}, the number of sessions it was handed to, once it is
+   * routed (and a retained message is durable). Fails with 400 naming a bad field.
+   */
+  public static final String MQTT_PUBLISH = "busbar.mqtt.publish";
+
+  /**
+   * Request (send, local only): JsonObject {@code {tenant?, filter, address, retained?}}; reply
+   * {@code {subscribed}}. From then on this node's broker sends every matching PUBLISH of the
+   * tenant (and, unless {@code retained=false}, the retained messages matching at subscribe time)
+   * to {@code address} as a JsonObject {@code {tenant, topic, payload (base64), payloadText? (when
+   * UTF-8), qos, retain, responseTopic?, correlationData? (base64), contentType?, userProperties?,
+   * messageExpiry?}}, until {@link #MQTT_UNSUBSCRIBE}. Fails with 400 naming a bad field.
+   */
+  public static final String MQTT_SUBSCRIBE = "busbar.mqtt.subscribe";
+
+  /**
+   * Request (send, local only): JsonObject {@code {tenant?, filter, address}}; reply {@code
+   * {unsubscribed: true|false}} (whether that subscription existed).
+   */
+  public static final String MQTT_UNSUBSCRIBE = "busbar.mqtt.unsubscribe";
+
+  /**
+   * Request: JsonObject {@code {limit?, subject?, tenant?}}; reply: JsonArray of audit events
+   * ({@code AuditEvent.toJson}), newest first, as stored by this node.
+   */
+  public static final String STORAGE_AUDIT_QUERY = "busbar.storage.audit.query";
 
   private Addresses() {}
 }

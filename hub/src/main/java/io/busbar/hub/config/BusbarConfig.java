@@ -5,6 +5,8 @@ import io.busbar.codecs.frame.FrameLayout;
 import io.busbar.codecs.frame.FrameLayouts;
 import io.busbar.perf.sim.PlantLayout;
 import io.busbar.security.jwt.IssuerConfig;
+import io.busbar.verticles.command.CommandConfig;
+import io.busbar.verticles.command.SparkplugHostConfig;
 import io.busbar.verticles.http.HttpConfig;
 import io.busbar.verticles.kafka.KafkaCommandConfig;
 import io.busbar.verticles.kafka.KafkaSinkConfig;
@@ -34,6 +36,8 @@ import java.util.UUID;
  * @param issuers token issuers trusted besides the node's development issuer
  * @param frameLayouts the binary frame layouts of {@code devices/{id}/frames/{layout}}, by name
  * @param demo the simulated factory of {@code busbar demo}
+ * @param commands commands to devices
+ * @param sparkplug this node as Sparkplug B host application
  */
 public record BusbarConfig(
     String nodeId,
@@ -46,7 +50,9 @@ public record BusbarConfig(
     KafkaConfig kafka,
     Map<String, FrameLayout> frameLayouts,
     List<IssuerConfig> issuers,
-    DemoConfig demo) {
+    DemoConfig demo,
+    CommandConfig commands,
+    SparkplugHostConfig sparkplug) {
 
   /** The simulated plant: its layout and how often each machine publishes. */
   public record DemoConfig(PlantLayout layout, Duration interval) {}
@@ -106,6 +112,23 @@ public record BusbarConfig(
     } catch (FrameConfigException e) {
       throw new ConfigException(e.getMessage());
     }
+    CommandConfig commands =
+        build(
+            "commands",
+            () ->
+                new CommandConfig(
+                    values.duration("commands.timeout"),
+                    values.duration("commands.max-timeout"),
+                    values.integer("commands.max-pending", 1, 10_000_000),
+                    values.bool("commands.fail-when-not-connected")));
+    SparkplugHostConfig sparkplug =
+        build(
+            "sparkplug",
+            () ->
+                new SparkplugHostConfig(
+                    values.string("sparkplug.host-id").trim(),
+                    values.string("sparkplug.tenant").trim(),
+                    values.duration("sparkplug.rebirth-interval")));
     return new BusbarConfig(
         nodeId,
         dataDir,
@@ -117,7 +140,9 @@ public record BusbarConfig(
         kafka,
         frameLayouts,
         IssuersConfig.from(values.tree("issuers")),
-        demo);
+        demo,
+        commands,
+        sparkplug);
   }
 
   private static MqttConfig mqtt(ConfigValues values, Path dataDir) {

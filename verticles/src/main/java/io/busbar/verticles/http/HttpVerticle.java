@@ -20,6 +20,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +57,11 @@ import java.util.function.Consumer;
  *   <li>{@code GET /api/v1/cluster} — {@link Addresses#CLUSTER_QUERY}
  *   <li>{@code GET /api/v1/sparkplug/nodes} — {@link Addresses#SPARKPLUG_NODES_QUERY}
  *   <li>{@code GET /api/v1/deadletters[?limit=]} — {@link Addresses#STORAGE_DEAD_LETTERS_QUERY}
+ *   <li>{@code GET /api/v1/audit[?limit=&subject=]} — {@link Addresses#STORAGE_AUDIT_QUERY}, newest
+ *       first (this node's trail; only the caller's tenant when authenticated)
+ *   <li>{@code POST /api/v1/devices/:id/commands/:name[?timeout=ms]} — body = params (JSON object);
+ *       {@link Addresses#COMMANDS}: 200 with the device's response, 404 device not connected, 409
+ *       duplicate, 504 no response in time; header {@code X-Correlation-Id}
  *   <li>{@code GET /ws[?device=a&device=b]} — WebSocket: a {@code {"type":"hello","node"}} frame
  *       once subscribed, then one {@code {"type":"events","events":[…]}} text frame per {@link
  *       EventBatch} (see {@link EventJson})
@@ -87,6 +93,15 @@ public final class HttpVerticle extends VerticleBase {
 
   /** How long an export may take to write its file. */
   public static final long EXPORT_TIMEOUT_MS = 120_000;
+
+  /** The largest command body (the params JSON) accepted, in bytes. */
+  static final long COMMAND_BODY_LIMIT = 64 * 1024;
+
+  /** The longest {@code ?timeout=} a command may ask for, in ms. */
+  static final long MAX_COMMAND_TIMEOUT_MS = 120_000;
+
+  /** Response header naming the correlation id a command was sent with. */
+  static final String CORRELATION_ID = "X-Correlation-Id";
 
   /** Response header with the cursor of the next (older) telemetry page. */
   static final String NEXT_CURSOR = "X-Next-Cursor";
@@ -219,6 +234,11 @@ public final class HttpVerticle extends VerticleBase {
         .get("/api/v1/sparkplug/nodes")
         .handler(ctx -> ask(ctx, Addresses.SPARKPLUG_NODES_QUERY, new JsonObject()));
     router.get("/api/v1/export").handler(this::export);
+    router.get("/api/v1/audit").handler(this::audit);
+    router
+        .post("/api/v1/devices/:id/commands/:name")
+        .handler(BodyHandler.create(false).setBodyLimit(COMMAND_BODY_LIMIT))
+        .handler(this::command);
     router.route("/api/*").handler(ctx -> problem(ctx, Problem.notFound(ctx.normalizedPath())));
     router.route("/api/*").failureHandler(this::apiFailure);
 
@@ -358,6 +378,92 @@ public final class HttpVerticle extends VerticleBase {
       request.put("limit", limit);
     }
     ask(ctx, Addresses.STORAGE_DEAD_LETTERS_QUERY, request);
+  }
+
+  /**
+   * {@code POST /api/v1/devices/:id/commands/:name[?timeout=ms][&tenant=]}: the JSON body is the
+   * command's params; 200 with the device's response, or the command verticle's failure as a
+   * problem (400, 404 device not connected, 409, 503, 504 no response in time). The tenant is the
+   * token's when authenticated, else {@code ?tenant=} or {@code default}.
+   */
+  private void command(RoutingContext ctx) {
+    JsonObject params;
+    String raw = ctx.body().asString();
+    if (raw == null || raw.isBlank()) {
+      params = new JsonObject();
+    } else {
+      try {
+        params = new JsonObject(raw);
+      } catch (RuntimeException e) {
+        throw new BadParameterException("body", abbreviate(raw), "expected a JSON object");
+      }
+    }
+    Long timeout = null;
+    String rawTimeout = ctx.queryParams().get("timeout");
+    if (rawTimeout != null && !rawTimeout.isEmpty()) {
+      try {
+        timeout = Long.parseLong(rawTimeout);
+      } catch (NumberFormatException e) {
+        timeout = -1L;
+      }
+      if (timeout < 1 || timeout > MAX_COMMAND_TIMEOUT_MS) {
+        throw new BadParameterException(
+            "timeout", rawTimeout, "expected milliseconds 1.." + MAX_COMMAND_TIMEOUT_MS);
+      }
+    }
+    Principal principal = ctx.get(BearerAuthHandler.PRINCIPAL);
+    String tenant = principal != null ? principal.tenant() : ctx.queryParams().get("tenant");
+    String correlationId = java.util.UUID.randomUUID().toString();
+    JsonObject request =
+        new JsonObject()
+            .put("device", ctx.pathParam("id"))
+            .put("name", ctx.pathParam("name"))
+            .put("params", params)
+            .put("correlationId", correlationId);
+    if (tenant != null && !tenant.isEmpty()) {
+      request.put("tenant", tenant);
+    }
+    if (timeout != null) {
+      request.put("timeoutMs", timeout);
+    }
+    ctx.response().putHeader(CORRELATION_ID, correlationId);
+    long wait = (timeout != null ? timeout : MAX_COMMAND_TIMEOUT_MS) + BUS_TIMEOUT_MS;
+    vertx
+        .eventBus()
+        .request(Addresses.COMMANDS, request, new DeliveryOptions().setSendTimeout(wait))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                problem(ctx, Problem.fromBusFailure(Addresses.COMMANDS, ar.cause()));
+              } else if (ar.result().body() instanceof JsonObject response) {
+                json(ctx, 200, response.encode());
+              } else {
+                problem(
+                    ctx, Problem.badGateway(Addresses.COMMANDS + " replied with no JSON object"));
+              }
+            });
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+  }
+
+  /** {@code GET /api/v1/audit[?limit=][&subject=]}: the audit trail, newest first. */
+  private void audit(RoutingContext ctx) {
+    JsonObject request = new JsonObject();
+    Integer limit = QueryParameters.limit("limit", ctx.queryParams().get("limit"));
+    if (limit != null) {
+      request.put("limit", limit);
+    }
+    String subject = ctx.queryParams().get("subject");
+    if (subject != null && !subject.isEmpty()) {
+      request.put("subject", subject);
+    }
+    Principal principal = ctx.get(BearerAuthHandler.PRINCIPAL);
+    if (principal != null) {
+      request.put("tenant", principal.tenant()); // a tenant sees its own trail only
+    }
+    ask(ctx, Addresses.STORAGE_AUDIT_QUERY, request);
   }
 
   /** Requests {@code address} and answers with its JSON reply, or a problem. */

@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * and messages on decoder topics are also decoded into events on {@code busbar.events} (or dead
  * letters on {@code busbar.deadletters}).
  *
- * <p>Deploy one instance: all broker state lives on this verticle's event-loop context.
+ * <p>Deploy one instance: all broker state lives on this verticle's event-loop context. Other
+ * verticles reach the broker over the event bus through {@link BusBridge} ({@code
+ * busbar.mqtt.publish}, {@code busbar.mqtt.subscribe}, {@code busbar.mqtt.unsubscribe}).
  *
  * <p>Metrics: {@code busbar.mqtt.messages.in}, {@code busbar.mqtt.messages.out}, {@code
  * busbar.mqtt.bytes.in}, {@code busbar.mqtt.bytes.out}, gauge {@code
@@ -49,6 +51,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
   private MqttServer server;
   private MqttServer webSocketServer;
   private Broker broker;
+  private BusBridge bridge;
   private volatile int actualPort = -1;
   private volatile int actualWebSocketPort = -1;
 
@@ -140,6 +143,8 @@ public final class MqttBrokerVerticle extends VerticleBase {
   }
 
   private Future<?> bind() {
+    bridge = new BusBridge(broker, registry);
+    Future<Void> bridged = bridge.start();
     ConnectHandler connects = new ConnectHandler(broker);
     if (config.sysIntervalSeconds() > 0) {
       SysStats sys = new SysStats(broker);
@@ -167,7 +172,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
                   LOG.info("MQTT broker listening on {}:{}", config.host(), actualPort);
                 });
     if (config.webSocketPort() < 0) {
-      return tcp;
+      return Future.all(bridged, tcp);
     }
     webSocketServer =
         MqttServer.create(
@@ -190,7 +195,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
                       config.host(),
                       actualWebSocketPort);
                 });
-    return Future.all(tcp, ws);
+    return Future.all(bridged, tcp, ws);
   }
 
   /**
@@ -210,13 +215,14 @@ public final class MqttBrokerVerticle extends VerticleBase {
         }
       }
     }
+    Future<Void> bridged = bridge == null ? Future.succeededFuture() : bridge.stop();
     Future<Void> tcp = server == null ? Future.succeededFuture() : server.close();
     Future<Void> ws = webSocketServer == null ? Future.succeededFuture() : webSocketServer.close();
     Future<Void> retained =
         broker == null ? Future.succeededFuture() : broker.postOffice().retained().close();
     Future<Void> sessions =
         broker == null ? Future.succeededFuture() : broker.sessionStore().close();
-    return Future.all(tcp, ws, retained, sessions);
+    return Future.all(bridged, tcp, ws, retained, sessions);
   }
 
   private static MqttServerOptions withFrameSize(MqttServerOptions options, int size) {

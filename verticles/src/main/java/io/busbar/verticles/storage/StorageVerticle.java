@@ -4,6 +4,7 @@ import io.busbar.codecs.bus.Addresses;
 import io.busbar.codecs.model.DeadLetter;
 import io.busbar.codecs.model.Event;
 import io.busbar.codecs.model.EventBatch;
+import io.busbar.security.audit.AuditEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -59,6 +60,12 @@ import org.slf4j.LoggerFactory;
  *       write. With an in-memory database "committed" protects against nothing.
  * </ul>
  *
+ * <p>Audit: {@link Addresses#AUDIT} (a local consumer: each node keeps the trail of its own
+ * decisions) goes through the same queue into the {@code audit} table ({@code
+ * busbar.storage.audit.written}); a body that is not an audit event is counted in {@code
+ * busbar.storage.dropped{reason=unexpected_type}}. {@link Addresses#STORAGE_AUDIT_QUERY} reads it,
+ * newest first.
+ *
  * <p>Queries: {@link Addresses#STORAGE_TELEMETRY_QUERY} (raw, bucketed or latest values, paged by a
  * cursor), {@link Addresses#STORAGE_DEAD_LETTERS_QUERY} and {@link Addresses#STORAGE_EXPORT}
  * (Parquet) run on their own worker thread with a second connection, so neither the event loop nor
@@ -103,6 +110,7 @@ public final class StorageVerticle extends VerticleBase {
   private final Counter droppedUnexpectedType;
   private final Counter eventsWritten;
   private final Counter deadLettersWritten;
+  private final Counter auditWritten;
   private final Timer batchTimer;
   private final Counter queriesBadRequest;
   private final Counter queriesBusy;
@@ -158,6 +166,10 @@ public final class StorageVerticle extends VerticleBase {
     this.deadLettersWritten =
         Counter.builder("busbar.storage.deadletters.written")
             .description("Dead letters committed to the database")
+            .register(registry);
+    this.auditWritten =
+        Counter.builder("busbar.storage.audit.written")
+            .description("Audit events committed to the database")
             .register(registry);
     this.batchTimer =
         Timer.builder("busbar.storage.batch")
@@ -248,11 +260,14 @@ public final class StorageVerticle extends VerticleBase {
               ingestConsumers.add(bus.localConsumer(Addresses.EVENTS, this::onEvents));
               ingestConsumers.add(bus.localConsumer(Addresses.DEAD_LETTERS, this::onDeadLetter));
               ingestConsumers.add(bus.localConsumer(Addresses.STORAGE_INGEST, this::onIngest));
+              // each node keeps the audit trail of its own decisions
+              ingestConsumers.add(bus.localConsumer(Addresses.AUDIT, this::onAudit));
               queryConsumers.add(
                   bus.consumer(Addresses.STORAGE_TELEMETRY_QUERY, this::onTelemetryQuery));
               queryConsumers.add(
                   bus.consumer(Addresses.STORAGE_DEAD_LETTERS_QUERY, this::onDeadLetterQuery));
               queryConsumers.add(bus.localConsumer(Addresses.STORAGE_EXPORT, this::onExport));
+              queryConsumers.add(bus.consumer(Addresses.STORAGE_AUDIT_QUERY, this::onAuditQuery));
               flushTimer =
                   vertx.setPeriodic(config.flushInterval().toMillis(), tick -> requestWrite());
               if (!config.rollupInterval().isZero()) {
@@ -333,6 +348,20 @@ public final class StorageVerticle extends VerticleBase {
       return;
     }
     enqueue(letter);
+    if (queue.size() >= config.batchSize()) {
+      requestWrite();
+    }
+  }
+
+  private void onAudit(Message<Object> message) {
+    AuditEvent event;
+    try {
+      event = AuditEvent.fromJson((JsonObject) message.body());
+    } catch (ClassCastException | IllegalArgumentException | NullPointerException e) {
+      droppedUnexpectedType.increment();
+      return;
+    }
+    enqueue(event);
     if (queue.size() >= config.batchSize()) {
       requestWrite();
     }
@@ -444,12 +473,15 @@ public final class StorageVerticle extends VerticleBase {
     }
     List<Event> events = new ArrayList<>(rows.size());
     List<DeadLetter> deadLetters = new ArrayList<>();
+    List<AuditEvent> audits = new ArrayList<>();
     List<IngestAck> acks = new ArrayList<>();
     for (Object row : rows) {
       if (row instanceof Event event) {
         events.add(event);
       } else if (row instanceof IngestAck ack) {
         acks.add(ack);
+      } else if (row instanceof AuditEvent audit) {
+        audits.add(audit);
       } else {
         deadLetters.add((DeadLetter) row);
       }
@@ -457,10 +489,11 @@ public final class StorageVerticle extends VerticleBase {
     acksWaiting.addAndGet(-acks.size());
     long started = System.nanoTime();
     try {
-      int skipped = store.write(events, deadLetters);
+      int skipped = store.write(events, deadLetters, audits);
       batchTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
       eventsWritten.increment(events.size() - skipped);
       deadLettersWritten.increment(deadLetters.size());
+      auditWritten.increment(audits.size());
       droppedBadTimestamp.increment(skipped);
       for (IngestAck ack : acks) {
         context.runOnContext(v -> ack.message().reply(ackBody(ack.events(), true)));
@@ -520,6 +553,18 @@ public final class StorageVerticle extends VerticleBase {
       return;
     }
     runQuery(message, () -> store.deadLetters(query), message::reply);
+  }
+
+  private void onAuditQuery(Message<Object> message) {
+    AuditQuery query;
+    try {
+      query = AuditQuery.fromJson(requestBody(message));
+    } catch (InvalidRequestException e) {
+      queriesBadRequest.increment();
+      message.fail(400, e.getMessage());
+      return;
+    }
+    runQuery(message, () -> store.audit(query), message::reply);
   }
 
   private void onExport(Message<Object> message) {

@@ -3,6 +3,7 @@ package io.busbar.verticles.storage;
 import io.busbar.codecs.model.DeadLetter;
 import io.busbar.codecs.model.Event;
 import io.busbar.codecs.model.Value;
+import io.busbar.security.audit.AuditEvent;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -30,8 +31,9 @@ import org.duckdb.DuckDBDriver;
 /**
  * The DuckDB database behind the {@link StorageVerticle}: schema, batch writes and queries.
  *
- * <p>Tables: {@code telemetry} (raw readings, in arrival order), {@code dead_letters}, the rollups
- * {@code telemetry_1h} and {@code telemetry_1d} and {@code rollup_state} ({@link Rollups}).
+ * <p>Tables: {@code telemetry} (raw readings, in arrival order), {@code dead_letters}, {@code
+ * audit} (security decisions from {@code busbar.audit}), the rollups {@code telemetry_1h} and
+ * {@code telemetry_1d} and {@code rollup_state} ({@link Rollups}).
  *
  * <p>No index on {@code telemetry}: measured on 10 M rows (200 devices × 5 metrics over two days),
  * a one-day, one-minute-bucket query for one device takes about 15 ms by a sequential scan that
@@ -77,6 +79,19 @@ final class TelemetryStore {
         received_at TIMESTAMP NOT NULL
       )""";
 
+  static final String AUDIT_DDL =
+      """
+      CREATE TABLE IF NOT EXISTS audit (
+        time     TIMESTAMP NOT NULL,
+        tenant   VARCHAR,
+        subject  VARCHAR,
+        action   VARCHAR   NOT NULL,
+        resource VARCHAR,
+        decision VARCHAR   NOT NULL,
+        reason   VARCHAR,
+        source   VARCHAR
+      )""";
+
   private final DuckDBConnection writer;
   private final Connection reader;
   private final Rollups rollups;
@@ -103,6 +118,7 @@ final class TelemetryStore {
     try (Statement statement = writer.createStatement()) {
       statement.execute(TELEMETRY_DDL);
       statement.execute(DEAD_LETTERS_DDL);
+      statement.execute(AUDIT_DDL);
       Rollups rollups = Rollups.open(writer);
       return new TelemetryStore(writer, writer.duplicate(), rollups);
     } catch (SQLException e) {
@@ -120,6 +136,12 @@ final class TelemetryStore {
    * @throws SQLException if the batch could not be written; it was rolled back
    */
   int write(List<Event> events, List<DeadLetter> deadLetters) throws SQLException {
+    return write(events, deadLetters, List.of());
+  }
+
+  /** As {@link #write(List, List)}, with audit events in the same transaction. */
+  int write(List<Event> events, List<DeadLetter> deadLetters, List<AuditEvent> audits)
+      throws SQLException {
     int skipped = 0;
     try (Statement statement = writer.createStatement()) {
       statement.execute("BEGIN TRANSACTION");
@@ -138,6 +160,9 @@ final class TelemetryStore {
         }
         if (!deadLetters.isEmpty()) {
           appendDeadLetters(deadLetters);
+        }
+        if (!audits.isEmpty()) {
+          appendAudits(audits);
         }
         statement.execute("COMMIT");
       } catch (SQLException | RuntimeException e) {
@@ -205,6 +230,74 @@ final class TelemetryStore {
         appender.appendLocalDateTime(utc(receivedAt));
         appender.endRow();
       }
+    }
+  }
+
+  private void appendAudits(List<AuditEvent> audits) throws SQLException {
+    try (DuckDBAppender appender =
+        writer.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "audit")) {
+      for (AuditEvent e : audits) {
+        long time = e.time().toEpochMilli();
+        appender.beginRow();
+        appender.appendLocalDateTime(
+            utc(TelemetryQuery.inRange(time) ? time : System.currentTimeMillis()));
+        appender.append(e.tenant());
+        appender.append(e.subject());
+        appender.append(e.action().name());
+        appender.append(e.resource());
+        appender.append(e.decision().name());
+        appender.append(e.reason());
+        appender.append(e.source());
+        appender.endRow();
+      }
+    }
+  }
+
+  /**
+   * The latest audit events, newest first, as {@link AuditEvent#toJson()} objects. Query thread
+   * only.
+   */
+  JsonArray audit(AuditQuery query) throws SQLException {
+    StringBuilder sql =
+        new StringBuilder(
+            "SELECT epoch_ms(time), tenant, subject, action, resource, decision, reason, source"
+                + " FROM audit WHERE true");
+    List<Object> params = new ArrayList<>();
+    if (query.tenant() != null) {
+      sql.append(" AND tenant = ?");
+      params.add(query.tenant());
+    }
+    if (query.subject() != null) {
+      sql.append(" AND subject = ?");
+      params.add(query.subject());
+    }
+    sql.append(" ORDER BY time DESC LIMIT ?");
+    params.add(query.limit());
+    JsonArray out = new JsonArray();
+    try (PreparedStatement statement = reader.prepareStatement(sql.toString())) {
+      bind(statement, params);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          JsonObject json =
+              new JsonObject()
+                  .put("time", rows.getLong(1))
+                  .put("action", rows.getString(4))
+                  .put("decision", rows.getString(6));
+          putIfPresent(json, "tenant", rows.getString(2));
+          putIfPresent(json, "subject", rows.getString(3));
+          putIfPresent(json, "resource", rows.getString(5));
+          putIfPresent(json, "reason", rows.getString(7));
+          putIfPresent(json, "source", rows.getString(8));
+          out.add(json);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void putIfPresent(JsonObject json, String name, String value) {
+    if (value != null) {
+      json.put(name, value);
     }
   }
 
