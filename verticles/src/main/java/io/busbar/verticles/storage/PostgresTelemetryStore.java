@@ -325,7 +325,13 @@ final class PostgresTelemetryStore {
             rows -> {
               List<JsonObject> newestFirst = new ArrayList<>(rows.size());
               for (Row row : rows) {
-                Object value = count ? row.getLong(2) : row.getDouble(2);
+                // not a ?: expression, which would widen the Long of count to a double
+                Object value;
+                if (count) {
+                  value = row.getLong(2);
+                } else {
+                  value = row.getDouble(2);
+                }
                 newestFirst.add(
                     StorageReplies.bucket(
                         row.getString(0), epochMs(row.getOffsetDateTime(1)), value));
