@@ -11,12 +11,12 @@ import io.busbar.security.jwt.DevelopmentIssuer;
 import io.busbar.security.jwt.IssuerConfig;
 import io.busbar.security.jwt.MultiIssuerAuthenticator;
 import io.busbar.security.revocation.RevocationList;
-import java.time.Clock;
 import io.busbar.verticles.analytics.AnalyticsVerticle;
 import io.busbar.verticles.http.HttpVerticle;
 import io.busbar.verticles.kafka.KafkaCommandSourceVerticle;
 import io.busbar.verticles.kafka.KafkaSinkVerticle;
 import io.busbar.verticles.mqtt.MqttBrokerVerticle;
+import io.busbar.verticles.storage.PostgresStorageVerticle;
 import io.busbar.verticles.storage.StorageVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -26,6 +26,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -61,7 +62,8 @@ public final class Node {
       DevelopmentIssuer issuer,
       List<IssuerConfig> issuers) {
     this.config = config;
-    this.authenticator = new MultiIssuerAuthenticator(vertx, issuers, revocations, Clock.systemUTC());
+    this.authenticator =
+        new MultiIssuerAuthenticator(vertx, issuers, revocations, Clock.systemUTC());
     this.vertx = vertx;
     this.registry = registry;
     this.issuer = issuer;
@@ -126,7 +128,11 @@ public final class Node {
   }
 
   private Future<Void> deployAll() {
-    StorageVerticle storage = new StorageVerticle(config.storage(), registry);
+    // one store per node: the embedded DuckDB file, or the cluster's shared PostgreSQL database
+    io.vertx.core.Deployable storage =
+        config.postgresStorage() != null
+            ? new PostgresStorageVerticle(config.postgresStorage(), registry)
+            : new StorageVerticle(config.storage(), registry);
     AnalyticsVerticle analytics = new AnalyticsVerticle(registry);
     MqttBrokerVerticle broker =
         new MqttBrokerVerticle(
