@@ -22,6 +22,7 @@ import io.busbar.verticles.http.HttpVerticle;
 import io.busbar.verticles.kafka.KafkaCommandSourceVerticle;
 import io.busbar.verticles.kafka.KafkaSinkVerticle;
 import io.busbar.verticles.mqtt.MqttBrokerVerticle;
+import io.busbar.verticles.storage.PostgresStorageVerticle;
 import io.busbar.verticles.storage.StorageVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -135,7 +136,11 @@ public final class Node {
   }
 
   private Future<Void> deployAll() {
-    StorageVerticle storage = new StorageVerticle(config.storage(), registry);
+    // one store per node: the embedded DuckDB file, or the cluster's shared PostgreSQL database
+    io.vertx.core.Deployable storage =
+        config.postgresStorage() != null
+            ? new PostgresStorageVerticle(config.postgresStorage(), registry)
+            : new StorageVerticle(config.storage(), registry);
     AnalyticsVerticle analytics = new AnalyticsVerticle(registry);
     MqttBrokerVerticle broker =
         new MqttBrokerVerticle(

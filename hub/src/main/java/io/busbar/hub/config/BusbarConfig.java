@@ -12,6 +12,7 @@ import io.busbar.verticles.kafka.KafkaCommandConfig;
 import io.busbar.verticles.kafka.KafkaSinkConfig;
 import io.busbar.verticles.mqtt.MqttConfig;
 import io.busbar.verticles.mqtt.session.QueuePolicy;
+import io.busbar.verticles.storage.PostgresStorageConfig;
 import io.busbar.verticles.storage.StorageConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -30,7 +31,10 @@ import java.util.UUID;
  * @param devKeyDir where the development signing key lives (the data directory by default)
  * @param mqtt the MQTT listener
  * @param http the HTTP listener
- * @param storage the embedded store
+ * @param storage the embedded store (DuckDB)
+ * @param postgresStorage the shared PostgreSQL store when {@code storage.backend} is {@code
+ *     postgresql} (queue, batch, flush and ack settings taken from {@code storage.*}); {@code null}
+ *     for the embedded store
  * @param cluster how the node joins a cluster
  * @param kafka the Kafka sink and command source, when enabled
  * @param issuers token issuers trusted besides the node's development issuer
@@ -46,6 +50,7 @@ public record BusbarConfig(
     MqttConfig mqtt,
     HttpConfig http,
     StorageConfig storage,
+    PostgresStorageConfig postgresStorage,
     ClusterConfig cluster,
     KafkaConfig kafka,
     Map<String, FrameLayout> frameLayouts,
@@ -94,6 +99,8 @@ public record BusbarConfig(
                         values.duration("storage.raw-retention"), tenantRetention(values))
                     .withRollupInterval(values.duration("storage.rollup-interval"))
                     .withAckOnCommit(values.bool("storage.ack-on-commit")));
+    PostgresStorageConfig postgresStorage =
+        build("storage", () -> postgresStorage(values, storage));
     DemoConfig demo =
         build(
             "demo",
@@ -136,6 +143,7 @@ public record BusbarConfig(
         mqtt,
         http,
         storage,
+        postgresStorage,
         cluster,
         kafka,
         frameLayouts,
@@ -177,6 +185,38 @@ public record BusbarConfig(
         values.integer("mqtt.max-retained-messages", 0, Integer.MAX_VALUE),
         values.integer("mqtt.token-cache", 0, 86_400),
         values.bool("mqtt.persistence") ? dataDir.resolve("mqtt") : null);
+  }
+
+  /**
+   * {@code storage.backend}: {@code duckdb} (embedded, {@code null}) or {@code postgresql} with
+   * {@code storage.postgresql.url} and {@code pool-size}; queue, batch, flush interval and ack mode
+   * are the shared {@code storage.*} keys.
+   */
+  private static PostgresStorageConfig postgresStorage(ConfigValues values, StorageConfig storage) {
+    String backend = values.string("storage.backend").trim().toLowerCase(java.util.Locale.ROOT);
+    return switch (backend) {
+      case "duckdb" -> null;
+      case "postgresql" -> {
+        String url = values.string("storage.postgresql.url").trim();
+        if (url.isEmpty()) {
+          throw new ConfigException(
+              "storage.postgresql.url (BUSBAR_STORAGE_POSTGRESQL_URL): required with"
+                  + " storage.backend postgresql, e.g. postgresql://busbar:secret@db:5432/busbar");
+        }
+        yield new PostgresStorageConfig(
+            url,
+            values.integer("storage.postgresql.pool-size", 1, 1_000),
+            storage.queueCapacity(),
+            storage.batchSize(),
+            storage.flushInterval(),
+            storage.ackOnCommit());
+      }
+      default ->
+          throw new ConfigException(
+              "storage.backend (BUSBAR_STORAGE_BACKEND): expected duckdb or postgresql, got '"
+                  + backend
+                  + "'");
+    };
   }
 
   /** {@code acme=30d,lab=7d} → tenant → retention. */

@@ -525,7 +525,7 @@ public final class StorageVerticle extends VerticleBase {
   private void onTelemetryQuery(Message<Object> message) {
     TelemetryQuery query;
     try {
-      query = TelemetryQuery.fromJson(requestBody(message));
+      query = TelemetryQuery.fromJson(StorageRequests.body(message));
     } catch (InvalidRequestException e) {
       queriesBadRequest.increment();
       message.fail(400, e.getMessage());
@@ -546,7 +546,7 @@ public final class StorageVerticle extends VerticleBase {
   private void onDeadLetterQuery(Message<Object> message) {
     DeadLetterQuery query;
     try {
-      query = DeadLetterQuery.fromJson(requestBody(message));
+      query = DeadLetterQuery.fromJson(StorageRequests.body(message));
     } catch (InvalidRequestException e) {
       queriesBadRequest.increment();
       message.fail(400, e.getMessage());
@@ -558,7 +558,7 @@ public final class StorageVerticle extends VerticleBase {
   private void onAuditQuery(Message<Object> message) {
     AuditQuery query;
     try {
-      query = AuditQuery.fromJson(requestBody(message));
+      query = AuditQuery.fromJson(StorageRequests.body(message));
     } catch (InvalidRequestException e) {
       queriesBadRequest.increment();
       message.fail(400, e.getMessage());
@@ -570,7 +570,7 @@ public final class StorageVerticle extends VerticleBase {
   private void onExport(Message<Object> message) {
     JsonObject body;
     try {
-      body = requestBody(message);
+      body = StorageRequests.body(message);
     } catch (InvalidRequestException e) {
       queriesBadRequest.increment();
       message.fail(400, e.getMessage());
@@ -630,14 +630,6 @@ public final class StorageVerticle extends VerticleBase {
                         sum.deletedReadings() + pass.deletedReadings(),
                         sum.deletedDeadLetters() + pass.deletedDeadLetters(),
                         pass.caughtUp())));
-  }
-
-  private static JsonObject requestBody(Message<Object> message) {
-    Object body = message.body();
-    if (body == null || body instanceof JsonObject) {
-      return (JsonObject) body;
-    }
-    throw new InvalidRequestException("body", "request must be a JSON object");
   }
 
   private <T> void runQuery(Message<Object> message, Callable<T> query, Consumer<T> reply) {

@@ -117,29 +117,22 @@ final class TelemetryQueries {
         readings.add(reading(rows));
       }
     }
-    return page(readings, query.limit());
+    return StorageReplies.page(readings, query.limit());
   }
 
   private static JsonObject reading(ResultSet rows) throws SQLException {
-    return new JsonObject()
-        .put("metric", rows.getString(1))
-        .put("ts", rows.getLong(2))
-        .put("value", typedValue(rows))
-        .put("quality", rows.getString(6))
-        .put("unit", rows.getString(7));
-  }
-
-  private static Object typedValue(ResultSet rows) throws SQLException {
     double number = rows.getDouble(3);
-    if (!rows.wasNull()) {
-      return finiteOrNull(number);
-    }
-    String text = rows.getString(4);
-    if (text != null) {
-      return text;
-    }
+    Double num = rows.wasNull() ? null : number;
     boolean flag = rows.getBoolean(5);
-    return rows.wasNull() ? null : flag;
+    Boolean bool = rows.wasNull() ? null : flag;
+    return StorageReplies.reading(
+        rows.getString(1),
+        rows.getLong(2),
+        num,
+        rows.getString(4),
+        bool,
+        rows.getString(6),
+        rows.getString(7));
   }
 
   // ---- latest per metric ----
@@ -230,20 +223,12 @@ final class TelemetryQueries {
           v = rows.getLong(3);
         } else {
           double d = rows.getDouble(3);
-          v = rows.wasNull() ? null : finiteOrNull(d);
+          v = rows.wasNull() ? null : d;
         }
-        newestFirst.add(
-            new JsonObject()
-                .put("metric", rows.getString(1))
-                .put("ts", rows.getLong(2))
-                .put("value", v));
+        newestFirst.add(StorageReplies.bucket(rows.getString(1), rows.getLong(2), v));
       }
     }
-    JsonArray oldestFirst = new JsonArray();
-    for (int i = newestFirst.size() - 1; i >= 0; i--) {
-      oldestFirst.add(newestFirst.get(i));
-    }
-    return page(oldestFirst, query.limit());
+    return StorageReplies.page(StorageReplies.oldestFirst(newestFirst), query.limit());
   }
 
   private static Sql rawSource(TelemetryQuery query, Long from, Long to) {
@@ -288,20 +273,6 @@ final class TelemetryQueries {
       where.and(alias + timeColumn + " < " + TS_PARAM, to);
     }
     return where;
-  }
-
-  private static TelemetryPage page(JsonArray oldestFirst, int limit) {
-    if (oldestFirst.size() < limit || oldestFirst.isEmpty()) {
-      return new TelemetryPage(oldestFirst, null);
-    }
-    JsonObject oldest = oldestFirst.getJsonObject(0);
-    return new TelemetryPage(
-        oldestFirst, new PageCursor(oldest.getLong("ts"), oldest.getString("metric")));
-  }
-
-  private static Double finiteOrNull(double d) {
-    // JSON has no NaN or infinity
-    return Double.isFinite(d) ? d : null;
   }
 
   /** {@code a < b} where {@code null} is unbounded (from: -inf, to: +inf). */

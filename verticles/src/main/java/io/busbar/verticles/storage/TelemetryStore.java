@@ -7,10 +7,6 @@ import io.busbar.security.audit.AuditEvent;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,7 +17,6 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Properties;
 import org.duckdb.DuckDBAppender;
@@ -339,16 +334,14 @@ final class TelemetryStore {
       bind(statement, params);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
-          byte[] payload = blob(rows, 5);
           letters.add(
-              new JsonObject()
-                  .put("tenant", rows.getString(1))
-                  .put("device", rows.getString(2))
-                  .put("topic", rows.getString(3))
-                  .put("reason", rows.getString(4))
-                  .put("payload", Base64.getEncoder().encodeToString(payload))
-                  .put("payloadText", utf8OrNull(payload))
-                  .put("receivedAt", rows.getLong(6)));
+              StorageReplies.deadLetter(
+                  rows.getString(1),
+                  rows.getString(2),
+                  rows.getString(3),
+                  rows.getString(4),
+                  blob(rows, 5),
+                  rows.getLong(6)));
         }
       }
     }
@@ -374,19 +367,6 @@ final class TelemetryStore {
   private static byte[] blob(ResultSet rows, int column) throws SQLException {
     java.sql.Blob blob = rows.getBlob(column);
     return blob == null ? new byte[0] : blob.getBytes(1, (int) blob.length());
-  }
-
-  private static String utf8OrNull(byte[] bytes) {
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (CharacterCodingException e) {
-      return null;
-    }
   }
 
   private static LocalDateTime utc(long epochMs) {

@@ -9,5 +9,11 @@
  * Parquet exports. The rollup and retention job ({@code Rollups}) runs on the writer thread between
  * batches. {@code TelemetryStore} methods say which of the two threads may call them; nothing in
  * this package blocks an event loop.
+ *
+ * <p>For a cluster, {@link io.busbar.verticles.storage.PostgresStorageVerticle} keeps the same
+ * event-bus contract in one shared PostgreSQL database (TimescaleDB when installed). It runs
+ * entirely on its event loop: vertx-pg-client is non-blocking and calls back on the verticle's
+ * context. Request parsing ({@code TelemetryQuery}, {@code DeadLetterQuery}) and reply shapes
+ * ({@code StorageReplies}) are shared by both backends.
  */
 package io.busbar.verticles.storage;

@@ -1,0 +1,428 @@
+package io.busbar.verticles.storage;
+
+import io.busbar.codecs.bus.Addresses;
+import io.busbar.codecs.model.DeadLetter;
+import io.busbar.codecs.model.Event;
+import io.busbar.codecs.model.EventBatch;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stores the events and dead letters this node receives in a PostgreSQL database shared by the
+ * cluster, and answers history queries from it: the same event-bus contract as the embedded {@link
+ * StorageVerticle}, for clusters whose nodes should see one store.
+ *
+ * <p>Ownership: {@link Addresses#EVENTS} and {@link Addresses#DEAD_LETTERS} are consumed locally
+ * only, so each event is written once, by the node whose broker received it; every node reads every
+ * node's rows. Deploy one instance per node.
+ *
+ * <p>Ingestion: events and dead letters go into one bounded in-memory queue (capacity in rows); at
+ * most one batch of at most {@code batchSize} rows is in flight, written with one pipelined {@code
+ * executeBatch} per table in one transaction, as soon as {@code batchSize} rows wait, otherwise
+ * every {@code flushInterval}. A full queue drops the row ({@code
+ * busbar.storage.dropped{reason=queue_full}}); a failed batch (e.g. the database is unreachable) is
+ * dropped and counted ({@code reason=write_failed}).
+ *
+ * <p>Acknowledged ingestion ({@link Addresses#STORAGE_INGEST}, local consumer) works as in {@link
+ * StorageVerticle}: taken whole or refused whole (503 queue full, 413 too large, 400 not a batch);
+ * the reply comes once the batch is queued, or with {@code ackOnCommit} once PostgreSQL has
+ * committed it (durable on the database server by its {@code synchronous_commit} setting; survives
+ * kill -9 of this node). A batch already taken here and then published on {@link Addresses#EVENTS}
+ * with {@link Addresses#STORED_BY_HEADER} naming this instance is not stored twice.
+ *
+ * <p>Queries: {@link Addresses#STORAGE_TELEMETRY_QUERY} and {@link
+ * Addresses#STORAGE_DEAD_LETTERS_QUERY} with the same requests, replies and errors (400 naming the
+ * field, 503 beyond {@link #MAX_PENDING_QUERIES} waiting, 500 on a database error). Not offered
+ * here: Parquet export ({@link Addresses#STORAGE_EXPORT}), rollups and retention.
+ *
+ * <p>Threads: everything runs on this verticle's event loop; the pool's I/O is non-blocking and its
+ * callbacks come back on this context, so the state below needs no locks.
+ */
+public final class PostgresStorageVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresStorageVerticle.class);
+
+  /** Queries accepted but not yet answered; beyond this they fail with 503. */
+  static final int MAX_PENDING_QUERIES = StorageVerticle.MAX_PENDING_QUERIES;
+
+  private final PostgresStorageConfig config;
+  private final MeterRegistry registry;
+
+  /** Rows waiting for the writer; thread-safe only so the gauge can read its size. */
+  private final BlockingQueue<Object> queue;
+
+  /** Names this instance in ingest replies and in {@link Addresses#STORED_BY_HEADER}. */
+  private final String instanceId = UUID.randomUUID().toString();
+
+  private final Counter droppedQueueFull;
+  private final Counter droppedWriteFailed;
+  private final Counter droppedBadTimestamp;
+  private final Counter droppedUnexpectedType;
+  private final Counter eventsWritten;
+  private final Counter deadLettersWritten;
+  private final Timer batchTimer;
+  private final Counter queriesBadRequest;
+  private final Counter queriesBusy;
+  private final Counter queriesError;
+  private final Counter ingestAccepted;
+  private final Counter ingestRejectedFull;
+  private final Counter ingestRejectedTooLarge;
+  private final Counter ingestRejectedStopping;
+  private Gauge queueDepth;
+
+  private final LogThrottle dropLog = new LogThrottle(Duration.ofSeconds(5));
+  private final LogThrottle writeFailureLog = new LogThrottle(Duration.ofSeconds(5));
+  private final LogThrottle ingestFullLog = new LogThrottle(Duration.ofSeconds(5));
+
+  private PostgresTelemetryStore store;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private long flushTimer = -1;
+
+  // event-loop state
+  private boolean writing;
+  private boolean stopping;
+  private int acksWaiting;
+  private int pendingQueries;
+  private Future<Void> lastWrite = Future.succeededFuture();
+
+  public PostgresStorageVerticle(PostgresStorageConfig config, MeterRegistry registry) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
+    this.droppedQueueFull = tagged("busbar.storage.dropped", "reason", "queue_full");
+    this.droppedWriteFailed = tagged("busbar.storage.dropped", "reason", "write_failed");
+    this.droppedBadTimestamp = tagged("busbar.storage.dropped", "reason", "bad_timestamp");
+    this.droppedUnexpectedType = tagged("busbar.storage.dropped", "reason", "unexpected_type");
+    this.eventsWritten =
+        Counter.builder("busbar.storage.events.written")
+            .description("Events committed to the database")
+            .register(registry);
+    this.deadLettersWritten =
+        Counter.builder("busbar.storage.deadletters.written")
+            .description("Dead letters committed to the database")
+            .register(registry);
+    this.batchTimer =
+        Timer.builder("busbar.storage.batch")
+            .description("Time to append and commit one batch")
+            .register(registry);
+    this.queriesBadRequest = tagged("busbar.storage.queries.failed", "code", "400");
+    this.queriesBusy = tagged("busbar.storage.queries.failed", "code", "503");
+    this.queriesError = tagged("busbar.storage.queries.failed", "code", "500");
+    this.ingestAccepted =
+        Counter.builder("busbar.storage.ingest.accepted")
+            .description("Events accepted on busbar.storage.ingest")
+            .register(registry);
+    this.ingestRejectedFull = tagged("busbar.storage.ingest.rejected", "reason", "queue_full");
+    this.ingestRejectedTooLarge = tagged("busbar.storage.ingest.rejected", "reason", "too_large");
+    this.ingestRejectedStopping = tagged("busbar.storage.ingest.rejected", "reason", "stopping");
+  }
+
+  /** The same meter names and tags as {@link StorageVerticle}: dashboards work for either. */
+  private Counter tagged(String name, String tag, String value) {
+    return Counter.builder(name).tag(tag, value).register(registry);
+  }
+
+  /**
+   * Connects, creates the schema if missing, then starts consuming.
+   *
+   * @return fails with the driver's exception if the database cannot be reached or the schema
+   *     cannot be created
+   */
+  @Override
+  public Future<?> start() {
+    return PostgresTelemetryStore.open(vertx, config)
+        .compose(
+            opened -> {
+              store = opened;
+              queueDepth =
+                  Gauge.builder("busbar.storage.queue.depth", queue, BlockingQueue::size)
+                      .description("Rows waiting for the storage writer")
+                      .register(registry);
+              var bus = vertx.eventBus();
+              // local: in a cluster each node stores only what its own broker received
+              consumers.add(bus.localConsumer(Addresses.EVENTS, this::onEvents));
+              consumers.add(bus.localConsumer(Addresses.DEAD_LETTERS, this::onDeadLetter));
+              consumers.add(bus.localConsumer(Addresses.STORAGE_INGEST, this::onIngest));
+              consumers.add(
+                  bus.consumer(Addresses.STORAGE_TELEMETRY_QUERY, this::onTelemetryQuery));
+              consumers.add(
+                  bus.consumer(Addresses.STORAGE_DEAD_LETTERS_QUERY, this::onDeadLetterQuery));
+              flushTimer =
+                  vertx.setPeriodic(config.flushInterval().toMillis(), tick -> requestWrite());
+              List<Future<Void>> registered = new ArrayList<>();
+              consumers.forEach(c -> registered.add(c.completion()));
+              return Future.all(registered);
+            })
+        .onSuccess(
+            ok ->
+                LOG.info(
+                    "Storage started: PostgreSQL {}{}",
+                    config.redactedUrl(),
+                    store.hypertable() ? " (TimescaleDB hypertable)" : ""));
+  }
+
+  /** Stops consuming, writes every queued row, then closes the pool. */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    vertx.cancelTimer(flushTimer);
+    List<Future<Void>> unregistered = new ArrayList<>();
+    consumers.forEach(c -> unregistered.add(c.unregister()));
+    if (store == null) {
+      return Future.all(unregistered);
+    }
+    return Future.all(unregistered)
+        .transform(ignored -> drain())
+        .eventually(store::close)
+        .onComplete(
+            done -> {
+              if (queueDepth != null) {
+                registry.remove(queueDepth);
+              }
+              LOG.info("Storage stopped");
+            });
+  }
+
+  /** Waits for the batch in flight, then writes batches until the queue is empty. */
+  private Future<Void> drain() {
+    return lastWrite.transform(
+        ignored -> queue.isEmpty() ? Future.succeededFuture() : writeBatch().compose(v -> drain()));
+  }
+
+  // ---- ingestion ----
+
+  private void onEvents(Message<Object> message) {
+    if (!(message.body() instanceof EventBatch batch)) {
+      droppedUnexpectedType.increment();
+      return;
+    }
+    if (instanceId.equals(message.headers().get(Addresses.STORED_BY_HEADER))) {
+      return; // this instance already took the batch on STORAGE_INGEST
+    }
+    for (Event event : batch.events()) {
+      enqueue(event);
+    }
+    if (queue.size() >= config.batchSize()) {
+      requestWrite();
+    }
+  }
+
+  private void onDeadLetter(Message<Object> message) {
+    if (!(message.body() instanceof DeadLetter letter)) {
+      droppedUnexpectedType.increment();
+      return;
+    }
+    enqueue(letter);
+    if (queue.size() >= config.batchSize()) {
+      requestWrite();
+    }
+  }
+
+  /** A batch that needs an acknowledgement: all of it is queued, or none. */
+  private void onIngest(Message<Object> message) {
+    if (!(message.body() instanceof EventBatch batch)) {
+      droppedUnexpectedType.increment();
+      message.fail(400, "body must be an EventBatch");
+      return;
+    }
+    if (stopping) {
+      ingestRejectedStopping.increment();
+      message.fail(503, "storage is stopping");
+      return;
+    }
+    int events = batch.events().size();
+    int slots = events + (config.ackOnCommit() ? 1 : 0);
+    if (slots > config.queueCapacity()) {
+      ingestRejectedTooLarge.increment();
+      message.fail(
+          413,
+          "batch of "
+              + events
+              + " events exceeds the storage queue ("
+              + config.queueCapacity()
+              + ")");
+      return;
+    }
+    if (queue.remainingCapacity() < slots) {
+      ingestRejectedFull.increment();
+      if (ingestFullLog.tryAcquire()) {
+        LOG.warn(
+            "Storage queue full ({} rows): refusing ingest (back-pressure)",
+            config.queueCapacity());
+      }
+      message.fail(503, "storage queue full");
+      return;
+    }
+    queue.addAll(batch.events());
+    ingestAccepted.increment(events);
+    if (config.ackOnCommit()) {
+      acksWaiting++;
+      queue.add(new IngestAck(message, events));
+      requestWrite();
+    } else {
+      message.reply(ackBody(events, false));
+      if (queue.size() >= config.batchSize()) {
+        requestWrite();
+      }
+    }
+  }
+
+  private JsonObject ackBody(int events, boolean committed) {
+    return new JsonObject()
+        .put("accepted", events)
+        .put("committed", committed)
+        .put("storage", instanceId);
+  }
+
+  /** Marks where an acknowledged batch ends in the queue; answered once its batch commits. */
+  private record IngestAck(Message<Object> message, int events) {}
+
+  private void enqueue(Object row) {
+    if (!queue.offer(row)) {
+      droppedQueueFull.increment();
+      if (dropLog.tryAcquire()) {
+        LOG.warn(
+            "Storage queue full ({} rows): dropping; {} dropped so far",
+            config.queueCapacity(),
+            (long) droppedQueueFull.count());
+      }
+    }
+  }
+
+  /** Starts writing one batch unless one is in flight. */
+  private void requestWrite() {
+    if (writing || stopping || queue.isEmpty()) {
+      return;
+    }
+    writing = true;
+    lastWrite =
+        writeBatch()
+            .onComplete(
+                done -> {
+                  writing = false;
+                  if (queue.size() >= config.batchSize() || acksWaiting > 0) {
+                    requestWrite();
+                  }
+                });
+  }
+
+  /** Writes at most one batch; never fails (a failed batch is counted and its acks failed). */
+  private Future<Void> writeBatch() {
+    List<Object> rows = new ArrayList<>(Math.min(queue.size(), config.batchSize()));
+    queue.drainTo(rows, config.batchSize());
+    List<Event> events = new ArrayList<>(rows.size());
+    List<DeadLetter> deadLetters = new ArrayList<>();
+    List<IngestAck> acks = new ArrayList<>();
+    for (Object row : rows) {
+      if (row instanceof Event event) {
+        events.add(event);
+      } else if (row instanceof IngestAck ack) {
+        acks.add(ack);
+      } else {
+        deadLetters.add((DeadLetter) row);
+      }
+    }
+    acksWaiting -= acks.size();
+    long started = System.nanoTime();
+    return store
+        .write(events, deadLetters)
+        .transform(
+            done -> {
+              if (done.succeeded()) {
+                int skipped = done.result();
+                batchTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                eventsWritten.increment(events.size() - skipped);
+                deadLettersWritten.increment(deadLetters.size());
+                droppedBadTimestamp.increment(skipped);
+                acks.forEach(ack -> ack.message().reply(ackBody(ack.events(), true)));
+              } else {
+                droppedWriteFailed.increment(rows.size() - acks.size());
+                acks.forEach(ack -> ack.message().fail(500, "storage write failed"));
+                if (writeFailureLog.tryAcquire()) {
+                  LOG.error(
+                      "Storage batch of {} rows could not be written to PostgreSQL, dropped",
+                      rows.size(),
+                      done.cause());
+                }
+              }
+              return Future.<Void>succeededFuture();
+            });
+  }
+
+  // ---- queries ----
+
+  private void onTelemetryQuery(Message<Object> message) {
+    TelemetryQuery query;
+    try {
+      query = TelemetryQuery.fromJson(StorageRequests.body(message));
+    } catch (InvalidRequestException e) {
+      queriesBadRequest.increment();
+      message.fail(400, e.getMessage());
+      return;
+    }
+    runQuery(
+        message,
+        () -> store.telemetry(query),
+        page -> {
+          DeliveryOptions options = new DeliveryOptions();
+          if (page.next() != null) {
+            options.addHeader(Addresses.NEXT_CURSOR_HEADER, page.next().encode());
+          }
+          message.reply(page.rows(), options);
+        });
+  }
+
+  private void onDeadLetterQuery(Message<Object> message) {
+    DeadLetterQuery query;
+    try {
+      query = DeadLetterQuery.fromJson(StorageRequests.body(message));
+    } catch (InvalidRequestException e) {
+      queriesBadRequest.increment();
+      message.fail(400, e.getMessage());
+      return;
+    }
+    runQuery(message, () -> store.deadLetters(query), message::reply);
+  }
+
+  private <T> void runQuery(Message<Object> message, Supplier<Future<T>> query, Consumer<T> reply) {
+    if (pendingQueries >= MAX_PENDING_QUERIES) {
+      queriesBusy.increment();
+      message.fail(503, "storage is busy: " + pendingQueries + " queries waiting");
+      return;
+    }
+    pendingQueries++;
+    query
+        .get()
+        .onComplete(
+            done -> {
+              pendingQueries--;
+              if (done.succeeded()) {
+                reply.accept(done.result());
+              } else {
+                queriesError.increment();
+                LOG.error("Storage query failed", done.cause());
+                message.fail(500, "storage query failed");
+              }
+            });
+  }
+}
