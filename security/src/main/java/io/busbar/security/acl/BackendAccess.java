@@ -96,14 +96,18 @@ public final class BackendAccess {
    * {@code /ws} read; {@code /api/v1/commands…} commands; {@code /api/v1/admin…} administers; any
    * other change configures.
    */
+  /** {@code POST /api/v1/devices/{id}/commands/{name}}: a command sent to a device. */
+  private static final java.util.regex.Pattern COMMAND_PATH =
+      java.util.regex.Pattern.compile("/api/v1/devices/[^/]+/commands/[^/]+/?");
+
   public static Permission forRequest(String method, String path) {
-    if (path.startsWith("/api/v1/admin")) {
-      return Permission.ADMINISTER;
+    if (path.startsWith("/api/v1/admin") || path.startsWith("/api/v1/audit")) {
+      return Permission.ADMINISTER; // the audit trail shows who was refused and why
     }
     if ("GET".equals(method) || "HEAD".equals(method)) {
       return Permission.READ;
     }
-    if (path.startsWith("/api/v1/commands")) {
+    if (path.startsWith("/api/v1/commands") || COMMAND_PATH.matcher(path).matches()) {
       return Permission.COMMAND;
     }
     return Permission.CONFIGURE;

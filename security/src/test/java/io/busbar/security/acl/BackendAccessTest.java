@@ -80,5 +80,10 @@ class BackendAccessTest {
     assertThat(BackendAccess.forRequest("PUT", "/api/v1/decoders")).isEqualTo(Permission.CONFIGURE);
     assertThat(BackendAccess.forRequest("GET", "/api/v1/admin/audit"))
         .isEqualTo(Permission.ADMINISTER);
+    assertThat(BackendAccess.forRequest("POST", "/api/v1/devices/press-1/commands/reset"))
+        .isEqualTo(Permission.COMMAND);
+    assertThat(BackendAccess.forRequest("GET", "/api/v1/audit")).isEqualTo(Permission.ADMINISTER);
+    assertThat(BackendAccess.forRequest("POST", "/api/v1/devices/press-1/config"))
+        .isEqualTo(Permission.CONFIGURE);
   }
 }
