@@ -12,7 +12,6 @@
 #     a node on it and timed REST queries (StoreBench query).
 # Nothing is pinned: the generator and the node share the machine's cores with whatever else runs.
 set -euo pipefail
-export LC_ALL=C
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/hub/target/busbar.jar"
 results="$root/perf/RESULTS.md"
@@ -81,7 +80,7 @@ thread_ticks() {
     rest="${line##*) }"
     set -- $rest
     echo "$(echo "$name" | sed 's/[0-9-]*$//' | tr ' ' '_') $(( ${12} + ${13} ))"
-  done | awk '{t[$1]+=$2} END {for (n in t) print n, t[n]}' | sort
+  done | awk '{t[$1]+=$2} END {for (n in t) print n, t[n]}' | LC_ALL=C sort
 }
 
 token() { # data dir
@@ -137,7 +136,7 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "Node CPU by thread during (a) (warm-up included; /proc/PID/task, CPU seconds, threads of one name summed):"
   echo
   echo '```'
-  join -a2 -e0 -o 0,1.2,2.2 "$work/threads.before" "$work/threads.after" \
+  LC_ALL=C join -a2 -e0 -o 0,1.2,2.2 "$work/threads.before" "$work/threads.after" \
     | awk '{d=($3-$2)/100; if (d >= 0.5) printf "%8.1f  %s\n", d, $1}' | sort -rn
   echo '```'
   if [ -n "$ingest_queue_full" ]; then

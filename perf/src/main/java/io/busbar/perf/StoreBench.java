@@ -246,6 +246,12 @@ public final class StoreBench implements Callable<Integer> {
     @CommandLine.Mixin LayoutOptions layoutOptions;
 
     @Option(
+        names = "--direct-repetitions",
+        defaultValue = "20",
+        description = "runs of the direct-SQL baseline (default: ${DEFAULT-VALUE})")
+    int directRepetitions;
+
+    @Option(
         names = "--data-dir",
         required = true,
         description = "the node's data directory (busbar.duckdb must not exist)")
@@ -267,6 +273,14 @@ public final class StoreBench implements Callable<Integer> {
           layout.days(),
           loaded.seconds(),
           loaded.fileBytes() / 1_000_000);
+      Histogram direct =
+          PointsLoader.timeDayQuery(dataDir.resolve("busbar.duckdb"), layout, directRepetitions);
+      System.out.printf(
+          Locale.ROOT,
+          "Baseline without the node: the day-1m-avg query as hand-written SQL straight on the file through JDBC in the benchmark's JVM, %d runs: p50 %.1f ms, max %.1f ms.%n%n",
+          directRepetitions,
+          direct.getValueAtPercentile(50) / 1000.0,
+          direct.getMaxValue() / 1000.0);
       System.err.printf("store-bench: end %d%n", layout.endMs());
       return 0;
     }

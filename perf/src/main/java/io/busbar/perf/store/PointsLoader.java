@@ -3,10 +3,13 @@ package io.busbar.perf.store;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
 import org.duckdb.DuckDBDriver;
 
 /**
@@ -70,6 +73,45 @@ public final class PointsLoader {
   public record Loaded(long rows, double seconds, long fileBytes) {}
 
   private PointsLoader() {}
+
+  /**
+   * A baseline for the REST figures: the one-day, one-minute-bucket average of one metric of one
+   * device, written by hand (close to, not the same as, the node's own SQL) and run straight on the
+   * file through JDBC in this JVM, {@code repetitions} times rotating over the devices, after two
+   * unrecorded runs. Call before a node opens the file.
+   *
+   * @return the latencies in microseconds
+   */
+  public static Histogram timeDayQuery(Path databaseFile, Layout layout, int repetitions)
+      throws SQLException {
+    Histogram micros = new Histogram(TimeUnit.MINUTES.toMicros(2), 3);
+    String sql =
+        "SELECT time_bucket(INTERVAL 1 MINUTE, ts) AS b, avg(num) FROM telemetry"
+            + " WHERE tenant = 'default' AND device = ? AND metric = 'm0'"
+            + " AND ts >= epoch_ms(CAST(? AS BIGINT)) AND ts < epoch_ms(CAST(? AS BIGINT))"
+            + " GROUP BY b ORDER BY b";
+    try (Connection db =
+            new DuckDBDriver()
+                .connect("jdbc:duckdb:" + databaseFile.toAbsolutePath(), new Properties());
+        PreparedStatement statement = db.prepareStatement(sql)) {
+      for (int i = 0; i < repetitions + 2; i++) {
+        long start = System.nanoTime();
+        statement.setString(1, "dev-" + (i % layout.devices()));
+        statement.setLong(2, layout.endMs() - 86_400_000L);
+        statement.setLong(3, layout.endMs());
+        try (ResultSet rows = statement.executeQuery()) {
+          while (rows.next()) {
+            rows.getDouble(2);
+          }
+        }
+        if (i >= 2) {
+          micros.recordValue(
+              Math.min((System.nanoTime() - start) / 1000, micros.getHighestTrackableValue()));
+        }
+      }
+    }
+    return micros;
+  }
 
   /**
    * Creates {@code databaseFile} (it must not exist) and fills it.
