@@ -54,11 +54,21 @@ public final class Publisher {
     }
   }
 
+  /**
+   * Writes the payload of one PUBLISH: a {@link Probe} by default, or another body (e.g. JSON
+   * telemetry for the storage benchmark). Runs on the generator's event loop.
+   */
+  @FunctionalInterface
+  public interface PayloadWriter {
+    void write(ByteBuf out, int connection, long sequence, long sentNanos, int payloadSize);
+  }
+
   /** PUBLISHes written per turn of the event loop before yielding to other connections. */
   private static final int BATCH = 32;
 
   private final MqttLink link;
   private final Settings settings;
+  private final PayloadWriter payloads;
   private final CompletableFuture<Void> finished = new CompletableFuture<>();
   private final boolean[] inUse = new boolean[65_536];
   private Channel channel;
@@ -73,8 +83,14 @@ public final class Publisher {
   private boolean pumpScheduled;
 
   public Publisher(MqttLink link, Settings settings) {
+    this(link, settings, Probe::write);
+  }
+
+  /** A publisher whose payloads {@code payloads} writes instead of probes. */
+  public Publisher(MqttLink link, Settings settings, PayloadWriter payloads) {
     this.link = link;
     this.settings = settings;
+    this.payloads = payloads;
   }
 
   /** Starts publishing; returns {@link #finished()}. */
@@ -165,7 +181,8 @@ public final class Publisher {
       inFlight++;
     }
     ByteBuf payload = channel.alloc().buffer(settings.payloadSize());
-    Probe.write(payload, settings.connectionId(), sent, System.nanoTime(), settings.payloadSize());
+    payloads.write(
+        payload, settings.connectionId(), sent, System.nanoTime(), settings.payloadSize());
     MqttPublishMessage publish =
         new MqttPublishMessage(
             new MqttFixedHeader(MqttMessageType.PUBLISH, false, settings.qos(), false, 0),
