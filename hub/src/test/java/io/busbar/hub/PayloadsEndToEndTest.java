@@ -183,7 +183,10 @@ class PayloadsEndToEndTest {
     assertThat(speed).as("NDATA by alias 7").contains("2.75");
     String nodes =
         HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/api/v1/sparkplug/nodes")).build(),
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:" + node.httpPort() + "/api/v1/sparkplug/nodes"))
+                    .build(),
                 HttpResponse.BodyHandlers.ofString())
             .body();
     assertThat(nodes).contains("\"id\":\"g1:e1\"").contains("\"online\":true");

@@ -60,7 +60,9 @@ class StorageBackPressureTest {
     String text =
         HttpClient.newHttpClient()
             .send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + "/metrics")).build(),
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + node.httpPort() + "/metrics"))
+                    .build(),
                 HttpResponse.BodyHandlers.ofString())
             .body();
     Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(text);
@@ -77,20 +79,42 @@ class StorageBackPressureTest {
    */
   @Test
   void fullQueueDelaysAcknowledgementsAndLosesNothing() throws Exception {
-    Mqtt5BlockingClient device = TestClients.connect(node.mqttPort(), "bp1", TestClients.mint(dataDir, "bp1"));
+    Mqtt5BlockingClient device =
+        TestClients.connect(node.mqttPort(), "bp1", TestClients.mint(dataDir, "bp1"));
     for (int i = 0; i < 3; i++) {
-      String body = "{\"ts\":" + (1000 + i) + ",\"metrics\":{\"a\":" + i + ",\"b\":" + i + ",\"c\":" + i + "}}";
-      device.publishWith().topic("devices/bp1/telemetry").qos(MqttQos.AT_LEAST_ONCE).payload(body.getBytes(StandardCharsets.UTF_8)).send();
+      String body =
+          "{\"ts\":"
+              + (1000 + i)
+              + ",\"metrics\":{\"a\":"
+              + i
+              + ",\"b\":"
+              + i
+              + ",\"c\":"
+              + i
+              + "}}";
+      device
+          .publishWith()
+          .topic("devices/bp1/telemetry")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(body.getBytes(StandardCharsets.UTF_8))
+          .send();
       // the PUBACK has arrived: the store must already have taken this message's readings
       assertThat(metric("busbar_storage_ingest_accepted_total")).isGreaterThanOrEqualTo(i + 1);
     }
-    assertThat(metric("busbar_mqtt_storage_backpressure_total")).as("offers refused while the queue was full").isPositive();
+    assertThat(metric("busbar_mqtt_storage_backpressure_total"))
+        .as("offers refused while the queue was full")
+        .isPositive();
     device.disconnect();
     String uri = "http://127.0.0.1:" + node.httpPort() + "/api/v1/devices/bp1/telemetry?metric=a";
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     String body = "";
     while (System.nanoTime() < deadline) {
-      body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString()).body();
+      body =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(uri)).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
       if (body.split("\"metric\"").length - 1 == 3) {
         break;
       }

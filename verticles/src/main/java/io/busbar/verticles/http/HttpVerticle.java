@@ -229,7 +229,9 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/api/v1/devices/:id/telemetry").handler(this::telemetry);
     router.get("/api/v1/state").handler(this::state);
     router.get("/api/v1/deadletters").handler(this::deadLetters);
-    router.get("/api/v1/cluster").handler(ctx -> ask(ctx, Addresses.CLUSTER_QUERY, new JsonObject()));
+    router
+        .get("/api/v1/cluster")
+        .handler(ctx -> ask(ctx, Addresses.CLUSTER_QUERY, new JsonObject()));
     router
         .get("/api/v1/sparkplug/nodes")
         .handler(ctx -> ask(ctx, Addresses.SPARKPLUG_NODES_QUERY, new JsonObject()));

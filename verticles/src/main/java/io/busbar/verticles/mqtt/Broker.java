@@ -44,7 +44,9 @@ record Broker(
       return routed; // QoS 0, no decoder, or a dead letter: nothing more to wait for
     }
     io.vertx.core.Future<Void> stored =
-        routed.stored() == null ? taken : io.vertx.core.Future.all(routed.stored(), taken).mapEmpty();
+        routed.stored() == null
+            ? taken
+            : io.vertx.core.Future.all(routed.stored(), taken).mapEmpty();
     return new io.busbar.verticles.mqtt.session.PostOffice.Routed(routed.receivers(), stored);
   }
 }

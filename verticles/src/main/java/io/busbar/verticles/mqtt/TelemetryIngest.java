@@ -17,16 +17,15 @@ import io.vertx.core.json.JsonObject;
 import java.util.Optional;
 
 /**
- * Decodes messages on decoder topics into events and hands them on: an {@link EventBatch} to
- * {@link Addresses#EVENTS}, or a {@link DeadLetter} to {@link Addresses#DEAD_LETTERS} when the
- * decoder rejects the payload. Runs on the publisher's event loop; decoders are pure and never
- * throw.
+ * Decodes messages on decoder topics into events and hands them on: an {@link EventBatch} to {@link
+ * Addresses#EVENTS}, or a {@link DeadLetter} to {@link Addresses#DEAD_LETTERS} when the decoder
+ * rejects the payload. Runs on the publisher's event loop; decoders are pure and never throw.
  *
  * <p>Back-pressure: a QoS 1/2 reading is first offered to the local store ({@link
  * Addresses#STORAGE_INGEST}); the returned future — which the PUBACK/PUBREC waits for — completes
- * only once the store has taken it. While the store's queue is full (503) the offer is retried
- * with back-off, so the acknowledgement is delayed, never faked, and the client's in-flight window
- * slows it down. The batch is then published on {@link Addresses#EVENTS} with {@link
+ * only once the store has taken it. While the store's queue is full (503) the offer is retried with
+ * back-off, so the acknowledgement is delayed, never faked, and the client's in-flight window slows
+ * it down. The batch is then published on {@link Addresses#EVENTS} with {@link
  * Addresses#STORED_BY_HEADER} so the store does not take it twice. Without a local store (no
  * handler), the batch is only published.
  */
@@ -34,7 +33,8 @@ final class TelemetryIngest {
 
   private static final long FIRST_RETRY_MS = 10;
   private static final long MAX_RETRY_MS = 1_000;
-  private static final DeliveryOptions OFFER = new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000);
+  private static final DeliveryOptions OFFER =
+      new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000);
 
   private final Vertx vertx;
   private final DecoderTable decoders;
@@ -100,7 +100,8 @@ final class TelemetryIngest {
                 taken.complete();
               } else if (ar.cause() instanceof ReplyException re && re.failureCode() == 503) {
                 metrics.storageBackPressure.increment();
-                vertx.setTimer(retryMs, t -> offer(batch, Math.min(MAX_RETRY_MS, retryMs * 2), taken));
+                vertx.setTimer(
+                    retryMs, t -> offer(batch, Math.min(MAX_RETRY_MS, retryMs * 2), taken));
               } else {
                 // no local store (or it refused the batch for good): hand it on as before
                 bus.publish(Addresses.EVENTS, batch);
