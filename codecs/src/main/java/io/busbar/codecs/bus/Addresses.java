@@ -89,5 +89,12 @@ public final class Addresses {
    */
   public static final String AUDIT = "busbar.audit";
 
+  /**
+   * Published: JsonObject of an {@code io.busbar.security.revocation.Revocation} ({@code
+   * Revocation.toJson}): a token or device that is no longer trusted. Every node applies it to its
+   * revocation list, which refuses the principal from then on and closes its live connections.
+   */
+  public static final String REVOCATIONS = "busbar.security.revocations";
+
   private Addresses() {}
 }
