@@ -9,8 +9,8 @@ import java.util.Objects;
  * @param port the TCP port, {@code 0} for any free port (read it back with {@link
  *     HttpVerticle#actualPort()})
  * @param nodeId this node's id, reported by {@code /health}
- * @param requireAuth whether {@code /api/v1/**} and {@code /ws} need a Bearer token (RFC 6750);
- *     off by default until the hub switches it on
+ * @param requireAuth whether {@code /api/v1/**} and {@code /ws} need a Bearer token (RFC 6750); off
+ *     by default until the hub switches it on
  */
 public record HttpConfig(String host, int port, String nodeId, boolean requireAuth) {
 

@@ -63,8 +63,8 @@ import java.util.function.Consumer;
  *
  * <p>With {@link HttpConfig#requireAuth()} on, {@code /api/v1/**} and {@code /ws} need a Bearer
  * token and a role that grants the request (see {@link BearerAuthHandler}: 401, 403, 429, 503
- * problems, audit events on {@link Addresses#AUDIT}); a {@code /ws} socket is closed with 1008
- * when its token expires. Health, readiness, metrics, the JWKS and static files stay open.
+ * problems, audit events on {@link Addresses#AUDIT}); a {@code /ws} socket is closed with 1008 when
+ * its token expires. Health, readiness, metrics, the JWKS and static files stay open.
  *
  * <p>Errors under {@code /api} are RFC 7807 {@code application/problem+json}: 400 bad parameter,
  * 404 unknown path, 503 no backend or backend timeout, a backend's 4xx/5xx failure code passed
@@ -158,7 +158,8 @@ public final class HttpVerticle extends VerticleBase {
     events = vertx.eventBus().consumer(Addresses.EVENTS, msg -> live.publish(msg.body()));
     Router router = router();
     server =
-        vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()));
+        vertx.createHttpServer(
+            new HttpServerOptions().setHost(config.host()).setPort(config.port()));
     return events
         .completion()
         .compose(v -> server.requestHandler(router).listen())
@@ -201,11 +202,15 @@ public final class HttpVerticle extends VerticleBase {
       router.route("/ws").handler(auth);
     }
 
-    router.get("/api/v1/devices").handler(ctx -> ask(ctx, Addresses.DEVICES_QUERY, new JsonObject()));
+    router
+        .get("/api/v1/devices")
+        .handler(ctx -> ask(ctx, Addresses.DEVICES_QUERY, new JsonObject()));
     router.get("/api/v1/devices/:id/telemetry").handler(this::telemetry);
     router.get("/api/v1/state").handler(this::state);
     router.get("/api/v1/deadletters").handler(this::deadLetters);
-    router.get("/api/v1/cluster").handler(ctx -> ask(ctx, Addresses.CLUSTER_QUERY, new JsonObject()));
+    router
+        .get("/api/v1/cluster")
+        .handler(ctx -> ask(ctx, Addresses.CLUSTER_QUERY, new JsonObject()));
     router.get("/api/v1/export").handler(this::export);
     router.route("/api/*").handler(ctx -> problem(ctx, Problem.notFound(ctx.normalizedPath())));
     router.route("/api/*").failureHandler(this::apiFailure);
@@ -223,7 +228,10 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private void ready(RoutingContext ctx) {
-    json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "READY" : "STOPPING").encode());
+    json(
+        ctx,
+        ready ? 200 : 503,
+        new JsonObject().put("status", ready ? "READY" : "STOPPING").encode());
   }
 
   private void metrics(RoutingContext ctx) {

@@ -32,7 +32,9 @@ final class QueryParameters {
       return Instant.parse(raw).toEpochMilli();
     } catch (DateTimeParseException | ArithmeticException e) {
       throw new BadParameterException(
-          name, raw, "expected epoch milliseconds or an ISO-8601 instant like 2024-05-29T16:26:40Z");
+          name,
+          raw,
+          "expected epoch milliseconds or an ISO-8601 instant like 2024-05-29T16:26:40Z");
     }
   }
 

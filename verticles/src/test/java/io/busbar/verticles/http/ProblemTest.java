@@ -40,8 +40,7 @@ class ProblemTest {
                     "a", new ReplyException(ReplyFailure.RECIPIENT_FAILURE, -1, "boom"))
                 .status())
         .isEqualTo(502);
-    assertThat(Problem.fromBusFailure("a", new IllegalStateException("x")).status())
-        .isEqualTo(502);
+    assertThat(Problem.fromBusFailure("a", new IllegalStateException("x")).status()).isEqualTo(502);
   }
 
   /** Verifies the RFC 7807 §3.1 members of the JSON body. */

@@ -27,7 +27,8 @@ class TelemetryQueryTest {
   /** Verifies that a bad instant is rejected naming the parameter and the value. */
   @Test
   void badInstantNamesParameter() {
-    for (String bad : new String[] {"yesterday", "-", "2024-05-29", "99999999999999999999", "1e3"}) {
+    for (String bad :
+        new String[] {"yesterday", "-", "2024-05-29", "99999999999999999999", "1e3"}) {
       assertThatThrownBy(() -> QueryParameters.instant("to", bad))
           .isInstanceOf(BadParameterException.class)
           .hasMessageStartingWith("to=" + bad + ":")
