@@ -60,8 +60,8 @@ final class MqttConnection implements Outlet {
 
   private long expiryTimer = -1;
   private boolean reauthenticating;
-  private long lastDenialAudit = Long.MIN_VALUE;
-  private long lastThrottleAudit = Long.MIN_VALUE;
+  private long lastDenialAudit;
+  private long lastThrottleAudit;
   private SubscriptionHandler subscriptions;
   private final Session session;
   private final boolean v5;
