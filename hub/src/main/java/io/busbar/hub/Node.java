@@ -1,5 +1,6 @@
 package io.busbar.hub;
 
+import io.busbar.codecs.bus.Addresses;
 import io.busbar.codecs.bus.BusCodecs;
 import io.busbar.codecs.routing.DecoderTable;
 import io.busbar.codecs.sparkplug.SparkplugDecoder;
@@ -10,8 +11,8 @@ import io.busbar.security.acl.TopicAcl;
 import io.busbar.security.jwt.DevelopmentIssuer;
 import io.busbar.security.jwt.IssuerConfig;
 import io.busbar.security.jwt.MultiIssuerAuthenticator;
+import io.busbar.security.revocation.Revocation;
 import io.busbar.security.revocation.RevocationList;
-import java.time.Clock;
 import io.busbar.verticles.analytics.AnalyticsVerticle;
 import io.busbar.verticles.http.HttpVerticle;
 import io.busbar.verticles.kafka.KafkaCommandSourceVerticle;
@@ -23,9 +24,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -61,7 +64,8 @@ public final class Node {
       DevelopmentIssuer issuer,
       List<IssuerConfig> issuers) {
     this.config = config;
-    this.authenticator = new MultiIssuerAuthenticator(vertx, issuers, revocations, Clock.systemUTC());
+    this.authenticator =
+        new MultiIssuerAuthenticator(vertx, issuers, revocations, Clock.systemUTC());
     this.vertx = vertx;
     this.registry = registry;
     this.issuer = issuer;
@@ -128,9 +132,20 @@ public final class Node {
   private Future<Void> deployAll() {
     StorageVerticle storage = new StorageVerticle(config.storage(), registry);
     AnalyticsVerticle analytics = new AnalyticsVerticle(registry);
+    // one authenticator for every issuer, checking the node's revocation list
     MqttBrokerVerticle broker =
         new MqttBrokerVerticle(
-            config.mqtt(), issuer.authenticator(), TopicAcl.defaults(), decoders(), registry);
+            config.mqtt(),
+            config.mqttSecurity(),
+            authenticator,
+            revocations,
+            TopicAcl.defaults(),
+            decoders(),
+            registry);
+    listenForRevocations();
+    authenticator
+        .start()
+        .onFailure(e -> LOG.warn("some token issuer keys are not loaded yet: {}", e.toString()));
     HttpVerticle http = new HttpVerticle(config.http(), issuer.jwks(), registry);
     return clusterInfo
         .start()
@@ -154,6 +169,31 @@ public final class Node {
               httpPort = http.actualPort();
               LOG.info("node {} started: MQTT {}, HTTP {}", config.nodeId(), mqttPort, httpPort);
             });
+  }
+
+  /**
+   * Applies every revocation published on {@link Addresses#REVOCATIONS} (from any node of the
+   * cluster) to this node's list, which refuses the principal and closes its live connections.
+   */
+  private void listenForRevocations() {
+    var invalid = registry.counter("busbar.security.revocations.invalid");
+    vertx
+        .eventBus()
+        .<JsonObject>consumer(
+            Addresses.REVOCATIONS,
+            m -> {
+              try {
+                revocations.apply(Revocation.fromJson(m.body()));
+              } catch (RuntimeException e) {
+                invalid.increment();
+                LOG.warn("ignored a bad revocation: {}", e.getMessage());
+              }
+            });
+  }
+
+  /** The node's deny list (tokens and devices no longer trusted). */
+  public RevocationList revocations() {
+    return revocations;
   }
 
   /** Sparkplug B first (its own topic namespace), then JSON/CBOR telemetry and binary frames. */

@@ -23,8 +23,18 @@ final class IssuersConfig {
 
   private static final Set<String> KEYS =
       Set.of(
-          "iss", "jwks-url", "public-key-pem", "audiences", "algorithms", "tenant", "tenant-claim",
-          "allowed-tenants", "roles-claim", "clock-skew", "max-lifetime", "refresh-interval");
+          "iss",
+          "jwks-url",
+          "public-key-pem",
+          "audiences",
+          "algorithms",
+          "tenant",
+          "tenant-claim",
+          "allowed-tenants",
+          "roles-claim",
+          "clock-skew",
+          "max-lifetime",
+          "refresh-interval");
 
   private IssuersConfig() {}
 
@@ -44,7 +54,8 @@ final class IssuersConfig {
   private static IssuerConfig issuer(String prefix, Map<?, ?> raw) {
     for (Object key : raw.keySet()) {
       if (!KEYS.contains(String.valueOf(key))) {
-        throw new ConfigException(prefix + "." + key + ": unknown key (known: " + new java.util.TreeSet<>(KEYS) + ")");
+        throw new ConfigException(
+            prefix + "." + key + ": unknown key (known: " + new java.util.TreeSet<>(KEYS) + ")");
       }
     }
     String iss = text(raw, prefix, "iss", true);
@@ -70,7 +81,13 @@ final class IssuersConfig {
         for (String alg : algorithms) {
           allowed.add(
               JwsAlgorithm.byName(alg)
-                  .orElseThrow(() -> new ConfigException(prefix + ".algorithms: unknown or refused algorithm '" + alg + "' (RS256, PS256, ES256, EdDSA)")));
+                  .orElseThrow(
+                      () ->
+                          new ConfigException(
+                              prefix
+                                  + ".algorithms: unknown or refused algorithm '"
+                                  + alg
+                                  + "' (RS256, PS256, ES256, EdDSA)")));
         }
         builder.algorithms(allowed);
       }
