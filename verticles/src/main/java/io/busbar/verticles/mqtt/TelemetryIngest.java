@@ -18,8 +18,19 @@ import java.util.Optional;
  */
 final class TelemetryIngest {
 
+  /** Topics without a decoder remembered at most; the set is cleared beyond (cheap to refill). */
+  static final int MAX_PLAIN_TOPICS = 65_536;
+
   private final DecoderTable decoders;
   private final EventBus bus;
+
+  /**
+   * Topics known to have no decoder: most broker traffic is plain pub/sub, and resolving a topic
+   * against the decoder rules splits it on every message (a hot spot of QoS 0 fan-in). Event-loop
+   * confined; the decoder table is immutable, so an entry never goes stale.
+   */
+  private final java.util.Set<String> plainTopics = new java.util.HashSet<>();
+
   private final BrokerMetrics metrics;
 
   TelemetryIngest(DecoderTable decoders, EventBus bus, BrokerMetrics metrics) {
@@ -30,8 +41,15 @@ final class TelemetryIngest {
 
   /** Decodes and publishes when a decoder rule matches {@code topic}; otherwise does nothing. */
   void ingest(String tenant, String topic, Buffer payload, String contentType) {
+    if (plainTopics.contains(topic)) {
+      return;
+    }
     Optional<DecoderTable.Match> match = decoders.resolve(topic);
     if (match.isEmpty()) {
+      if (plainTopics.size() >= MAX_PLAIN_TOPICS) {
+        plainTopics.clear();
+      }
+      plainTopics.add(topic);
       return;
     }
     long now = System.currentTimeMillis();
