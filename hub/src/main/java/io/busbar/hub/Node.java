@@ -1,12 +1,10 @@
 package io.busbar.hub;
 
+import io.busbar.codecs.bus.Addresses;
 import io.busbar.codecs.bus.BusCodecs;
 import io.busbar.codecs.routing.DecoderTable;
-import io.busbar.codecs.bus.Addresses;
 import io.busbar.codecs.sparkplug.NodeStatus;
 import io.busbar.codecs.sparkplug.SparkplugDecoder;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.busbar.codecs.sparkplug.SparkplugHostState;
 import io.busbar.codecs.sparkplug.SparkplugRoute;
 import io.busbar.hub.config.BusbarConfig;
@@ -14,6 +12,7 @@ import io.busbar.security.acl.TopicAcl;
 import io.busbar.security.jwt.DevelopmentIssuer;
 import io.busbar.security.jwt.IssuerConfig;
 import io.busbar.security.jwt.MultiIssuerAuthenticator;
+import io.busbar.security.revocation.Revocation;
 import io.busbar.security.revocation.RevocationList;
 import io.busbar.verticles.analytics.AnalyticsVerticle;
 import io.busbar.verticles.command.CommandVerticle;
@@ -29,6 +28,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -142,14 +143,18 @@ public final class Node {
             ? new PostgresStorageVerticle(config.postgresStorage(), registry)
             : new StorageVerticle(config.storage(), registry);
     AnalyticsVerticle analytics = new AnalyticsVerticle(registry);
+    // one authenticator for every issuer, checking the node's revocation list
     MqttBrokerVerticle broker =
         new MqttBrokerVerticle(
             config.mqtt(),
+            config.mqttSecurity(),
             authenticator,
+            revocations,
             TopicAcl.defaults(),
             decoders(),
             registry,
             clusterManager == null ? null : ClusterSetup.view(clusterManager));
+    listenForRevocations();
     HttpVerticle http = new HttpVerticle(config.http(), issuer.jwks(), registry, authenticator);
     return authenticator
         .start()
@@ -207,6 +212,31 @@ public final class Node {
               msg.reply(nodes);
             })
         .completion();
+  }
+
+  /**
+   * Applies every revocation published on {@link Addresses#REVOCATIONS} (from any node of the
+   * cluster) to this node's list, which refuses the principal and closes its live connections.
+   */
+  private void listenForRevocations() {
+    var invalid = registry.counter("busbar.security.revocations.invalid");
+    vertx
+        .eventBus()
+        .<JsonObject>consumer(
+            Addresses.REVOCATIONS,
+            m -> {
+              try {
+                revocations.apply(Revocation.fromJson(m.body()));
+              } catch (RuntimeException e) {
+                invalid.increment();
+                LOG.warn("ignored a bad revocation: {}", e.getMessage());
+              }
+            });
+  }
+
+  /** The node's deny list (tokens and devices no longer trusted). */
+  public RevocationList revocations() {
+    return revocations;
   }
 
   /** Sparkplug B first (its own topic namespace), then JSON/CBOR telemetry and binary frames. */

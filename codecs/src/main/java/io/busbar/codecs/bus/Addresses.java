@@ -132,5 +132,12 @@ public final class Addresses {
    */
   public static final String STORAGE_AUDIT_QUERY = "busbar.storage.audit.query";
 
+  /**
+   * Published: JsonObject of an {@code io.busbar.security.revocation.Revocation} ({@code
+   * Revocation.toJson}): a token or device that is no longer trusted. Every node applies it to its
+   * revocation list, which refuses the principal from then on and closes its live connections.
+   */
+  public static final String REVOCATIONS = "busbar.security.revocations";
+
   private Addresses() {}
 }

@@ -5,12 +5,15 @@ import io.busbar.codecs.frame.FrameLayout;
 import io.busbar.codecs.frame.FrameLayouts;
 import io.busbar.perf.sim.PlantLayout;
 import io.busbar.security.jwt.IssuerConfig;
+import io.busbar.security.ratelimit.AuthGuard;
+import io.busbar.security.ratelimit.RateLimitConfig;
 import io.busbar.verticles.command.CommandConfig;
 import io.busbar.verticles.command.SparkplugHostConfig;
 import io.busbar.verticles.http.HttpConfig;
 import io.busbar.verticles.kafka.KafkaCommandConfig;
 import io.busbar.verticles.kafka.KafkaSinkConfig;
 import io.busbar.verticles.mqtt.MqttConfig;
+import io.busbar.verticles.mqtt.MqttSecurityConfig;
 import io.busbar.verticles.mqtt.session.QueuePolicy;
 import io.busbar.verticles.storage.PostgresStorageConfig;
 import io.busbar.verticles.storage.StorageConfig;
@@ -30,6 +33,7 @@ import java.util.UUID;
  * @param dataDir where the database and broker state live
  * @param devKeyDir where the development signing key lives (the data directory by default)
  * @param mqtt the MQTT listener
+ * @param mqttSecurity the broker's rate limits, authentication guard and TLS listener
  * @param http the HTTP listener
  * @param storage the embedded store (DuckDB)
  * @param postgresStorage the shared PostgreSQL store when {@code storage.backend} is {@code
@@ -48,6 +52,7 @@ public record BusbarConfig(
     Path dataDir,
     Path devKeyDir,
     MqttConfig mqtt,
+    MqttSecurityConfig mqttSecurity,
     HttpConfig http,
     StorageConfig storage,
     PostgresStorageConfig postgresStorage,
@@ -77,6 +82,7 @@ public record BusbarConfig(
             ? dataDir
             : values.path("security.dev-key-dir");
     MqttConfig mqtt = build("mqtt", () -> mqtt(values, dataDir));
+    MqttSecurityConfig mqttSecurity = build("security", () -> mqttSecurity(values, dataDir));
     HttpConfig http =
         build(
             "http",
@@ -141,6 +147,7 @@ public record BusbarConfig(
         dataDir,
         devKeyDir,
         mqtt,
+        mqttSecurity,
         http,
         storage,
         postgresStorage,
@@ -217,6 +224,41 @@ public record BusbarConfig(
                   + backend
                   + "'");
     };
+  }
+
+  private static MqttSecurityConfig mqttSecurity(ConfigValues values, Path dataDir) {
+    RateLimitConfig limits =
+        new RateLimitConfig(
+            values.integer("security.rate-limit.messages-per-second", 0, 10_000_000),
+            values.integer("security.rate-limit.message-burst", 1, 100_000_000),
+            values.integer("security.rate-limit.bytes-per-second", 0, Integer.MAX_VALUE),
+            values.integer("security.rate-limit.byte-burst", 1, Integer.MAX_VALUE),
+            values.integer("security.rate-limit.connects-per-second", 0, 1_000_000),
+            values.integer("security.rate-limit.connect-burst", 1, 10_000_000),
+            RateLimitConfig.DEFAULT_MAX_TRACKED_KEYS);
+    AuthGuard.Config defaults = AuthGuard.Config.defaults();
+    AuthGuard.Config guard =
+        new AuthGuard.Config(
+            defaults.maxInFlightPerSource(),
+            defaults.maxInFlightTotal(),
+            values.integer("security.rate-limit.auth-failures-per-second", 1, 1_000_000),
+            values.integer("security.rate-limit.auth-failure-burst", 1, 1_000_000),
+            values.integer("security.rate-limit.auth-failures-per-second-total", 1, 10_000_000),
+            defaults.maxTrackedSources());
+    String cert = values.string("mqtt.tls-cert").trim();
+    String key = values.string("mqtt.tls-key").trim();
+    if (cert.isEmpty() != key.isEmpty()) {
+      throw new ConfigException(
+          "mqtt.tls-cert and mqtt.tls-key (BUSBAR_MQTT_TLS_CERT, BUSBAR_MQTT_TLS_KEY) go together:"
+              + " set both or neither");
+    }
+    return new MqttSecurityConfig(
+        limits,
+        guard,
+        values.integer("mqtt.tls-port", -1, 65_535),
+        cert.isEmpty() ? null : Path.of(cert),
+        key.isEmpty() ? null : Path.of(key),
+        dataDir.resolve("tls"));
   }
 
   /** {@code acme=30d,lab=7d} → tenant → retention. */

@@ -2,6 +2,7 @@ package io.busbar.verticles.mqtt;
 
 import io.busbar.security.AuthenticationException;
 import io.busbar.security.Principal;
+import io.busbar.security.audit.AuditEvent;
 import io.busbar.verticles.mqtt.BrokerMetrics.RefusalReason;
 import io.busbar.verticles.mqtt.session.Session;
 import io.busbar.verticles.mqtt.topic.TopicNames;
@@ -13,10 +14,12 @@ import io.netty.handler.codec.mqtt.MqttProperties.StringProperty;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.mqtt.MqttAuth;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -35,7 +38,16 @@ import org.slf4j.LoggerFactory;
  *       or password ("the data in the user name or password is malformed").
  *   <li>5.0: a missing token gets 0x87 not authorized; any other refusal 0x86 bad user name or
  *       password.
+ *   <li>Too many CONNECTs from one source address ({@code RateLimiter.tryConnect}), or too many
+ *       failed or pending authentications from it ({@code AuthGuard}): 5.0 0x9F connection rate
+ *       exceeded, 3.1.1 0x03 server unavailable — before any signature is checked.
+ *   <li>A revoked token or device: 5.0 0x87, 3.1.1 0x05, also when the token cache hits.
  * </ul>
+ *
+ * <p>MQTT 5.0 enhanced authentication (§4.12) with method {@value #AUTH_METHOD_JWT}: the token is
+ * the CONNECT's authentication data; the CONNACK names the method back, and the client may
+ * re-authenticate later with an AUTH packet carrying a fresh token ({@link MqttConnection}). Every
+ * decision is an audit event ({@code CONNECT}, allowed or denied).
  */
 final class ConnectHandler {
 
@@ -50,12 +62,17 @@ final class ConnectHandler {
   /** The tenant of anonymous clients. */
   static final String ANONYMOUS_TENANT = "public";
 
+  /** The one enhanced authentication method offered: a JWT as the authentication data. */
+  static final String AUTH_METHOD_JWT = "JWT";
+
   private final Broker broker;
+  private final BrokerSecurity security;
   private final RateLimit connectRate;
   private final TokenCache tokens;
 
-  ConnectHandler(Broker broker) {
+  ConnectHandler(Broker broker, BrokerSecurity security) {
     this.broker = broker;
+    this.security = security;
     this.connectRate = new RateLimit(broker.config().maxConnectsPerSecond());
     this.tokens =
         new TokenCache(
@@ -67,9 +84,13 @@ final class ConnectHandler {
   void handle(MqttEndpoint endpoint) {
     Context context = Vertx.currentContext();
     boolean v5 = endpoint.protocolVersion() == 5;
-    if (!connectRate.tryAcquire(System.nanoTime())) {
+    String source = sourceAddress(endpoint);
+    MqttAuth auth = endpoint.auth();
+    String username = auth == null ? null : auth.getUsername();
+    if (!connectRate.tryAcquire(System.nanoTime()) || !security.rateLimiter.tryConnect(source)) {
       // refused before the token is checked, so a storm costs no signature verifications
       broker.metrics().refused(RefusalReason.CONNECT_RATE);
+      security.connectDenied(username, RefusalReason.CONNECT_RATE.name(), source);
       if (v5) {
         endpoint.reject(
             MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED,
@@ -87,20 +108,27 @@ final class ConnectHandler {
       endpoint.setClientIdentifier(clientId);
       assigned = true;
     }
-    if (v5
-        && Mqtt5Properties.string(
+    String method =
+        v5
+            ? Mqtt5Properties.string(
                 endpoint.connectProperties(), MqttPropertyType.AUTHENTICATION_METHOD)
-            != null) {
-      // MQTT 5.0 §4.12: enhanced authentication is not offered; the JWT goes in the password
-      broker.metrics().refused(RefusalReason.BAD_AUTH_METHOD);
-      endpoint.reject(
-          MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD,
-          Mqtt5Properties.reasonString("enhanced authentication is not supported"));
-      return;
-    }
-    MqttAuth auth = endpoint.auth();
-    String username = auth == null ? null : auth.getUsername();
+            : null;
     String token = auth == null ? null : auth.getPassword();
+    if (method != null) {
+      if (!AUTH_METHOD_JWT.equals(method)) {
+        // MQTT 5.0 §4.12: a method the server does not support is refused with 0x8C
+        broker.metrics().refused(RefusalReason.BAD_AUTH_METHOD);
+        security.connectDenied(username, RefusalReason.BAD_AUTH_METHOD.name(), source);
+        endpoint.reject(
+            MqttConnectReturnCode.CONNECTION_REFUSED_BAD_AUTHENTICATION_METHOD,
+            Mqtt5Properties.reasonString("only the JWT authentication method is supported"));
+        return;
+      }
+      String data = authenticationData(endpoint.connectProperties());
+      if (data != null && !data.isEmpty()) {
+        token = data; // MQTT 5.0 §3.1.2.11.10: the token travels as the authentication data
+      }
+    }
     Future<Principal> principal;
     boolean anonymous = (token == null || token.isEmpty()) && broker.config().allowAnonymous();
     if (anonymous) {
@@ -109,7 +137,7 @@ final class ConnectHandler {
               new Principal(clientId, ANONYMOUS_TENANT, Set.of(), Long.MAX_VALUE, null));
     } else {
       try {
-        principal = tokens.authenticate(token);
+        principal = security.authGuard.authenticate(source, token, tokens::authenticate);
       } catch (RuntimeException e) {
         principal = Future.failedFuture(e);
       }
@@ -126,7 +154,16 @@ final class ConnectHandler {
                 if (gone[0]) {
                   broker.metrics().refused(RefusalReason.GONE);
                 } else if (ar.failed()) {
-                  refuse(endpoint, v5, ar.cause());
+                  refuse(endpoint, v5, ar.cause(), username, source);
+                } else if (!anonymous && security.revocations.isRevoked(ar.result())) {
+                  // the token cache may have answered: the deny list is checked on every CONNECT
+                  refuse(
+                      endpoint,
+                      v5,
+                      new AuthenticationException(
+                          AuthenticationException.Reason.REVOKED, "token or device revoked"),
+                      username,
+                      source);
                 } else if (!anonymous
                     && username != null
                     && !username.isEmpty()
@@ -136,9 +173,11 @@ final class ConnectHandler {
                       v5,
                       new AuthenticationException(
                           AuthenticationException.Reason.IDENTITY_MISMATCH,
-                          "user name is not the token's subject"));
+                          "user name is not the token's subject"),
+                      username,
+                      source);
                 } else {
-                  claimThenAccept(endpoint, v5, id, assignedId, ar.result(), gone);
+                  claimThenAccept(endpoint, v5, id, assignedId, ar.result(), method, source, gone);
                 }
               };
           if (Vertx.currentContext() == context) {
@@ -159,9 +198,11 @@ final class ConnectHandler {
       String clientId,
       boolean assigned,
       Principal principal,
+      String authMethod,
+      String source,
       boolean[] gone) {
     if (broker.cluster() == null) {
-      accept(endpoint, v5, clientId, assigned, principal);
+      accept(endpoint, v5, clientId, assigned, principal, authMethod, source);
       return;
     }
     broker
@@ -175,21 +216,24 @@ final class ConnectHandler {
               if (gone[0]) {
                 broker.metrics().refused(RefusalReason.GONE);
               } else {
-                accept(endpoint, v5, clientId, assigned, principal);
+                accept(endpoint, v5, clientId, assigned, principal, authMethod, source);
               }
             });
   }
 
-  private void refuse(MqttEndpoint endpoint, boolean v5, Throwable cause) {
+  private void refuse(
+      MqttEndpoint endpoint, boolean v5, Throwable cause, String username, String source) {
     MqttConnectReturnCode code;
     String text;
     if (cause instanceof AuthenticationException ae) {
       broker.metrics().refused(ae.reason());
+      security.connectDenied(username, ae.reason().name(), source);
       code = refusalCode(ae.reason(), v5);
       text = ae.publicMessage(); // the full message may name keys or issuers: logs only
     } else {
       LOG.warn("authentication failed unexpectedly for {}", endpoint.clientIdentifier(), cause);
       broker.metrics().refused(RefusalReason.AUTH_ERROR);
+      security.connectDenied(username, RefusalReason.AUTH_ERROR.name(), source);
       code =
           v5
               ? MqttConnectReturnCode.CONNECTION_REFUSED_UNSPECIFIED_ERROR
@@ -227,10 +271,22 @@ final class ConnectHandler {
   }
 
   private void accept(
-      MqttEndpoint endpoint, boolean v5, String clientId, boolean assigned, Principal principal) {
+      MqttEndpoint endpoint,
+      boolean v5,
+      String clientId,
+      boolean assigned,
+      Principal principal,
+      String authMethod,
+      String source) {
     if (broker.metrics().clientsConnected.get() >= broker.config().maxConnections()) {
       // MQTT 5.0 §3.2.2.2 0x97 quota exceeded; 3.1.1 §3.2.2.3 0x03 server unavailable
       broker.metrics().refused(RefusalReason.TOO_MANY_CONNECTIONS);
+      security.denied(
+          principal,
+          AuditEvent.Action.CONNECT,
+          clientId,
+          RefusalReason.TOO_MANY_CONNECTIONS.name(),
+          source);
       if (v5) {
         endpoint.reject(
             MqttConnectReturnCode.CONNECTION_REFUSED_QUOTA_EXCEEDED,
@@ -259,6 +315,8 @@ final class ConnectHandler {
       if (problem.isPresent()) {
         // MQTT 5.0 §3.1.3.3 / §3.2.2.2: 0x90 topic name invalid; 3.1.1 has no code, close
         broker.metrics().refused(RefusalReason.BAD_WILL);
+        security.denied(
+            principal, AuditEvent.Action.CONNECT, clientId, RefusalReason.BAD_WILL.name(), source);
         if (v5) {
           endpoint.reject(
               MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID,
@@ -327,6 +385,10 @@ final class ConnectHandler {
       connack.add(
           new IntegerProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE.value(), 1));
       connack.add(new IntegerProperty(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE.value(), 1));
+      if (authMethod != null) {
+        // MQTT 5.0 §3.2.2.3.17: the CONNACK names the method the client authenticated with
+        connack.add(new StringProperty(MqttPropertyType.AUTHENTICATION_METHOD.value(), authMethod));
+      }
       if (expiry != requested) {
         // MQTT 5.0 §3.2.2.3.2: the server tells the client the interval it will use
         connack.add(
@@ -335,8 +397,11 @@ final class ConnectHandler {
     }
     endpoint.publishAutoAck(false);
     endpoint.subscriptionAutoAck(false);
-    MqttConnection connection = new MqttConnection(broker, endpoint, principal, session, v5);
+    MqttConnection connection =
+        new MqttConnection(
+            broker, security, tokens, endpoint, principal, session, v5, authMethod, source);
     endpoint.accept(sessionPresent, connack);
+    security.allowed(principal, AuditEvent.Action.CONNECT, clientId, source);
     connection.start();
   }
 
@@ -344,6 +409,24 @@ final class ConnectHandler {
     if (id >= 0) {
       broker.vertx().cancelTimer(id);
     }
+  }
+
+  /** The client's IP address (without port): the key of per-source limits. */
+  static String sourceAddress(MqttEndpoint endpoint) {
+    SocketAddress remote = endpoint.remoteAddress();
+    return remote == null || remote.host() == null ? "unknown" : remote.host();
+  }
+
+  /** The CONNECT's or AUTH's authentication data as UTF-8 text (a JWT), or {@code null}. */
+  static String authenticationData(MqttProperties props) {
+    if (props == null) {
+      return null;
+    }
+    MqttProperties.MqttProperty<?> p =
+        props.getProperty(MqttPropertyType.AUTHENTICATION_DATA.value());
+    return p != null && p.value() instanceof byte[] bytes
+        ? new String(bytes, StandardCharsets.UTF_8)
+        : null;
   }
 
   static void logDisconnect(MqttEndpoint endpoint, MqttDisconnectReasonCode code) {

@@ -25,6 +25,11 @@ final class FlushBatching {
 
   private static volatile boolean unavailable;
 
+  /** The endpoint's connection field and its pipeline accessor, looked up once, not per CONNECT. */
+  private static volatile Field connField;
+
+  private static volatile java.lang.reflect.Method contextMethod;
+
   private FlushBatching() {}
 
   static void install(MqttEndpoint endpoint) {
@@ -32,11 +37,19 @@ final class FlushBatching {
       return;
     }
     try {
-      Field field = endpoint.getClass().getDeclaredField("conn");
-      field.setAccessible(true);
+      Field field = connField;
+      if (field == null) {
+        field = endpoint.getClass().getDeclaredField("conn");
+        field.setAccessible(true);
+        connField = field;
+      }
       Object conn = field.get(endpoint);
-      ChannelHandlerContext ctx =
-          (ChannelHandlerContext) conn.getClass().getMethod("channelHandlerContext").invoke(conn);
+      java.lang.reflect.Method method = contextMethod;
+      if (method == null) {
+        method = conn.getClass().getMethod("channelHandlerContext");
+        contextMethod = method;
+      }
+      ChannelHandlerContext ctx = (ChannelHandlerContext) method.invoke(conn);
       ChannelPipeline pipeline = ctx.pipeline();
       if (pipeline.get(NAME) == null) {
         // consolidate also when no read is in progress: deliveries come from other connections

@@ -1,8 +1,14 @@
 package io.busbar.verticles.mqtt;
 
+import io.busbar.codecs.bus.Addresses;
 import io.busbar.codecs.routing.DecoderTable;
 import io.busbar.security.TokenAuthenticator;
 import io.busbar.security.acl.TopicAcl;
+import io.busbar.security.audit.AuditTrail;
+import io.busbar.security.revocation.Revocation;
+import io.busbar.security.revocation.RevocationList;
+import io.busbar.security.tls.TlsConfig;
+import io.busbar.security.tls.TlsOptions;
 import io.busbar.verticles.mqtt.session.MemoryRetainedStore;
 import io.busbar.verticles.mqtt.session.PostOffice;
 import io.busbar.verticles.mqtt.session.QueueBudget;
@@ -17,6 +23,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.mqtt.MqttServer;
 import io.vertx.mqtt.MqttServerOptions;
+import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +42,13 @@ import org.slf4j.LoggerFactory;
  * busbar.mqtt.bytes.in}, {@code busbar.mqtt.bytes.out}, gauge {@code
  * busbar.mqtt.clients.connected}, {@code busbar.mqtt.connect.refused} (tag {@code reason}), {@code
  * busbar.mqtt.publish.denied}, {@code busbar.mqtt.subscribe.denied}, {@code
- * busbar.mqtt.queue.dropped}, {@code busbar.mqtt.protocol.errors}, {@code busbar.decode.failures}.
+ * busbar.mqtt.queue.dropped}, {@code busbar.mqtt.protocol.errors}, {@code busbar.decode.failures},
+ * and those of {@link BrokerSecurity}.
+ *
+ * <p>Security ({@link MqttSecurityConfig}): per-source CONNECT rates and an authentication guard,
+ * per-device PUBLISH rates, token expiry and revocation of live connections (a listener on the
+ * {@link RevocationList}), audit events on {@code busbar.audit}, and an optional MQTT over TLS
+ * listener (TLS 1.2/1.3) with configured PEM files or a generated development certificate.
  */
 public final class MqttBrokerVerticle extends VerticleBase {
 
@@ -48,6 +61,11 @@ public final class MqttBrokerVerticle extends VerticleBase {
   private final MeterRegistry registry;
   private final io.busbar.verticles.mqtt.cluster.ClusterView clusterView;
   private io.busbar.verticles.mqtt.cluster.BrokerCluster cluster;
+  private final MqttSecurityConfig securityConfig;
+  private final RevocationList revocations;
+  private Runnable revocationListener;
+  private MqttServer tlsServer;
+  private volatile int actualTlsPort = -1;
   private MqttServer server;
   private MqttServer webSocketServer;
   private Broker broker;
@@ -61,23 +79,51 @@ public final class MqttBrokerVerticle extends VerticleBase {
       TopicAcl acl,
       DecoderTable decoders,
       MeterRegistry registry) {
-    this(config, authenticator, acl, decoders, registry, null);
+    this(
+        config,
+        MqttSecurityConfig.off(),
+        authenticator,
+        new RevocationList(),
+        acl,
+        decoders,
+        registry);
   }
 
   /**
-   * A broker that is one of the nodes of a cluster (see {@link
+   * A broker with its defences, on a single node.
+   *
+   * @param revocations the node's deny list: CONNECTs of revoked principals are refused and live
+   *     connections of newly revoked ones closed
+   */
+  public MqttBrokerVerticle(
+      MqttConfig config,
+      MqttSecurityConfig securityConfig,
+      TokenAuthenticator authenticator,
+      RevocationList revocations,
+      TopicAcl acl,
+      DecoderTable decoders,
+      MeterRegistry registry) {
+    this(config, securityConfig, authenticator, revocations, acl, decoders, registry, null);
+  }
+
+  /**
+   * A broker with its defences that is one of the nodes of a cluster (see {@link
    * io.busbar.verticles.mqtt.cluster.BrokerCluster}).
    *
    * @param clusterView the cluster it runs in, or {@code null} for a single node
    */
   public MqttBrokerVerticle(
       MqttConfig config,
+      MqttSecurityConfig securityConfig,
       TokenAuthenticator authenticator,
+      RevocationList revocations,
       TopicAcl acl,
       DecoderTable decoders,
       MeterRegistry registry,
       io.busbar.verticles.mqtt.cluster.ClusterView clusterView) {
     this.clusterView = clusterView;
+    this.securityConfig = Objects.requireNonNull(securityConfig, "securityConfig");
+    this.revocations = Objects.requireNonNull(revocations, "revocations");
     this.config = Objects.requireNonNull(config, "config");
     this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
     this.acl = Objects.requireNonNull(acl, "acl");
@@ -145,7 +191,18 @@ public final class MqttBrokerVerticle extends VerticleBase {
   private Future<?> bind() {
     bridge = new BusBridge(broker, registry);
     Future<Void> bridged = bridge.start();
-    ConnectHandler connects = new ConnectHandler(broker);
+    BrokerSecurity security =
+        new BrokerSecurity(
+            securityConfig,
+            revocations,
+            new AuditTrail(vertx.eventBus(), Addresses.AUDIT),
+            registry);
+    ConnectHandler connects = new ConnectHandler(broker, security);
+    io.vertx.core.Context brokerContext = context;
+    Broker shared = broker;
+    // the list calls on the revoking thread: hand each revocation to the broker's context
+    revocationListener =
+        revocations.addListener(r -> brokerContext.runOnContext(v -> closeRevoked(shared, r)));
     if (config.sysIntervalSeconds() > 0) {
       SysStats sys = new SysStats(broker);
       vertx.setPeriodic(config.sysIntervalSeconds() * 1000L, t -> sys.publish());
@@ -171,8 +228,10 @@ public final class MqttBrokerVerticle extends VerticleBase {
                   actualPort = s.actualPort();
                   LOG.info("MQTT broker listening on {}:{}", config.host(), actualPort);
                 });
+    Future<?> tls =
+        securityConfig.tlsPort() < 0 ? Future.succeededFuture() : listenTls(options, connects);
     if (config.webSocketPort() < 0) {
-      return Future.all(bridged, tcp);
+      return Future.all(bridged, tcp, tls);
     }
     webSocketServer =
         MqttServer.create(
@@ -195,7 +254,70 @@ public final class MqttBrokerVerticle extends VerticleBase {
                       config.host(),
                       actualWebSocketPort);
                 });
-    return Future.all(bridged, tcp, ws);
+    return Future.all(bridged, tcp, ws, tls);
+  }
+
+  /** Closes every live connection whose principal {@code revocation} names. */
+  private static void closeRevoked(Broker broker, Revocation revocation) {
+    for (Session s : java.util.List.copyOf(broker.sessions().all())) {
+      MqttConnection c = MqttConnection.of(s);
+      if (c != null && revocation.matches(c.principal())) {
+        c.revoked();
+      }
+    }
+  }
+
+  /** The MQTT over TLS listener: configured PEM files, or a generated development certificate. */
+  private Future<MqttServer> listenTls(MqttServerOptions plain, ConnectHandler connects) {
+    Future<TlsConfig> tlsConfig;
+    if (securityConfig.tlsCert() != null) {
+      tlsConfig =
+          Future.succeededFuture(
+              TlsConfig.server(
+                  securityConfig.tlsCert().toString(), securityConfig.tlsKey().toString()));
+    } else {
+      tlsConfig =
+          vertx.executeBlocking(
+              () -> {
+                java.nio.file.Path dir =
+                    securityConfig.tlsGeneratedDir() != null
+                        ? securityConfig.tlsGeneratedDir()
+                        : java.nio.file.Files.createTempDirectory("busbar-tls");
+                DevCertificate cert = DevCertificate.loadOrCreate(dir);
+                LOG.warn(
+                    "MQTT/TLS uses a self-signed development certificate {} (SHA-256 {}); "
+                        + "configure mqtt.tls-cert and mqtt.tls-key for production",
+                    cert.certPath(),
+                    DevCertificate.fingerprint(cert.certPath()));
+                return TlsConfig.server(cert.certPath().toString(), cert.keyPath().toString());
+              });
+    }
+    return tlsConfig.compose(
+        tc -> {
+          MqttServerOptions options =
+              TlsOptions.apply(tc, new MqttServerOptions(plain).setPort(securityConfig.tlsPort()));
+          tlsServer =
+              MqttServer.create(vertx, options)
+                  .endpointHandler(connects::handle)
+                  .exceptionHandler(t -> LOG.debug("mqtt/tls connection error: {}", t.toString()));
+          return tlsServer
+              .listen()
+              .onSuccess(
+                  s -> {
+                    actualTlsPort = s.actualPort();
+                    LOG.info(
+                        "MQTT over TLS listening on {}:{} ({} engine, {})",
+                        config.host(),
+                        actualTlsPort,
+                        TlsOptions.engineName(),
+                        tc.protocols());
+                  });
+        });
+  }
+
+  /** The port of the MQTT over TLS listener, after start; -1 when off or before. */
+  public int actualTlsPort() {
+    return actualTlsPort;
   }
 
   /**
@@ -206,6 +328,9 @@ public final class MqttBrokerVerticle extends VerticleBase {
   public Future<?> stop() {
     if (cluster != null) {
       cluster.stop();
+    }
+    if (revocationListener != null) {
+      revocationListener.run();
     }
     if (broker != null) {
       for (Session s : java.util.List.copyOf(broker.sessions().all())) {
@@ -218,11 +343,12 @@ public final class MqttBrokerVerticle extends VerticleBase {
     Future<Void> bridged = bridge == null ? Future.succeededFuture() : bridge.stop();
     Future<Void> tcp = server == null ? Future.succeededFuture() : server.close();
     Future<Void> ws = webSocketServer == null ? Future.succeededFuture() : webSocketServer.close();
+    Future<Void> tlsClosed = tlsServer == null ? Future.succeededFuture() : tlsServer.close();
     Future<Void> retained =
         broker == null ? Future.succeededFuture() : broker.postOffice().retained().close();
     Future<Void> sessions =
         broker == null ? Future.succeededFuture() : broker.sessionStore().close();
-    return Future.all(bridged, tcp, ws, retained, sessions);
+    return Future.all(List.of(bridged, tcp, ws, tlsClosed, retained, sessions));
   }
 
   private static MqttServerOptions withFrameSize(MqttServerOptions options, int size) {

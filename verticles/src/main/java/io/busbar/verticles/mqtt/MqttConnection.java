@@ -1,6 +1,9 @@
 package io.busbar.verticles.mqtt;
 
+import io.busbar.security.AuthenticationException;
 import io.busbar.security.Principal;
+import io.busbar.security.audit.AuditEvent;
+import io.busbar.security.ratelimit.RateLimiter;
 import io.busbar.verticles.mqtt.session.Delivery;
 import io.busbar.verticles.mqtt.session.Message;
 import io.busbar.verticles.mqtt.session.Outlet;
@@ -12,12 +15,17 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.mqtt.MqttEndpoint;
+import io.vertx.mqtt.messages.MqttAuthenticationExchangeMessage;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
 import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.codes.MqttAuthenticateReasonCode;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,14 +33,36 @@ import org.slf4j.LoggerFactory;
 /**
  * One accepted MQTT connection: turns the endpoint's packets into calls on the session and the post
  * office, and sends the session's deliveries out. Runs on the broker verticle's event loop.
+ *
+ * <p>Its token bounds its life: when the token expires without a re-authentication the connection
+ * is closed (5.0: DISCONNECT 0xA0 maximum connect time, reason string "token expired"); when the
+ * token or device is revoked it is closed (5.0: DISCONNECT 0x87 not authorized, "revoked") without
+ * its will. A 5.0 client that connected with method {@value ConnectHandler#AUTH_METHOD_JWT} may
+ * re-authenticate with an AUTH packet carrying a fresh token of the same device (MQTT 5.0 §4.12.1).
+ * A device's PUBLISHes are held to its rates (5.0: PUBACK/PUBREC 0x97 quota exceeded; QoS 0 and
+ * 3.1.1: dropped and counted).
  */
 final class MqttConnection implements Outlet {
 
   private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
 
   private final Broker broker;
+  private final BrokerSecurity security;
+  private final TokenCache tokens;
   private final MqttEndpoint endpoint;
-  private final Principal principal;
+  private Principal principal;
+
+  /** The enhanced authentication method of the CONNECT (MQTT 5.0 §3.1.2.11.9), or {@code null}. */
+  private final String authMethod;
+
+  /** The client's IP address, for the audit trail and per-source limits. */
+  private final String source;
+
+  private long expiryTimer = -1;
+  private boolean reauthenticating;
+  private long lastDenialAudit;
+  private long lastThrottleAudit;
+  private SubscriptionHandler subscriptions;
   private final Session session;
   private final boolean v5;
   private boolean closed;
@@ -53,8 +83,20 @@ final class MqttConnection implements Outlet {
   private boolean publishWill = true;
 
   MqttConnection(
-      Broker broker, MqttEndpoint endpoint, Principal principal, Session session, boolean v5) {
+      Broker broker,
+      BrokerSecurity security,
+      TokenCache tokens,
+      MqttEndpoint endpoint,
+      Principal principal,
+      Session session,
+      boolean v5,
+      String authMethod,
+      String source) {
     this.broker = broker;
+    this.security = security;
+    this.tokens = tokens;
+    this.authMethod = authMethod;
+    this.source = source;
     this.endpoint = endpoint;
     this.principal = principal;
     this.session = session;
@@ -93,13 +135,16 @@ final class MqttConnection implements Outlet {
     endpoint.publishAcknowledgeHandler(session::acknowledged);
     endpoint.publishReceivedHandler(session::received);
     endpoint.publishCompletionHandler(session::completed);
-    SubscriptionHandler subscriptions =
-        new SubscriptionHandler(broker, endpoint, principal, session, v5);
+    subscriptions = new SubscriptionHandler(broker, security, endpoint, principal, session, v5);
     endpoint.subscribeHandler(subscriptions::onSubscribe);
     endpoint.unsubscribeHandler(subscriptions::onUnsubscribe);
     endpoint.disconnectMessageHandler(this::onDisconnect);
     endpoint.exceptionHandler(this::onException);
     endpoint.closeHandler(v -> onClose());
+    if (v5) {
+      endpoint.authenticationExchangeHandler(this::onAuth);
+    }
+    scheduleExpiry();
     int receiveMaximum =
         v5
             ? (int)
@@ -140,8 +185,24 @@ final class MqttConnection implements Outlet {
     }
     if (!broker.acl().mayPublish(principal, topic)) {
       broker.metrics().publishDenied.increment();
+      long now = System.currentTimeMillis();
+      if (now - lastDenialAudit >= AUDIT_INTERVAL_MILLIS) {
+        // one audit event per connection and second: a client looping on a denied topic must
+        // not flood the trail (every denial is still counted)
+        lastDenialAudit = now;
+        security.denied(principal, AuditEvent.Action.PUBLISH_DENIED, topic, "ACL", source);
+      }
       denyPublish(qos, packetId);
       return;
+    }
+    if (BrokerSecurity.rateLimited(principal)) {
+      RateLimiter.Verdict verdict =
+          security.rateLimiter.tryPublish(
+              principal.tenant(), principal.subject(), m.payload().length());
+      if (verdict != RateLimiter.Verdict.ALLOWED) {
+        throttled(qos, packetId, topic, verdict);
+        return;
+      }
     }
     if (v5
         && Mqtt5Properties.integer(m.properties(), MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, 0)
@@ -216,6 +277,35 @@ final class MqttConnection implements Outlet {
             endpoint.publishReceived(packetId, rec, Mqtt5Properties.reasonString(reason));
           }
         });
+  }
+
+  /** Audit events of one kind per connection at most this often. */
+  private static final long AUDIT_INTERVAL_MILLIS = 1000;
+
+  /**
+   * A PUBLISH over the device's rate (MQTT 5.0 §3.4.2.1 / §3.5.2.1: 0x97 quota exceeded). 3.1.1 has
+   * no negative acknowledgement: the message is acknowledged and dropped, like QoS 0 ones.
+   */
+  private void throttled(int qos, int packetId, String topic, RateLimiter.Verdict verdict) {
+    security.publishThrottled.increment();
+    long now = System.currentTimeMillis();
+    if (now - lastThrottleAudit >= AUDIT_INTERVAL_MILLIS) {
+      lastThrottleAudit = now;
+      security.denied(principal, AuditEvent.Action.PUBLISH_DENIED, topic, verdict.name(), source);
+    }
+    if (v5) {
+      refusePublish(
+          qos,
+          packetId,
+          MqttPubAckReasonCode.QUOTA_EXCEEDED,
+          MqttPubRecReasonCode.QUOTA_EXCEEDED,
+          "publish rate limit exceeded");
+    } else if (qos == 1) {
+      acks.inOrder(null, () -> endpoint.publishAcknowledge(packetId));
+    } else if (qos == 2) {
+      session.firstIncomingQos2(packetId);
+      acks.inOrder(null, () -> endpoint.publishReceived(packetId));
+    }
   }
 
   private void denyPublish(int qos, int packetId) {
@@ -329,6 +419,134 @@ final class MqttConnection implements Outlet {
     }
   }
 
+  // ---- the token's life (MQTT 5.0 §4.12) ----
+
+  /** Closes the connection when its token expires (unless re-authenticated before). */
+  private void scheduleExpiry() {
+    if (expiryTimer >= 0) {
+      broker.vertx().cancelTimer(expiryTimer);
+      expiryTimer = -1;
+    }
+    if (principal.expiresAt() == Long.MAX_VALUE) {
+      return;
+    }
+    long delay = Math.max(1, principal.expiresAt() - System.currentTimeMillis());
+    expiryTimer = broker.vertx().setTimer(delay, t -> tokenExpired());
+  }
+
+  private void tokenExpired() {
+    expiryTimer = -1;
+    if (closed || !endpoint.isConnected()) {
+      return;
+    }
+    security.expiredDisconnects.increment();
+    security.denied(
+        principal, AuditEvent.Action.EXPIRED_DISCONNECT, session.clientId(), "EXPIRED", source);
+    LOG.debug("closing {}: token expired", endpoint.clientIdentifier());
+    if (v5) {
+      // MQTT 5.0 §3.14.2.1: 0xA0 maximum connect time
+      endpoint.disconnect(
+          MqttDisconnectReasonCode.MAXIMUM_CONNECT_TIME,
+          Mqtt5Properties.reasonString("token expired"));
+    }
+    closeQuietly(endpoint);
+  }
+
+  /**
+   * The token or device of this connection was revoked: closed at once, its will not published (a
+   * revoked identity publishes nothing more).
+   */
+  void revoked() {
+    if (closed || !endpoint.isConnected()) {
+      return;
+    }
+    publishWill = false;
+    security.revokedDisconnects.increment();
+    security.denied(
+        principal, AuditEvent.Action.REVOKED_DISCONNECT, session.clientId(), "REVOKED", source);
+    if (v5) {
+      endpoint.disconnect(
+          MqttDisconnectReasonCode.NOT_AUTHORIZED, Mqtt5Properties.reasonString("revoked"));
+    }
+    closeQuietly(endpoint);
+  }
+
+  /**
+   * An AUTH packet (MQTT 5.0 §3.15, §4.12.1): re-authentication with a fresh token of the same
+   * device and tenant. Success answers AUTH 0x00 and moves the expiry; a refusal closes the
+   * connection with DISCONNECT 0x87 (not authorized) or 0x82 (protocol error).
+   */
+  private void onAuth(MqttAuthenticationExchangeMessage m) {
+    if (closed) {
+      return;
+    }
+    if (authMethod == null || !authMethod.equals(m.authenticationMethod())) {
+      // §4.12.1: re-authentication must use the CONNECT's method; without one AUTH is an error
+      security.reauthRefused.increment();
+      // §4.12.1: another method (or AUTH without one at CONNECT) is a protocol error, 0x82
+      protocolViolation(
+          MqttDisconnectReasonCode.PROTOCOL_ERROR,
+          "re-authentication must use the CONNECT's authentication method");
+      return;
+    }
+    if (m.reasonCode() != MqttAuthenticateReasonCode.RE_AUTHENTICATE || reauthenticating) {
+      // the JWT method is a single step: the server never asks to continue (0x18)
+      security.reauthRefused.increment();
+      protocolViolation(MqttDisconnectReasonCode.PROTOCOL_ERROR, "unexpected AUTH packet");
+      return;
+    }
+    String token =
+        m.authenticationData() == null
+            ? null
+            : m.authenticationData().toString(StandardCharsets.UTF_8);
+    reauthenticating = true;
+    Context context = Vertx.currentContext();
+    security
+        .authGuard
+        .authenticate(source, token, tokens::authenticate)
+        .onComplete(ar -> context.runOnContext(v -> reauthenticated(ar)));
+  }
+
+  private void reauthenticated(io.vertx.core.AsyncResult<Principal> ar) {
+    reauthenticating = false;
+    if (closed || !endpoint.isConnected()) {
+      return;
+    }
+    String reason = null;
+    if (ar.failed()) {
+      reason =
+          ar.cause() instanceof AuthenticationException ae
+              ? ae.reason().name()
+              : ConnectHandler.class.getSimpleName() + " error";
+    } else if (security.revocations.isRevoked(ar.result())) {
+      reason = AuthenticationException.Reason.REVOKED.name();
+    } else if (!ar.result().subject().equals(principal.subject())
+        || !ar.result().tenant().equals(principal.tenant())) {
+      reason = AuthenticationException.Reason.IDENTITY_MISMATCH.name();
+    }
+    if (reason != null) {
+      security.reauthRefused.increment();
+      security.denied(principal, AuditEvent.Action.CONNECT, "reauth", reason, source);
+      LOG.debug("closing {}: re-authentication refused ({})", endpoint.clientIdentifier(), reason);
+      endpoint.disconnect(
+          MqttDisconnectReasonCode.NOT_AUTHORIZED,
+          Mqtt5Properties.reasonString("re-authentication failed"));
+      closeQuietly(endpoint);
+      return;
+    }
+    principal = ar.result();
+    subscriptions.principal(principal);
+    scheduleExpiry();
+    security.reauthAccepted.increment();
+    security.allowed(principal, AuditEvent.Action.CONNECT, "reauth", source);
+    MqttProperties props = new MqttProperties();
+    props.add(
+        new MqttProperties.StringProperty(
+            MqttPropertyType.AUTHENTICATION_METHOD.value(), authMethod));
+    endpoint.authenticationExchange(
+        MqttAuthenticationExchangeMessage.create(MqttAuthenticateReasonCode.SUCCESS, props));
+  }
+
   // ---- ending ----
 
   /**
@@ -413,6 +631,11 @@ final class MqttConnection implements Outlet {
       return;
     }
     closed = true;
+    if (expiryTimer >= 0) {
+      broker.vertx().cancelTimer(expiryTimer);
+      expiryTimer = -1;
+    }
+    security.rateLimiter.forgetDevice(principal.tenant(), principal.subject());
     broker.metrics().clientsConnected.decrementAndGet();
     session.detach(this);
     boolean stillRegistered =

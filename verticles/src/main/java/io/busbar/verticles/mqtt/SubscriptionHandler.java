@@ -27,18 +27,30 @@ import java.util.List;
 final class SubscriptionHandler {
 
   private final Broker broker;
+  private final BrokerSecurity security;
   private final MqttEndpoint endpoint;
-  private final Principal principal;
+  private Principal principal;
   private final Session session;
   private final boolean v5;
 
   SubscriptionHandler(
-      Broker broker, MqttEndpoint endpoint, Principal principal, Session session, boolean v5) {
+      Broker broker,
+      BrokerSecurity security,
+      MqttEndpoint endpoint,
+      Principal principal,
+      Session session,
+      boolean v5) {
     this.broker = broker;
+    this.security = security;
     this.endpoint = endpoint;
     this.principal = principal;
     this.session = session;
     this.v5 = v5;
+  }
+
+  /** After a re-authentication: the new token's principal (same device, maybe other roles). */
+  void principal(Principal principal) {
+    this.principal = principal;
   }
 
   void onSubscribe(MqttSubscribeMessage m) {
@@ -62,6 +74,12 @@ final class SubscriptionHandler {
       }
       if (!broker.acl().maySubscribe(principal, TopicNames.innerFilter(filter))) {
         broker.metrics().subscribeDenied.increment();
+        security.denied(
+            principal,
+            io.busbar.security.audit.AuditEvent.Action.SUBSCRIBE_DENIED,
+            filter,
+            "ACL",
+            ConnectHandler.sourceAddress(endpoint));
         codes.add(
             v5 ? MqttSubAckReasonCode.NOT_AUTHORIZED : MqttSubAckReasonCode.UNSPECIFIED_ERROR);
         continue;

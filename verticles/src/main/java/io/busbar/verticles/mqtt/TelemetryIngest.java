@@ -36,9 +36,20 @@ final class TelemetryIngest {
   private static final DeliveryOptions OFFER =
       new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000);
 
+  /** Topics without a decoder remembered at most; the set is cleared beyond (cheap to refill). */
+  static final int MAX_PLAIN_TOPICS = 65_536;
+
   private final Vertx vertx;
   private final DecoderTable decoders;
   private final EventBus bus;
+
+  /**
+   * Topics known to have no decoder: most broker traffic is plain pub/sub, and resolving a topic
+   * against the decoder rules splits it on every message (a hot spot of QoS 0 fan-in). Event-loop
+   * confined; the decoder table is immutable, so an entry never goes stale.
+   */
+  private final java.util.Set<String> plainTopics = new java.util.HashSet<>();
+
   private final BrokerMetrics metrics;
 
   TelemetryIngest(Vertx vertx, DecoderTable decoders, BrokerMetrics metrics) {
@@ -55,8 +66,15 @@ final class TelemetryIngest {
    *     store; already complete for QoS 0, dead letters and topics without a decoder
    */
   Future<Void> ingest(String tenant, String topic, Buffer payload, String contentType, int qos) {
+    if (plainTopics.contains(topic)) {
+      return Future.succeededFuture();
+    }
     Optional<DecoderTable.Match> match = decoders.resolve(topic);
     if (match.isEmpty()) {
+      if (plainTopics.size() >= MAX_PLAIN_TOPICS) {
+        plainTopics.clear();
+      }
+      plainTopics.add(topic);
       return Future.succeededFuture();
     }
     long now = System.currentTimeMillis();

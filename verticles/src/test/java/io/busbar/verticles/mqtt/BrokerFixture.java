@@ -9,6 +9,7 @@ import io.busbar.security.Principal;
 import io.busbar.security.acl.TopicAcl;
 import io.busbar.security.jwt.DevelopmentIssuer;
 import io.busbar.security.jwt.TokenRequest;
+import io.busbar.security.revocation.RevocationList;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -54,6 +55,43 @@ final class BrokerFixture implements AutoCloseable {
             config, issuer.authenticator(), TopicAcl.defaults(), DecoderTable.defaults(), registry);
     await(vertx.deployVerticle(verticle));
     port = verticle.actualPort();
+  }
+
+  /**
+   * A broker with its defences, authenticating like the hub does: one {@link
+   * io.busbar.security.jwt.MultiIssuerAuthenticator} over the development issuer and {@code
+   * revocations}.
+   */
+  private BrokerFixture(
+      MqttConfig config, MqttSecurityConfig security, RevocationList revocations, Path dir) {
+    vertx = Vertx.vertx();
+    BusCodecs.register(vertx.eventBus());
+    dataDir = dir;
+    issuer = DevelopmentIssuer.loadOrCreate(vertx, dataDir);
+    var authenticator =
+        new io.busbar.security.jwt.MultiIssuerAuthenticator(
+            vertx, java.util.List.of(issuer.issuerConfig()), revocations, Clock.systemUTC());
+    verticle =
+        new MqttBrokerVerticle(
+            config,
+            security,
+            authenticator,
+            revocations,
+            TopicAcl.defaults(),
+            DecoderTable.defaults(),
+            registry);
+    await(vertx.deployVerticle(verticle));
+    port = verticle.actualPort();
+  }
+
+  static BrokerFixture start(
+      MqttConfig config, MqttSecurityConfig security, RevocationList revocations) {
+    return new BrokerFixture(config, security, revocations, tempDir());
+  }
+
+  /** A device token of {@code ttl}. */
+  String deviceToken(String device, String tenant, Duration ttl) {
+    return issuer.mint(new TokenRequest(device, tenant, Set.of(), ttl));
   }
 
   static BrokerFixture start() {
