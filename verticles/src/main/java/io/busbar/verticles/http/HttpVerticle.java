@@ -16,6 +16,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -26,6 +28,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -65,6 +68,9 @@ import java.util.function.Consumer;
  *   <li>{@code GET /ws[?device=a&device=b]} — WebSocket: a {@code {"type":"hello","node"}} frame
  *       once subscribed, then one {@code {"type":"events","events":[…]}} text frame per {@link
  *       EventBatch} (see {@link EventJson})
+ *   <li>{@code GET /mqtt} — MQTT over WebSocket (sub-protocol {@code mqtt}, MQTT 5.0 §6.0),
+ *       relayed to the broker's own WebSocket listener when {@link HttpConfig#mqttOverWebSocket()}
+ *       (see {@link MqttWebSocketRelay}); the token goes in the MQTT CONNECT, as on TCP
  *   <li>{@code /*} — static files from the classpath folder {@code webroot/}
  * </ul>
  *
@@ -115,6 +121,7 @@ public final class HttpVerticle extends VerticleBase {
   private HttpServer server;
   private LiveStream live;
   private MessageConsumer<EventBatch> events;
+  private WebSocketClient mqttUpstream;
   private long startedNanos;
   private volatile boolean ready;
 
@@ -178,6 +185,13 @@ public final class HttpVerticle extends VerticleBase {
             new HttpServerOptions()
                 .setHost(config.host())
                 .setPort(config.port())
+                // chosen only when a client offers it, so /ws clients without one are unaffected
+                .setWebSocketSubProtocols(List.of(MqttWebSocketRelay.SUBPROTOCOL))
+                .setMaxWebSocketFrameSize(config.maxWebSocketFrameSize())
+                .setMaxWebSocketMessageSize(
+                    Math.max(
+                        config.maxWebSocketFrameSize(),
+                        HttpServerOptions.DEFAULT_MAX_WEBSOCKET_MESSAGE_SIZE))
                 // clients such as java.net.http offer an h2c upgrade on every plain request; the
                 // upgrade stalled some of them, so plain HTTP stays HTTP/1.1
                 .setHttp2ClearTextEnabled(false));
@@ -196,7 +210,8 @@ public final class HttpVerticle extends VerticleBase {
     }
     Future<Void> consumer = events == null ? Future.succeededFuture() : events.unregister();
     Future<Void> listener = server == null ? Future.succeededFuture() : server.close();
-    return Future.all(consumer, listener);
+    Future<Void> relay = mqttUpstream == null ? Future.succeededFuture() : mqttUpstream.close();
+    return Future.all(consumer, listener, relay);
   }
 
   /** Returns the bound port (useful when the config says 0); -1 before start. */
@@ -245,6 +260,20 @@ public final class HttpVerticle extends VerticleBase {
     router.route("/api/*").failureHandler(this::apiFailure);
 
     router.get("/ws").handler(this::webSocket);
+    if (config.mqttOverWebSocket()) {
+      mqttUpstream =
+          vertx.createWebSocketClient(
+              new WebSocketClientOptions()
+                  .setMaxFrameSize(config.maxWebSocketFrameSize())
+                  .setMaxMessageSize(
+                      Math.max(
+                          config.maxWebSocketFrameSize(),
+                          WebSocketClientOptions.DEFAULT_MAX_MESSAGE_SIZE)));
+      MqttWebSocketRelay relay =
+          new MqttWebSocketRelay(
+              mqttUpstream, config.mqttUpstreamHost(), config.mqttUpstreamPort(), registry);
+      router.get("/mqtt").handler(relay::handle);
+    }
     router.route("/*").handler(StaticHandler.create("webroot"));
     return router;
   }
