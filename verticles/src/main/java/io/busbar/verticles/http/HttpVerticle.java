@@ -68,9 +68,9 @@ import java.util.function.Consumer;
  *   <li>{@code GET /ws[?device=a&device=b]} — WebSocket: a {@code {"type":"hello","node"}} frame
  *       once subscribed, then one {@code {"type":"events","events":[…]}} text frame per {@link
  *       EventBatch} (see {@link EventJson})
- *   <li>{@code GET /mqtt} — MQTT over WebSocket (sub-protocol {@code mqtt}, MQTT 5.0 §6.0),
- *       relayed to the broker's own WebSocket listener when {@link HttpConfig#mqttOverWebSocket()}
- *       (see {@link MqttWebSocketRelay}); the token goes in the MQTT CONNECT, as on TCP
+ *   <li>{@code GET /mqtt} — MQTT over WebSocket (sub-protocol {@code mqtt}, MQTT 5.0 §6.0), relayed
+ *       to the broker's own WebSocket listener when {@link HttpConfig#mqttOverWebSocket()} (see
+ *       {@link MqttWebSocketRelay}); the token goes in the MQTT CONNECT, as on TCP
  *   <li>{@code /*} — static files from the classpath folder {@code webroot/}
  * </ul>
  *

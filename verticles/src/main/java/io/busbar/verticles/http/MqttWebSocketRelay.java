@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.ext.web.RoutingContext;
@@ -20,14 +21,13 @@ import org.slf4j.LoggerFactory;
  * The broker does all of MQTT (CONNECT with the token, ACLs, sessions); this class only moves
  * bytes, which MQTT 5.0 §6.0 allows to be split across frames in any way.
  *
- * <p>Back-pressure: each direction is a {@link io.vertx.core.streams.Pipe}, which pauses the
- * source while the destination's write queue is full. When either side ends or fails, the pipe
- * ends the other one.
+ * <p>Back-pressure: each direction pauses its source while the destination's write queue is full
+ * and resumes it on drain. When either side closes, the other one is closed.
  *
  * <p>Metrics: {@code busbar.http.mqtt.ws.connections} (sockets relayed), {@code
- * busbar.http.mqtt.ws.active} (open now), {@code busbar.http.mqtt.ws.refused} tagged {@code
- * reason} = {@code subprotocol} (not {@code mqtt}: 400), {@code upgrade} (not a WebSocket
- * upgrade: 400) or {@code upstream} (broker listener unreachable: 503).
+ * busbar.http.mqtt.ws.active} (open now), {@code busbar.http.mqtt.ws.refused} tagged {@code reason}
+ * = {@code subprotocol} (not {@code mqtt}: 400), {@code upgrade} (not a WebSocket upgrade: 400) or
+ * {@code upstream} (broker listener unreachable: 503).
  *
  * <p>Runs on the HTTP verticle's event loop.
  */
@@ -108,10 +108,37 @@ final class MqttWebSocketRelay {
               connections.increment();
               active.incrementAndGet();
               socket.closeHandler(v -> active.decrementAndGet());
-              // each pipe ends its destination when its source ends or fails
-              socket.pipeTo(upstream);
-              upstream.pipeTo(socket);
+              relay(socket, upstream);
+              relay(upstream, socket);
+              upstream.resume();
             });
+  }
+
+  /**
+   * Moves every frame's bytes from {@code from} to {@code to}, pausing {@code from} while {@code
+   * to}'s write queue is full, and closes {@code to} when {@code from} ends. Not a {@link
+   * io.vertx.core.streams.Pipe}: a pipe asks a closed WebSocket whether its queue is full, which
+   * throws when the broker still sends while the client is already gone.
+   */
+  private static void relay(WebSocketBase from, WebSocketBase to) {
+    from.handler(
+        data -> {
+          if (to.isClosed()) {
+            return; // the other side is gone; its close ends this side too
+          }
+          to.write(data);
+          if (to.writeQueueFull()) {
+            from.pause();
+            to.drainHandler(v -> from.resume());
+          }
+        });
+    from.exceptionHandler(e -> LOG.debug("MQTT over WebSocket relay: {}", e.toString()));
+    from.endHandler(
+        v -> {
+          if (!to.isClosed()) {
+            to.close();
+          }
+        });
   }
 
   /** Whether a {@code Sec-WebSocket-Protocol} header lists {@code mqtt} (RFC 6455 §11.3.4). */

@@ -148,6 +148,13 @@ class MqttOverWebSocketTest {
     }
     assertThat(registry.get("busbar.http.mqtt.ws.connections").counter().count())
         .isGreaterThanOrEqualTo(1);
+    // the client's close reaches the relay, which closes its broker side too
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (registry.get("busbar.http.mqtt.ws.active").gauge().value() > 0
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(registry.get("busbar.http.mqtt.ws.active").gauge().value()).isZero();
   }
 
   /** Verifies that a Paho v3 client connects over a {@code ws://} URI and round-trips a message. */
@@ -182,14 +189,15 @@ class MqttOverWebSocketTest {
     double before = refused("subprotocol");
     Throwable failure =
         ws.connect(
-                new WebSocketConnectOptions()
-                    .setHost("127.0.0.1")
-                    .setPort(httpPort)
-                    .setURI("/mqtt")
-                    .addSubProtocol("mqttv3.1"))
-            .map(Object.class::cast)
-            .otherwise(e -> e)
-            .await(5, TimeUnit.SECONDS) instanceof Throwable t
+                        new WebSocketConnectOptions()
+                            .setHost("127.0.0.1")
+                            .setPort(httpPort)
+                            .setURI("/mqtt")
+                            .addSubProtocol("mqttv3.1"))
+                    .map(Object.class::cast)
+                    .otherwise(e -> e)
+                    .await(5, TimeUnit.SECONDS)
+                instanceof Throwable t
             ? t
             : null;
     assertThat(failure).isInstanceOf(UpgradeRejectedException.class);
