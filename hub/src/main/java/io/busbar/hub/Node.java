@@ -64,6 +64,7 @@ public final class Node {
   private HazelcastClusterManager clusterManager;
   private int mqttPort;
   private int httpPort;
+  private int httpTlsPort = -1;
 
   private Node(
       BusbarConfig config,
@@ -211,7 +212,13 @@ public final class Node {
             v -> {
               mqttPort = broker.actualPort();
               httpPort = http[0].actualPort();
-              LOG.info("node {} started: MQTT {}, HTTP {}", config.nodeId(), mqttPort, httpPort);
+              httpTlsPort = http[0].actualTlsPort();
+              LOG.info(
+                  "node {} started: MQTT {}, HTTP {} (MQTT over WebSocket at /mqtt), HTTPS {}",
+                  config.nodeId(),
+                  mqttPort,
+                  httpPort,
+                  httpTlsPort < 0 ? "off" : httpTlsPort);
             });
   }
 
@@ -319,5 +326,10 @@ public final class Node {
 
   public int httpPort() {
     return httpPort;
+  }
+
+  /** The HTTPS port, -1 when {@code http.tls-port} is off. */
+  public int httpTlsPort() {
+    return httpTlsPort;
   }
 }

@@ -1,5 +1,6 @@
 package io.busbar.verticles.http;
 
+import io.busbar.security.tls.TlsConfig;
 import java.util.Objects;
 
 /**
@@ -16,6 +17,11 @@ import java.util.Objects;
  * @param mqttUpstreamPort that listener's port; -1 turns {@code /mqtt} off
  * @param maxWebSocketFrameSize the largest WebSocket frame accepted, in bytes (an MQTT client
  *     usually sends one packet per frame, so at least the broker's largest packet)
+ * @param tlsPort the port of a second listener serving the same routes over TLS (HTTPS and {@code
+ *     wss://}), {@code 0} for any free port (read it back with {@link
+ *     HttpVerticle#actualTlsPort()}), -1 off
+ * @param tls that listener's certificate, key and protocols (TLS 1.2/1.3 only); {@code null} when
+ *     {@code tlsPort} is -1
  */
 public record HttpConfig(
     String host,
@@ -24,7 +30,9 @@ public record HttpConfig(
     boolean requireAuth,
     String mqttUpstreamHost,
     int mqttUpstreamPort,
-    int maxWebSocketFrameSize) {
+    int maxWebSocketFrameSize,
+    int tlsPort,
+    TlsConfig tls) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -62,6 +70,14 @@ public record HttpConfig(
       throw new IllegalArgumentException(
           "http.maxWebSocketFrameSize must be at least 1024, was " + maxWebSocketFrameSize);
     }
+    if (tlsPort < -1 || tlsPort > 65535) {
+      throw new IllegalArgumentException(
+          "http.tlsPort must be -1 (off) or 0..65535, was " + tlsPort);
+    }
+    if (tlsPort >= 0 && tls == null) {
+      throw new IllegalArgumentException(
+          "http.tlsPort " + tlsPort + " needs a certificate and key");
+    }
   }
 
   /** Without {@code /mqtt}. */
@@ -73,7 +89,9 @@ public record HttpConfig(
         requireAuth,
         DEFAULT_HOST,
         DEFAULT_MQTT_UPSTREAM_PORT,
-        DEFAULT_MAX_WEBSOCKET_FRAME_SIZE);
+        DEFAULT_MAX_WEBSOCKET_FRAME_SIZE,
+        -1,
+        null);
   }
 
   /** Without authentication ({@code requireAuth} false). */
@@ -91,7 +109,27 @@ public record HttpConfig(
    * {@code host:port}, accepting frames up to {@code maxFrameSize} bytes.
    */
   public HttpConfig withMqttUpstream(String host, int port, int maxFrameSize) {
-    return new HttpConfig(this.host, this.port, nodeId, requireAuth, host, port, maxFrameSize);
+    return new HttpConfig(
+        this.host, this.port, nodeId, requireAuth, host, port, maxFrameSize, tlsPort, tls);
+  }
+
+  /**
+   * Returns a copy that also serves every route over TLS on {@code port} (0: any free port).
+   *
+   * @throws IllegalArgumentException when the port is out of range
+   */
+  public HttpConfig withTls(int port, TlsConfig tls) {
+    Objects.requireNonNull(tls, "http.tls");
+    return new HttpConfig(
+        host,
+        this.port,
+        nodeId,
+        requireAuth,
+        mqttUpstreamHost,
+        mqttUpstreamPort,
+        maxWebSocketFrameSize,
+        port,
+        tls);
   }
 
   /** Whether {@code /mqtt} is served. */

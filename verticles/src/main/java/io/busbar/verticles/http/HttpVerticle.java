@@ -6,6 +6,7 @@ import io.busbar.security.Principal;
 import io.busbar.security.TokenAuthenticator;
 import io.busbar.security.acl.BackendAccess;
 import io.busbar.security.audit.AuditTrail;
+import io.busbar.security.tls.TlsOptions;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -119,6 +120,7 @@ public final class HttpVerticle extends VerticleBase {
   private final BackendAccess access;
 
   private HttpServer server;
+  private HttpServer tlsServer;
   private LiveStream live;
   private MessageConsumer<EventBatch> events;
   private WebSocketClient mqttUpstream;
@@ -165,10 +167,11 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   /**
-   * Subscribes to {@link Addresses#EVENTS} and binds the server.
+   * Subscribes to {@link Addresses#EVENTS} and binds the server (and the TLS one when configured).
    *
-   * @return a future that fails when the port cannot be bound, or with {@link
-   *     IllegalStateException} when authentication is required but no authenticator was given
+   * @return a future that fails when a port cannot be bound or the certificate or key cannot be
+   *     read, or with {@link IllegalStateException} when authentication is required but no
+   *     authenticator was given
    */
   @Override
   public Future<?> start() {
@@ -180,24 +183,37 @@ public final class HttpVerticle extends VerticleBase {
     live = new LiveStream(registry);
     events = vertx.eventBus().consumer(Addresses.EVENTS, msg -> live.publish(msg.body()));
     Router router = router();
-    server =
-        vertx.createHttpServer(
-            new HttpServerOptions()
-                .setHost(config.host())
-                .setPort(config.port())
-                // chosen only when a client offers it, so /ws clients without one are unaffected
-                .setWebSocketSubProtocols(List.of(MqttWebSocketRelay.SUBPROTOCOL))
-                .setMaxWebSocketFrameSize(config.maxWebSocketFrameSize())
-                .setMaxWebSocketMessageSize(
-                    Math.max(
-                        config.maxWebSocketFrameSize(),
-                        HttpServerOptions.DEFAULT_MAX_WEBSOCKET_MESSAGE_SIZE))
-                // clients such as java.net.http offer an h2c upgrade on every plain request; the
-                // upgrade stalled some of them, so plain HTTP stays HTTP/1.1
-                .setHttp2ClearTextEnabled(false));
+    HttpServerOptions options =
+        new HttpServerOptions()
+            .setHost(config.host())
+            .setPort(config.port())
+            // clients such as java.net.http offer an h2c upgrade on every plain request; the
+            // upgrade stalled some of them, so plain HTTP stays HTTP/1.1
+            .setHttp2ClearTextEnabled(false)
+            // chosen only when a client offers it, so /ws clients without one are unaffected
+            .setWebSocketSubProtocols(List.of(MqttWebSocketRelay.SUBPROTOCOL))
+            .setMaxWebSocketFrameSize(config.maxWebSocketFrameSize())
+            .setMaxWebSocketMessageSize(
+                Math.max(
+                    config.maxWebSocketFrameSize(),
+                    HttpServerOptions.DEFAULT_MAX_WEBSOCKET_MESSAGE_SIZE));
+    server = vertx.createHttpServer(options);
+    if (config.tlsPort() >= 0) {
+      // the same routes over TLS 1.2/1.3; HTTP/1.1 only (no ALPN), so WebSockets upgrade as on
+      // the plain port
+      tlsServer =
+          vertx.createHttpServer(
+              TlsOptions.apply(
+                  config.tls(), new HttpServerOptions(options).setPort(config.tlsPort())));
+    }
     return events
         .completion()
         .compose(v -> server.requestHandler(router).listen())
+        .compose(
+            v ->
+                tlsServer == null
+                    ? Future.succeededFuture()
+                    : tlsServer.requestHandler(router).listen())
         .onSuccess(s -> ready = true);
   }
 
@@ -210,13 +226,19 @@ public final class HttpVerticle extends VerticleBase {
     }
     Future<Void> consumer = events == null ? Future.succeededFuture() : events.unregister();
     Future<Void> listener = server == null ? Future.succeededFuture() : server.close();
+    Future<Void> tlsListener = tlsServer == null ? Future.succeededFuture() : tlsServer.close();
     Future<Void> relay = mqttUpstream == null ? Future.succeededFuture() : mqttUpstream.close();
-    return Future.all(consumer, listener, relay);
+    return Future.all(consumer, listener, tlsListener, relay);
   }
 
   /** Returns the bound port (useful when the config says 0); -1 before start. */
   public int actualPort() {
     return server == null ? -1 : server.actualPort();
+  }
+
+  /** Returns the bound TLS port (useful when the config says 0); -1 when off or before start. */
+  public int actualTlsPort() {
+    return tlsServer == null ? -1 : tlsServer.actualPort();
   }
 
   private Router router() {
