@@ -72,13 +72,16 @@ import java.util.function.Consumer;
  *   <li>{@code GET /mqtt} — MQTT over WebSocket (sub-protocol {@code mqtt}, MQTT 5.0 §6.0), relayed
  *       to the broker's own WebSocket listener when {@link HttpConfig#mqttOverWebSocket()} (see
  *       {@link MqttWebSocketRelay}); the token goes in the MQTT CONNECT, as on TCP
+ *   <li>{@code /eventbus} — the SockJS event-bus bridge: receive {@link Addresses#EVENTS} as JSON,
+ *       send commands to {@link Addresses#COMMANDS} (see {@link EventBusBridge})
  *   <li>{@code /*} — static files from the classpath folder {@code webroot/}
  * </ul>
  *
- * <p>With {@link HttpConfig#requireAuth()} on, {@code /api/v1/**} and {@code /ws} need a Bearer
- * token and a role that grants the request (see {@link BearerAuthHandler}: 401, 403, 429, 503
- * problems, audit events on {@link Addresses#AUDIT}); a {@code /ws} socket is closed with 1008 when
- * its token expires. Health, readiness, metrics, the JWKS and static files stay open.
+ * <p>With {@link HttpConfig#requireAuth()} on, {@code /api/v1/**}, {@code /ws} and {@code
+ * /eventbus} need a Bearer token and a role that grants the request (see {@link BearerAuthHandler}:
+ * 401, 403, 429, 503 problems, audit events on {@link Addresses#AUDIT}); a {@code /ws} socket is
+ * closed with 1008 when its token expires. Health, readiness, metrics, the JWKS and static files
+ * stay open.
  *
  * <p>Errors under {@code /api} are RFC 7807 {@code application/problem+json}: 400 bad parameter,
  * 404 unknown path, 503 no backend or backend timeout, a backend's 4xx/5xx failure code passed
@@ -258,6 +261,7 @@ public final class HttpVerticle extends VerticleBase {
               Clock.systemUTC());
       router.route("/api/v1/*").handler(auth);
       router.route("/ws").handler(auth);
+      router.route("/eventbus/*").handler(auth);
     }
 
     router
@@ -282,6 +286,7 @@ public final class HttpVerticle extends VerticleBase {
     router.route("/api/*").failureHandler(this::apiFailure);
 
     router.get("/ws").handler(this::webSocket);
+    router.route("/eventbus/*").subRouter(new EventBusBridge(access, registry).router(vertx));
     if (config.mqttOverWebSocket()) {
       mqttUpstream =
           vertx.createWebSocketClient(
