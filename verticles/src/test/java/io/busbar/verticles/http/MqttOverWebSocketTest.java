@@ -1,10 +1,12 @@
 package io.busbar.verticles.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.busbar.codecs.bus.BusCodecs;
 import io.busbar.codecs.routing.DecoderTable;
@@ -181,6 +183,31 @@ class MqttOverWebSocketTest {
       client.disconnect();
       client.close();
     }
+  }
+
+  /** Verifies that a bad token over WebSocket gets the broker's own CONNACK refusal. */
+  @Test
+  void badTokenGetsConnAckRefusal() {
+    Mqtt5BlockingClient client =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier("intruder")
+            .serverHost("127.0.0.1")
+            .serverPort(httpPort)
+            .webSocketConfig()
+            .serverPath("mqtt")
+            .applyWebSocketConfig()
+            .buildBlocking();
+    assertThatThrownBy(
+            () ->
+                client
+                    .connectWith()
+                    .simpleAuth()
+                    .username("intruder")
+                    .password("not-a-jwt".getBytes(StandardCharsets.UTF_8))
+                    .applySimpleAuth()
+                    .send())
+        .isInstanceOf(Mqtt5ConnAckException.class);
   }
 
   /** Verifies that an upgrade offering another sub-protocol is refused with 400 and counted. */
