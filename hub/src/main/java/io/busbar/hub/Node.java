@@ -17,10 +17,12 @@ import io.busbar.security.revocation.RevocationList;
 import io.busbar.verticles.analytics.AnalyticsVerticle;
 import io.busbar.verticles.command.CommandVerticle;
 import io.busbar.verticles.command.SparkplugHostVerticle;
+import io.busbar.verticles.http.HttpConfig;
 import io.busbar.verticles.http.HttpVerticle;
 import io.busbar.verticles.kafka.KafkaCommandSourceVerticle;
 import io.busbar.verticles.kafka.KafkaSinkVerticle;
 import io.busbar.verticles.mqtt.MqttBrokerVerticle;
+import io.busbar.verticles.mqtt.MqttConfig;
 import io.busbar.verticles.storage.PostgresStorageVerticle;
 import io.busbar.verticles.storage.StorageVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -62,6 +64,7 @@ public final class Node {
   private HazelcastClusterManager clusterManager;
   private int mqttPort;
   private int httpPort;
+  private int httpTlsPort = -1;
 
   private Node(
       BusbarConfig config,
@@ -144,9 +147,13 @@ public final class Node {
             : new StorageVerticle(config.storage(), registry);
     AnalyticsVerticle analytics = new AnalyticsVerticle(registry);
     // one authenticator for every issuer, checking the node's revocation list
+    // the broker's MQTT over WebSocket listener is what /mqtt on the HTTP port relays to: when the
+    // config has none, an ephemeral one is opened for that purpose alone
+    MqttConfig mqtt =
+        config.mqtt().webSocketPort() < 0 ? config.mqtt().withWebSocketPort(0) : config.mqtt();
     MqttBrokerVerticle broker =
         new MqttBrokerVerticle(
-            config.mqtt(),
+            mqtt,
             config.mqttSecurity(),
             authenticator,
             revocations,
@@ -155,7 +162,7 @@ public final class Node {
             registry,
             clusterManager == null ? null : ClusterSetup.view(clusterManager));
     listenForRevocations();
-    HttpVerticle http = new HttpVerticle(config.http(), issuer.jwks(), registry, authenticator);
+    HttpVerticle[] http = new HttpVerticle[1];
     return authenticator
         .start()
         .recover(
@@ -179,7 +186,23 @@ public final class Node {
         .compose(v -> deploy(new CommandVerticle(config.commands(), registry)))
         .compose(
             v -> deploy(new SparkplugHostVerticle(config.sparkplug(), sparkplugHost, registry)))
-        .compose(v -> deploy(http))
+        .compose(
+            v -> {
+              http[0] =
+                  new HttpVerticle(
+                      config
+                          .http()
+                          .withMqttUpstream(
+                              loopback(mqtt.host()),
+                              broker.actualWebSocketPort(),
+                              Math.max(
+                                  mqtt.maxMessageSize(),
+                                  HttpConfig.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE)),
+                      issuer.jwks(),
+                      registry,
+                      authenticator);
+              return deploy(http[0]);
+            })
         .compose(
             v ->
                 config.kafka().enabled()
@@ -188,9 +211,20 @@ public final class Node {
         .onSuccess(
             v -> {
               mqttPort = broker.actualPort();
-              httpPort = http.actualPort();
-              LOG.info("node {} started: MQTT {}, HTTP {}", config.nodeId(), mqttPort, httpPort);
+              httpPort = http[0].actualPort();
+              httpTlsPort = http[0].actualTlsPort();
+              LOG.info(
+                  "node {} started: MQTT {}, HTTP {} (MQTT over WebSocket at /mqtt), HTTPS {}",
+                  config.nodeId(),
+                  mqttPort,
+                  httpPort,
+                  httpTlsPort < 0 ? "off" : httpTlsPort);
             });
+  }
+
+  /** The address to reach a listener bound to {@code host}: loopback for a wildcard bind. */
+  private static String loopback(String host) {
+    return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "127.0.0.1" : host;
   }
 
   /** Answers {@link Addresses#SPARKPLUG_NODES_QUERY} from this node's Sparkplug host state. */
@@ -292,5 +326,10 @@ public final class Node {
 
   public int httpPort() {
     return httpPort;
+  }
+
+  /** The HTTPS port, -1 when {@code http.tls-port} is off. */
+  public int httpTlsPort() {
+    return httpTlsPort;
   }
 }

@@ -399,4 +399,56 @@ class NodeEndToEndTest {
     assertThat(new String(bytes, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("PAR1");
     assertThat(new String(bytes, bytes.length - 4, 4, StandardCharsets.US_ASCII)).isEqualTo("PAR1");
   }
+
+  /**
+   * Verifies that a device speaking MQTT over WebSocket at {@code /mqtt} on the HTTP port is
+   * authenticated by its JWT, reaches a TCP subscriber, and its reading is stored.
+   */
+  @Test
+  void deviceOverWebSocketOnHttpPort() throws Exception {
+    Mqtt5BlockingClient app = connect5("ws-watcher", token("ws-watcher", "app"));
+    BlockingQueue<Mqtt5Publish> seen = new LinkedBlockingQueue<>();
+    app.toAsync()
+        .subscribeWith()
+        .topicFilter("devices/wsdev/#")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .callback(seen::add)
+        .send()
+        .get();
+    Mqtt5BlockingClient device =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier("wsdev")
+            .serverHost("127.0.0.1")
+            .serverPort(node.httpPort())
+            .webSocketConfig()
+            .serverPath("mqtt")
+            .applyWebSocketConfig()
+            .buildBlocking();
+    device
+        .connectWith()
+        .simpleAuth()
+        .username("wsdev")
+        .password(token("wsdev").getBytes(StandardCharsets.UTF_8))
+        .applySimpleAuth()
+        .send();
+    try {
+      device
+          .publishWith()
+          .topic("devices/wsdev/telemetry")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(
+              "{\"ts\":1732440000000,\"metrics\":{\"rpm\":1200}}".getBytes(StandardCharsets.UTF_8))
+          .send();
+      Mqtt5Publish received = seen.poll(10, TimeUnit.SECONDS);
+      assertThat(received).as("TCP subscriber sees the WebSocket device").isNotNull();
+      assertThat(received.getTopic().toString()).isEqualTo("devices/wsdev/telemetry");
+      getUntil(
+          "/api/v1/devices/wsdev/telemetry?metric=rpm&from=0",
+          r -> r.statusCode() == 200 && !r.bodyAsJsonArray().isEmpty());
+    } finally {
+      device.disconnect();
+      app.disconnect();
+    }
+  }
 }

@@ -7,6 +7,7 @@ import io.busbar.perf.sim.PlantLayout;
 import io.busbar.security.jwt.IssuerConfig;
 import io.busbar.security.ratelimit.AuthGuard;
 import io.busbar.security.ratelimit.RateLimitConfig;
+import io.busbar.security.tls.TlsConfig;
 import io.busbar.verticles.command.CommandConfig;
 import io.busbar.verticles.command.SparkplugHostConfig;
 import io.busbar.verticles.http.HttpConfig;
@@ -83,15 +84,7 @@ public record BusbarConfig(
             : values.path("security.dev-key-dir");
     MqttConfig mqtt = build("mqtt", () -> mqtt(values, dataDir));
     MqttSecurityConfig mqttSecurity = build("security", () -> mqttSecurity(values, dataDir));
-    HttpConfig http =
-        build(
-            "http",
-            () ->
-                new HttpConfig(
-                    values.string("http.host"),
-                    values.port("http.port"),
-                    nodeId,
-                    values.bool("http.require-auth")));
+    HttpConfig http = build("http", () -> http(values, nodeId));
     StorageConfig storage =
         build(
             "storage",
@@ -259,6 +252,28 @@ public record BusbarConfig(
         cert.isEmpty() ? null : Path.of(cert),
         key.isEmpty() ? null : Path.of(key),
         dataDir.resolve("tls"));
+  }
+
+  /** The HTTP listener, and its TLS twin when {@code http.tls-port} is not -1. */
+  private static HttpConfig http(ConfigValues values, String nodeId) {
+    HttpConfig http =
+        new HttpConfig(
+            values.string("http.host"),
+            values.port("http.port"),
+            nodeId,
+            values.bool("http.require-auth"));
+    int tlsPort = values.integer("http.tls-port", -1, 65_535);
+    if (tlsPort < 0) {
+      return http;
+    }
+    String cert = values.string("http.tls-cert").trim();
+    String key = values.string("http.tls-key").trim();
+    if (cert.isEmpty() || key.isEmpty()) {
+      throw new ConfigException(
+          "http.tls-port needs http.tls-cert and http.tls-key (BUSBAR_HTTP_TLS_CERT,"
+              + " BUSBAR_HTTP_TLS_KEY), PEM files");
+    }
+    return http.withTls(tlsPort, TlsConfig.server(cert, key));
   }
 
   /** {@code acme=30d,lab=7d} → tenant → retention. */

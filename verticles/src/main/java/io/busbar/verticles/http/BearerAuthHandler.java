@@ -178,7 +178,8 @@ final class BearerAuthHandler implements Handler<RoutingContext> {
       }
       return null;
     }
-    if ("/ws".equals(ctx.normalizedPath())) {
+    // browsers cannot set headers on a WebSocket upgrade
+    if ("/ws".equals(ctx.normalizedPath()) || ctx.normalizedPath().startsWith("/eventbus/")) {
       return ctx.queryParams().get("access_token");
     }
     return null;

@@ -1,5 +1,6 @@
 package io.busbar.verticles.http;
 
+import io.busbar.security.tls.TlsConfig;
 import java.util.Objects;
 
 /**
@@ -11,12 +12,37 @@ import java.util.Objects;
  * @param nodeId this node's id, reported by {@code /health}
  * @param requireAuth whether {@code /api/v1/**} and {@code /ws} need a Bearer token (RFC 6750); off
  *     by default until the hub switches it on
+ * @param mqttUpstreamHost the host of the broker's own MQTT over WebSocket listener that {@code
+ *     /mqtt} relays to (normally loopback)
+ * @param mqttUpstreamPort that listener's port; -1 turns {@code /mqtt} off
+ * @param maxWebSocketFrameSize the largest WebSocket frame accepted, in bytes (an MQTT client
+ *     usually sends one packet per frame, so at least the broker's largest packet)
+ * @param tlsPort the port of a second listener serving the same routes over TLS (HTTPS and {@code
+ *     wss://}), {@code 0} for any free port (read it back with {@link
+ *     HttpVerticle#actualTlsPort()}), -1 off
+ * @param tls that listener's certificate, key and protocols (TLS 1.2/1.3 only); {@code null} when
+ *     {@code tlsPort} is -1
  */
-public record HttpConfig(String host, int port, String nodeId, boolean requireAuth) {
+public record HttpConfig(
+    String host,
+    int port,
+    String nodeId,
+    boolean requireAuth,
+    String mqttUpstreamHost,
+    int mqttUpstreamPort,
+    int maxWebSocketFrameSize,
+    int tlsPort,
+    TlsConfig tls) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_NODE_ID = "node-1";
+
+  /** {@code /mqtt} is off until the hub names the broker's WebSocket listener. */
+  public static final int DEFAULT_MQTT_UPSTREAM_PORT = -1;
+
+  /** Vert.x's own default (64 KiB). */
+  public static final int DEFAULT_MAX_WEBSOCKET_FRAME_SIZE = 65_536;
 
   /**
    * Validates the settings.
@@ -26,6 +52,7 @@ public record HttpConfig(String host, int port, String nodeId, boolean requireAu
   public HttpConfig {
     Objects.requireNonNull(host, "http.host");
     Objects.requireNonNull(nodeId, "http.nodeId");
+    Objects.requireNonNull(mqttUpstreamHost, "http.mqttUpstreamHost");
     if (host.isBlank()) {
       throw new IllegalArgumentException("http.host must not be blank");
     }
@@ -35,6 +62,36 @@ public record HttpConfig(String host, int port, String nodeId, boolean requireAu
     if (nodeId.isBlank()) {
       throw new IllegalArgumentException("http.nodeId must not be blank");
     }
+    if (mqttUpstreamPort != -1 && (mqttUpstreamPort < 1 || mqttUpstreamPort > 65535)) {
+      throw new IllegalArgumentException(
+          "http.mqttUpstreamPort must be -1 (off) or 1..65535, was " + mqttUpstreamPort);
+    }
+    if (maxWebSocketFrameSize < 1024) {
+      throw new IllegalArgumentException(
+          "http.maxWebSocketFrameSize must be at least 1024, was " + maxWebSocketFrameSize);
+    }
+    if (tlsPort < -1 || tlsPort > 65535) {
+      throw new IllegalArgumentException(
+          "http.tlsPort must be -1 (off) or 0..65535, was " + tlsPort);
+    }
+    if (tlsPort >= 0 && tls == null) {
+      throw new IllegalArgumentException(
+          "http.tlsPort " + tlsPort + " needs a certificate and key");
+    }
+  }
+
+  /** Without {@code /mqtt}. */
+  public HttpConfig(String host, int port, String nodeId, boolean requireAuth) {
+    this(
+        host,
+        port,
+        nodeId,
+        requireAuth,
+        DEFAULT_HOST,
+        DEFAULT_MQTT_UPSTREAM_PORT,
+        DEFAULT_MAX_WEBSOCKET_FRAME_SIZE,
+        -1,
+        null);
   }
 
   /** Without authentication ({@code requireAuth} false). */
@@ -45,5 +102,38 @@ public record HttpConfig(String host, int port, String nodeId, boolean requireAu
   /** Returns the defaults: {@code 127.0.0.1:8080}, node {@code node-1}, no authentication. */
   public static HttpConfig defaults() {
     return new HttpConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_NODE_ID);
+  }
+
+  /**
+   * Returns a copy that relays MQTT over WebSocket at {@code /mqtt} to the broker's listener at
+   * {@code host:port}, accepting frames up to {@code maxFrameSize} bytes.
+   */
+  public HttpConfig withMqttUpstream(String host, int port, int maxFrameSize) {
+    return new HttpConfig(
+        this.host, this.port, nodeId, requireAuth, host, port, maxFrameSize, tlsPort, tls);
+  }
+
+  /**
+   * Returns a copy that also serves every route over TLS on {@code port} (0: any free port).
+   *
+   * @throws IllegalArgumentException when the port is out of range
+   */
+  public HttpConfig withTls(int port, TlsConfig tls) {
+    Objects.requireNonNull(tls, "http.tls");
+    return new HttpConfig(
+        host,
+        this.port,
+        nodeId,
+        requireAuth,
+        mqttUpstreamHost,
+        mqttUpstreamPort,
+        maxWebSocketFrameSize,
+        port,
+        tls);
+  }
+
+  /** Whether {@code /mqtt} is served. */
+  public boolean mqttOverWebSocket() {
+    return mqttUpstreamPort > 0;
   }
 }

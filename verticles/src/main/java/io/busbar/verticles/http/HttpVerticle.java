@@ -6,6 +6,7 @@ import io.busbar.security.Principal;
 import io.busbar.security.TokenAuthenticator;
 import io.busbar.security.acl.BackendAccess;
 import io.busbar.security.audit.AuditTrail;
+import io.busbar.security.tls.TlsOptions;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -16,6 +17,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -26,6 +29,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -65,13 +69,19 @@ import java.util.function.Consumer;
  *   <li>{@code GET /ws[?device=a&device=b]} — WebSocket: a {@code {"type":"hello","node"}} frame
  *       once subscribed, then one {@code {"type":"events","events":[…]}} text frame per {@link
  *       EventBatch} (see {@link EventJson})
+ *   <li>{@code GET /mqtt} — MQTT over WebSocket (sub-protocol {@code mqtt}, MQTT 5.0 §6.0), relayed
+ *       to the broker's own WebSocket listener when {@link HttpConfig#mqttOverWebSocket()} (see
+ *       {@link MqttWebSocketRelay}); the token goes in the MQTT CONNECT, as on TCP
+ *   <li>{@code /eventbus} — the SockJS event-bus bridge: receive {@link Addresses#EVENTS} as JSON,
+ *       send commands to {@link Addresses#COMMANDS} (see {@link EventBusBridge})
  *   <li>{@code /*} — static files from the classpath folder {@code webroot/}
  * </ul>
  *
- * <p>With {@link HttpConfig#requireAuth()} on, {@code /api/v1/**} and {@code /ws} need a Bearer
- * token and a role that grants the request (see {@link BearerAuthHandler}: 401, 403, 429, 503
- * problems, audit events on {@link Addresses#AUDIT}); a {@code /ws} socket is closed with 1008 when
- * its token expires. Health, readiness, metrics, the JWKS and static files stay open.
+ * <p>With {@link HttpConfig#requireAuth()} on, {@code /api/v1/**}, {@code /ws} and {@code
+ * /eventbus} need a Bearer token and a role that grants the request (see {@link BearerAuthHandler}:
+ * 401, 403, 429, 503 problems, audit events on {@link Addresses#AUDIT}); a {@code /ws} socket is
+ * closed with 1008 when its token expires. Health, readiness, metrics, the JWKS and static files
+ * stay open.
  *
  * <p>Errors under {@code /api} are RFC 7807 {@code application/problem+json}: 400 bad parameter,
  * 404 unknown path, 503 no backend or backend timeout, a backend's 4xx/5xx failure code passed
@@ -113,8 +123,10 @@ public final class HttpVerticle extends VerticleBase {
   private final BackendAccess access;
 
   private HttpServer server;
+  private HttpServer tlsServer;
   private LiveStream live;
   private MessageConsumer<EventBatch> events;
+  private WebSocketClient mqttUpstream;
   private long startedNanos;
   private volatile boolean ready;
 
@@ -158,10 +170,11 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   /**
-   * Subscribes to {@link Addresses#EVENTS} and binds the server.
+   * Subscribes to {@link Addresses#EVENTS} and binds the server (and the TLS one when configured).
    *
-   * @return a future that fails when the port cannot be bound, or with {@link
-   *     IllegalStateException} when authentication is required but no authenticator was given
+   * @return a future that fails when a port cannot be bound or the certificate or key cannot be
+   *     read, or with {@link IllegalStateException} when authentication is required but no
+   *     authenticator was given
    */
   @Override
   public Future<?> start() {
@@ -173,17 +186,37 @@ public final class HttpVerticle extends VerticleBase {
     live = new LiveStream(registry);
     events = vertx.eventBus().consumer(Addresses.EVENTS, msg -> live.publish(msg.body()));
     Router router = router();
-    server =
-        vertx.createHttpServer(
-            new HttpServerOptions()
-                .setHost(config.host())
-                .setPort(config.port())
-                // clients such as java.net.http offer an h2c upgrade on every plain request; the
-                // upgrade stalled some of them, so plain HTTP stays HTTP/1.1
-                .setHttp2ClearTextEnabled(false));
+    HttpServerOptions options =
+        new HttpServerOptions()
+            .setHost(config.host())
+            .setPort(config.port())
+            // clients such as java.net.http offer an h2c upgrade on every plain request; the
+            // upgrade stalled some of them, so plain HTTP stays HTTP/1.1
+            .setHttp2ClearTextEnabled(false)
+            // chosen only when a client offers it, so /ws clients without one are unaffected
+            .setWebSocketSubProtocols(List.of(MqttWebSocketRelay.SUBPROTOCOL))
+            .setMaxWebSocketFrameSize(config.maxWebSocketFrameSize())
+            .setMaxWebSocketMessageSize(
+                Math.max(
+                    config.maxWebSocketFrameSize(),
+                    HttpServerOptions.DEFAULT_MAX_WEBSOCKET_MESSAGE_SIZE));
+    server = vertx.createHttpServer(options);
+    if (config.tlsPort() >= 0) {
+      // the same routes over TLS 1.2/1.3; HTTP/1.1 only (no ALPN), so WebSockets upgrade as on
+      // the plain port
+      tlsServer =
+          vertx.createHttpServer(
+              TlsOptions.apply(
+                  config.tls(), new HttpServerOptions(options).setPort(config.tlsPort())));
+    }
     return events
         .completion()
         .compose(v -> server.requestHandler(router).listen())
+        .compose(
+            v ->
+                tlsServer == null
+                    ? Future.succeededFuture()
+                    : tlsServer.requestHandler(router).listen())
         .onSuccess(s -> ready = true);
   }
 
@@ -196,12 +229,19 @@ public final class HttpVerticle extends VerticleBase {
     }
     Future<Void> consumer = events == null ? Future.succeededFuture() : events.unregister();
     Future<Void> listener = server == null ? Future.succeededFuture() : server.close();
-    return Future.all(consumer, listener);
+    Future<Void> tlsListener = tlsServer == null ? Future.succeededFuture() : tlsServer.close();
+    Future<Void> relay = mqttUpstream == null ? Future.succeededFuture() : mqttUpstream.close();
+    return Future.all(consumer, listener, tlsListener, relay);
   }
 
   /** Returns the bound port (useful when the config says 0); -1 before start. */
   public int actualPort() {
     return server == null ? -1 : server.actualPort();
+  }
+
+  /** Returns the bound TLS port (useful when the config says 0); -1 when off or before start. */
+  public int actualTlsPort() {
+    return tlsServer == null ? -1 : tlsServer.actualPort();
   }
 
   private Router router() {
@@ -221,6 +261,7 @@ public final class HttpVerticle extends VerticleBase {
               Clock.systemUTC());
       router.route("/api/v1/*").handler(auth);
       router.route("/ws").handler(auth);
+      router.route("/eventbus/*").handler(auth);
     }
 
     router
@@ -245,6 +286,21 @@ public final class HttpVerticle extends VerticleBase {
     router.route("/api/*").failureHandler(this::apiFailure);
 
     router.get("/ws").handler(this::webSocket);
+    router.route("/eventbus/*").subRouter(new EventBusBridge(access, registry).router(vertx));
+    if (config.mqttOverWebSocket()) {
+      mqttUpstream =
+          vertx.createWebSocketClient(
+              new WebSocketClientOptions()
+                  .setMaxFrameSize(config.maxWebSocketFrameSize())
+                  .setMaxMessageSize(
+                      Math.max(
+                          config.maxWebSocketFrameSize(),
+                          WebSocketClientOptions.DEFAULT_MAX_MESSAGE_SIZE)));
+      MqttWebSocketRelay relay =
+          new MqttWebSocketRelay(
+              mqttUpstream, config.mqttUpstreamHost(), config.mqttUpstreamPort(), registry);
+      router.get("/mqtt").handler(relay::handle);
+    }
     router.route("/*").handler(StaticHandler.create("webroot"));
     return router;
   }

@@ -29,4 +29,18 @@ class HttpConfigTest {
     assertThatThrownBy(() -> new HttpConfig("h", 1, "")).hasMessageContaining("http.nodeId");
     assertThatThrownBy(() -> new HttpConfig(null, 1, "n")).hasMessageContaining("http.host");
   }
+
+  /** Verifies that {@code /mqtt} is off by default and that its upstream port is checked. */
+  @Test
+  void mqttUpstream() {
+    assertThat(HttpConfig.defaults().mqttOverWebSocket()).isFalse();
+    HttpConfig relayed = HttpConfig.defaults().withMqttUpstream("127.0.0.1", 41883, 1 << 20);
+    assertThat(relayed.mqttOverWebSocket()).isTrue();
+    assertThat(relayed.maxWebSocketFrameSize()).isEqualTo(1 << 20);
+    assertThat(relayed.port()).isEqualTo(HttpConfig.DEFAULT_PORT);
+    assertThatThrownBy(() -> HttpConfig.defaults().withMqttUpstream("127.0.0.1", 0, 65_536))
+        .hasMessageContaining("http.mqttUpstreamPort");
+    assertThatThrownBy(() -> HttpConfig.defaults().withMqttUpstream("127.0.0.1", 1883, 10))
+        .hasMessageContaining("http.maxWebSocketFrameSize");
+  }
 }
