@@ -83,7 +83,7 @@ public final class ReplicatedSessionStore implements SessionStore {
     context = vertx.getOrCreateContext();
     return vertx
         .sharedData()
-        .<String, Buffer>getClusterWideMap(SESSIONS)
+        .<String, Buffer>getAsyncMap(SESSIONS)
         .compose(m -> here(Future.succeededFuture(m)))
         .map(
             m -> {
