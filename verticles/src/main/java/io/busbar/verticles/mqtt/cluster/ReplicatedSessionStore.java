@@ -179,7 +179,18 @@ public final class ReplicatedSessionStore implements SessionStore {
     Mirror m = mirrors.get(key(tenant, clientId));
     StoredMessage old = m == null ? null : m.messages.get(seq);
     if (old != null) {
-      m.messages.put(seq, new StoredMessage(seq, old.delivery(), packetId));
+      m.messages.put(seq, new StoredMessage(seq, old.delivery(), packetId, true));
+      changed(m);
+    }
+  }
+
+  @Override
+  public void messageSent(String tenant, String clientId, long seq) {
+    local.messageSent(tenant, clientId, seq);
+    Mirror m = mirrors.get(key(tenant, clientId));
+    StoredMessage old = m == null ? null : m.messages.get(seq);
+    if (old != null && !old.sent()) {
+      m.messages.put(seq, new StoredMessage(seq, old.delivery(), old.releasedPacketId(), true));
       changed(m);
     }
   }
@@ -199,8 +210,15 @@ public final class ReplicatedSessionStore implements SessionStore {
   }
 
   private void changed(Mirror m) {
+    if (m.dirty) {
+      return; // a flush is due already
+    }
     m.dirty = true;
-    flush(m);
+    if (context == null) {
+      return; // written by start()
+    }
+    // changes made in the same event-loop turn (message added, then sent) go in one write
+    context.runOnContext(v -> flush(m));
   }
 
   /** Writes the mirror when no write of it is in flight; the write in flight calls it again. */

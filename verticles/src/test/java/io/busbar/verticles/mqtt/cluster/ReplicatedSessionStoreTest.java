@@ -81,6 +81,7 @@ class ReplicatedSessionStoreTest {
         () -> {
           store.messageRemoved("t", "c1", 1);
           store.messageReleased("t", "c1", 2, 7);
+          store.messageSent("t", "c1", 3);
           return store.messageAdded("t", "c1", 4, delivery("four"));
         });
     replica = on(() -> ReplicatedSessionStore.read(map, "t", "c1"));
@@ -88,6 +89,9 @@ class ReplicatedSessionStoreTest {
         .extracting(SessionStore.StoredMessage::seq)
         .containsExactly(2L, 3L, 4L);
     assertThat(replica.messages().get(0).releasedPacketId()).isEqualTo(7);
+    assertThat(replica.messages())
+        .extracting(SessionStore.StoredMessage::sent)
+        .containsExactly(true, true, false);
 
     on(
         () -> {
