@@ -423,6 +423,11 @@ class ClusterIT {
           sent, acked.size(), seen.size(), lost.size(), lost);
       assertThat(acked.size()).as("most messages acknowledged").isGreaterThan(sent * 8 / 10);
       assertThat(lost).as("acknowledged messages not received").isEmpty();
+      assertThat(
+              metric(a, "busbar_mqtt_cluster_sessions_adopted_total")
+                  + metric(b, "busbar_mqtt_cluster_sessions_adopted_total"))
+          .as("the session was rebuilt from its replica")
+          .isGreaterThanOrEqualTo(1);
 
       // a and b still route to each other, also to the session moved to b
       Mqtt5BlockingClient after = client(b, "after-kill");

@@ -55,7 +55,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Metrics: {@code busbar.mqtt.cluster.forwarded}, {@code busbar.mqtt.cluster.forward.failed},
  * {@code busbar.mqtt.cluster.received}, {@code busbar.mqtt.cluster.takeovers}, {@code
- * busbar.mqtt.cluster.wills.published}.
+ * busbar.mqtt.cluster.wills.published}, {@code busbar.mqtt.cluster.sessions.adopted}.
+ *
+ * <p><b>Sessions of a dead member</b>: the oldest survivor adopts them from their replicas ({@link
+ * ReplicatedSessionStore}), then publishes {@code bye} for the dead member's routes; until then QoS
+ * 1/2 forwards to it are retried and, once it is no longer a member, sent to the adopter with the
+ * header {@code for-dead}, which delivers them after the adoption.
  */
 public final class BrokerCluster implements Peers {
 
