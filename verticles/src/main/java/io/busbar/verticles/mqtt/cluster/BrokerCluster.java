@@ -155,9 +155,13 @@ public final class BrokerCluster implements Peers {
             });
   }
 
-  /** Leaves: tells the members to drop this node's routes. */
+  /**
+   * Leaves: stops answering. This node's routes stay in the other members' tables until the adopter
+   * has taken its persistent sessions from their replicas and says {@code bye} for it; meanwhile
+   * forwards to it are retried and then redirected to the adopter, so a graceful leave loses no
+   * acknowledged message for them either.
+   */
   public Future<Void> stop() {
-    vertx.eventBus().publish(ROUTES, new JsonObject().put("node", self).put("op", "bye"));
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
   }
 
