@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
@@ -19,9 +20,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -296,12 +302,43 @@ class ClusterIT {
   }
 
   /**
-   * Verifies that when node c is killed ({@code kill -9}), a surviving node publishes the will of a
-   * client that was connected to c, and that a and b keep routing to each other.
+   * A persistent MQTT 5 client (clean start false, session expiry 300 s) handing PUBLISHes to
+   * {@code seen}.
+   */
+  static Mqtt5AsyncClient persistent(NodeProcess node, String id, Set<Integer> seen) {
+    Mqtt5AsyncClient client =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier(id)
+            .serverHost("127.0.0.1")
+            .serverPort(node.mqttPort)
+            .buildAsync();
+    client.publishes(MqttGlobalPublishFilter.ALL, p -> seen.add(Integer.parseInt(text(p))));
+    return client;
+  }
+
+  static Mqtt5ConnAck connectPersistent(Mqtt5AsyncClient client, String id) throws Exception {
+    return client
+        .connectWith()
+        .cleanStart(false)
+        .sessionExpiryInterval(300)
+        .simpleAuth()
+        .username(id)
+        .password(TestClients.mint(keys, id, "app").getBytes(StandardCharsets.UTF_8))
+        .applySimpleAuth()
+        .send()
+        .get(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Verifies that when node c is killed ({@code kill -9}) during a steady QoS 1 stream published on
+   * node a, a persistent QoS 1 subscriber of c that reconnects to node b resumes its session
+   * (session present) and, counting by sequence number, receives every message whose publisher got
+   * a PUBACK; and that a surviving node publishes the will of a client that was connected to c.
    */
   @Test
   @Order(5)
-  void killedNodesWillsArePublished() throws Exception {
+  void killedNodesSessionsAndWillsSurvive() throws Exception {
     Mqtt5BlockingClient watcher = client(a, "watcher");
     try (Mqtt5BlockingClient.Mqtt5Publishes in = watcher.publishes(MqttGlobalPublishFilter.ALL)) {
       watcher.subscribeWith().topicFilter("plant/status/#").qos(MqttQos.AT_LEAST_ONCE).send();
@@ -325,18 +362,82 @@ class ClusterIT {
           .password(TestClients.mint(keys, id, "app").getBytes(StandardCharsets.UTF_8))
           .applySimpleAuth()
           .send();
+
+      Set<Integer> seen = ConcurrentHashMap.newKeySet();
+      Mqtt5AsyncClient durable = persistent(c, "durable", seen);
+      connectPersistent(durable, "durable");
+      durable
+          .subscribeWith()
+          .topicFilter("line/kill/seq")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .send()
+          .get(10, TimeUnit.SECONDS);
       settle();
-      c.kill();
+
+      Mqtt5AsyncClient pub = client(a, "kill-pub").toAsync();
+      Set<Integer> acked = ConcurrentHashMap.newKeySet();
+      List<CompletableFuture<?>> pending = new ArrayList<>();
+      long t0 = System.nanoTime();
+      int sent = 0;
+      boolean killed = false;
+      while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(8)) {
+        int seq = sent++;
+        pending.add(
+            pub.publishWith()
+                .topic("line/kill/seq")
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .payload(Integer.toString(seq).getBytes(StandardCharsets.UTF_8))
+                .send()
+                .thenAccept(
+                    r -> {
+                      if (r.getError().isEmpty()) {
+                        acked.add(seq);
+                      }
+                    }));
+        if (!killed && System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(3)) {
+          c.kill();
+          killed = true;
+        }
+        Thread.sleep(25); // 40 msg/s
+      }
+      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+          .exceptionally(e -> null)
+          .get(60, TimeUnit.SECONDS);
+
       Optional<Mqtt5Publish> will = in.receive(30, TimeUnit.SECONDS);
       assertThat(will).as("the will of a client of the killed node").isPresent();
       assertThat(will.get().getTopic().toString()).isEqualTo("plant/status/" + id);
       assertThat(text(will.get())).isEqualTo("offline");
-      Mqtt5BlockingClient pub = client(b, "after-kill");
-      publish(pub, "plant/status/alive", "yes", false);
+
+      Mqtt5AsyncClient resumed = persistent(b, "durable", seen);
+      Mqtt5ConnAck connAck = connectPersistent(resumed, "durable");
+      assertThat(connAck.isSessionPresent()).as("session present on node b").isTrue();
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (!seen.containsAll(acked) && System.currentTimeMillis() < deadline) {
+        Thread.sleep(100);
+      }
+      Set<Integer> lost = new TreeSet<>(acked);
+      lost.removeAll(seen);
+      System.out.printf(
+          "kill test: sent %d, acknowledged %d, received %d distinct, lost %d %s%n",
+          sent, acked.size(), seen.size(), lost.size(), lost);
+      assertThat(acked.size()).as("most messages acknowledged").isGreaterThan(sent * 8 / 10);
+      assertThat(lost).as("acknowledged messages not received").isEmpty();
+      assertThat(
+              metric(a, "busbar_mqtt_cluster_sessions_adopted_total")
+                  + metric(b, "busbar_mqtt_cluster_sessions_adopted_total"))
+          .as("the session was rebuilt from its replica")
+          .isGreaterThanOrEqualTo(1);
+
+      // a and b still route to each other, also to the session moved to b
+      Mqtt5BlockingClient after = client(b, "after-kill");
+      publish(after, "plant/status/alive", "yes", false);
+      after.disconnect();
       Optional<Mqtt5Publish> p = in.receive(5, TimeUnit.SECONDS);
       assertThat(p).isPresent();
       assertThat(text(p.get())).isEqualTo("yes");
       pub.disconnect();
+      resumed.disconnectWith().sessionExpiryInterval(0).send().get(10, TimeUnit.SECONDS);
     } finally {
       watcher.disconnect();
     }

@@ -151,12 +151,19 @@ public final class MqttBrokerVerticle extends VerticleBase {
   private Future<?> listen(Stores stores) {
     RetainedStore retainedStore = stores.retained();
     io.busbar.verticles.mqtt.cluster.ClusterRetainedStore clusterRetained = null;
+    SessionStore sessionStore = stores.sessions();
+    io.busbar.verticles.mqtt.cluster.ReplicatedSessionStore replicatedSessions = null;
     if (clusterView != null) {
       clusterRetained =
           new io.busbar.verticles.mqtt.cluster.ClusterRetainedStore(
               retainedStore, vertx, clusterView, registry);
       retainedStore = clusterRetained;
       cluster = new io.busbar.verticles.mqtt.cluster.BrokerCluster(vertx, clusterView, registry);
+      // persistent sessions are also replicated cluster-wide, to survive this node's death
+      replicatedSessions =
+          new io.busbar.verticles.mqtt.cluster.ReplicatedSessionStore(
+              sessionStore, vertx, registry);
+      sessionStore = replicatedSessions;
     }
     BrokerMetrics metrics = new BrokerMetrics(registry);
     SessionRegistry sessions = new SessionRegistry();
@@ -175,15 +182,17 @@ public final class MqttBrokerVerticle extends VerticleBase {
             new TelemetryIngest(vertx, decoders, metrics),
             metrics,
             new QueueBudget(config.maxQueuedBytes()),
-            stores.sessions(),
+            sessionStore,
             cluster);
     restoreSessions(broker);
     if (cluster == null) {
       return bind();
     }
     Broker b = broker;
+    io.busbar.verticles.mqtt.cluster.ReplicatedSessionStore replicas = replicatedSessions;
     return clusterRetained
         .start()
+        .compose(v -> replicas.start())
         .compose(v -> cluster.start(new ClusterBridge(b)))
         .compose(v -> bind());
   }

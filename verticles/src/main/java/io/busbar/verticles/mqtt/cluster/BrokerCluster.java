@@ -55,7 +55,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Metrics: {@code busbar.mqtt.cluster.forwarded}, {@code busbar.mqtt.cluster.forward.failed},
  * {@code busbar.mqtt.cluster.received}, {@code busbar.mqtt.cluster.takeovers}, {@code
- * busbar.mqtt.cluster.wills.published}.
+ * busbar.mqtt.cluster.wills.published}, {@code busbar.mqtt.cluster.sessions.adopted}.
+ *
+ * <p><b>Sessions of a dead member</b>: the oldest survivor adopts them from their replicas ({@link
+ * ReplicatedSessionStore}), then publishes {@code bye} for the dead member's routes; until then QoS
+ * 1/2 forwards to it are retried and, once it is no longer a member, sent to the adopter with the
+ * header {@code for-dead}, which delivers them after the adoption.
  */
 public final class BrokerCluster implements Peers {
 
@@ -69,6 +74,11 @@ public final class BrokerCluster implements Peers {
 
   private static final long FORWARD_TIMEOUT_MS = 10_000;
 
+  /** How long a QoS 1/2 forward to an unreachable member is retried before it counts as failed. */
+  private static final long FORWARD_RETRY_MS = 30_000;
+
+  static final String FOR_DEAD = "for-dead";
+
   private final Vertx vertx;
   private final ClusterView view;
   private final String self;
@@ -81,9 +91,13 @@ public final class BrokerCluster implements Peers {
   private final Counter received;
   private final Counter takeovers;
   private final Counter willsPublished;
+  private final Counter sessionsAdopted;
   private Context context;
   private LocalBroker broker;
   private AsyncMap<String, String> clients;
+  private AsyncMap<String, Buffer> sessions;
+  private final Map<String, Future<Void>> adoptions =
+      new HashMap<>(); // dead node → its sessions taken
   private long seq;
 
   public BrokerCluster(Vertx vertx, ClusterView view, MeterRegistry registry) {
@@ -95,6 +109,7 @@ public final class BrokerCluster implements Peers {
     this.received = registry.counter("busbar.mqtt.cluster.received");
     this.takeovers = registry.counter("busbar.mqtt.cluster.takeovers");
     this.willsPublished = registry.counter("busbar.mqtt.cluster.wills.published");
+    this.sessionsAdopted = registry.counter("busbar.mqtt.cluster.sessions.adopted");
   }
 
   /** This node's id on the event bus. */
@@ -124,17 +139,29 @@ public final class BrokerCluster implements Peers {
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
         .compose(v -> vertx.sharedData().<String, String>getClusterWideMap(CLIENTS))
         .compose(map -> here(Future.succeededFuture(map)))
-        .map(
+        .compose(
             map -> {
               clients = map;
+              return vertx
+                  .sharedData()
+                  .<String, Buffer>getClusterWideMap(ReplicatedSessionStore.SESSIONS);
+            })
+        .compose(map -> here(Future.succeededFuture(map)))
+        .map(
+            map -> {
+              sessions = map;
               bus.publish(ROUTES, new JsonObject().put("node", self).put("op", "hello"));
               return null;
             });
   }
 
-  /** Leaves: tells the members to drop this node's routes. */
+  /**
+   * Leaves: stops answering. This node's routes stay in the other members' tables until the adopter
+   * has taken its persistent sessions from their replicas and says {@code bye} for it; meanwhile
+   * forwards to it are retried and then redirected to the adopter, so a graceful leave loses no
+   * acknowledged message for them either.
+   */
   public Future<Void> stop() {
-    vertx.eventBus().publish(ROUTES, new JsonObject().put("node", self).put("op", "bye"));
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
   }
 
@@ -227,18 +254,16 @@ public final class BrokerCluster implements Peers {
     byte[] record = RecordCodec.encode(message);
     for (Map.Entry<String, List<String>> target : plan.entrySet()) {
       Buffer body = SessionWire.encodeForward(target.getValue(), record);
-      String address = FORWARD + target.getKey();
       forwarded.increment();
       if (message.qos() == 0) {
-        vertx.eventBus().send(address, body);
+        if (view.members().contains(target.getKey())) {
+          vertx.eventBus().send(FORWARD + target.getKey(), body);
+        }
       } else {
         writes.add(
             here(
-                vertx
-                    .eventBus()
-                    .request(
-                        address, body, new DeliveryOptions().setSendTimeout(FORWARD_TIMEOUT_MS))
-                    .<Void>mapEmpty()
+                forwardReliably(
+                        target.getKey(), body, System.currentTimeMillis() + FORWARD_RETRY_MS)
                     .otherwise(
                         e -> {
                           forwardFailed.increment();
@@ -250,10 +275,56 @@ public final class BrokerCluster implements Peers {
     return new Plan(plan.size(), elsewhere);
   }
 
+  /**
+   * Sends a QoS 1/2 forward until a node confirms it: to {@code node} while it is a member (retried
+   * while it does not answer, e.g. killed but not yet declared dead), else to the member that
+   * adopts the dead node's sessions, which delivers it once they are adopted.
+   */
+  private Future<Void> forwardReliably(String node, Buffer body, long deadline) {
+    boolean alive = view.members().contains(node);
+    DeliveryOptions options =
+        new DeliveryOptions().setSendTimeout(alive ? 3_000 : FORWARD_TIMEOUT_MS);
+    String to = node;
+    if (!alive) {
+      to = adopter();
+      options.addHeader(FOR_DEAD, node);
+    }
+    Future<Void> sent =
+        to == null
+            ? Future.failedFuture("no member left")
+            : vertx.eventBus().request(FORWARD + to, body, options).mapEmpty();
+    return sent.recover(
+        e -> {
+          if (System.currentTimeMillis() > deadline) {
+            return Future.failedFuture(e);
+          }
+          Promise<Void> retried = Promise.promise();
+          vertx.setTimer(500, t -> forwardReliably(node, body, deadline).onComplete(retried));
+          return retried.future();
+        });
+  }
+
+  /** The member that adopts the sessions of dead members: the oldest. */
+  private String adopter() {
+    List<String> members = view.members();
+    return members.isEmpty() ? null : members.get(0);
+  }
+
   private void onForward(io.vertx.core.eventbus.Message<Buffer> msg) {
     received.increment();
     Set<String> groups = new LinkedHashSet<>();
     Message message = RecordCodec.decode(SessionWire.decodeForward(msg.body(), groups));
+    String dead = msg.headers().get(FOR_DEAD);
+    if (dead != null) {
+      // meant for a dead member's sessions: deliver once this node has adopted them
+      adoptDead(dead).onComplete(v -> deliverForwarded(msg, message, groups));
+      return;
+    }
+    deliverForwarded(msg, message, groups);
+  }
+
+  private void deliverForwarded(
+      io.vertx.core.eventbus.Message<Buffer> msg, Message message, Set<String> groups) {
     PostOffice.Routed routed = broker.postOffice().deliverForwarded(message, groups);
     if (message.qos() == 0) {
       return;
@@ -283,45 +354,88 @@ public final class BrokerCluster implements Peers {
    */
   public Future<Void> claim(String tenant, String clientId, Message will) {
     String key = key(tenant, clientId);
-    Future<Void> done =
-        clients
-            .get(key)
-            .compose(
-                value -> {
-                  String owner = value == null ? null : new JsonObject(value).getString("node");
-                  if (owner == null || owner.equals(self) || !view.members().contains(owner)) {
-                    return Future.succeededFuture((Buffer) null);
-                  }
-                  takeovers.increment();
-                  return vertx
+    return here(
+        claim(tenant, clientId, key, will, 20)
+            .otherwise(
+                e -> {
+                  LOG.warn("client directory unavailable for {}: {}", clientId, e.getMessage());
+                  return null;
+                }));
+  }
+
+  private Future<Void> claim(String tenant, String clientId, String key, Message will, int tries) {
+    return here(clients.get(key))
+        .compose(
+            value -> {
+              String owner = value == null ? null : new JsonObject(value).getString("node");
+              if (owner == null || owner.equals(self)) {
+                return record(key, will);
+              }
+              if (!view.members().contains(owner)) {
+                // its node is dead: take the directory entry, then the session's replica
+                String mine = entry(will);
+                return here(clients.replaceIfPresent(key, value, mine))
+                    .compose(
+                        won -> {
+                          if (!won) {
+                            return tries > 0
+                                ? claim(tenant, clientId, key, will, tries - 1)
+                                : record(key, will);
+                          }
+                          written.put(key, mine);
+                          return adoptReplica(tenant, clientId);
+                        });
+              }
+              takeovers.increment();
+              return here(vertx
                       .eventBus()
                       .<Buffer>request(
                           TAKEOVER + owner, key, new DeliveryOptions().setSendTimeout(5_000))
-                      .map(io.vertx.core.eventbus.Message::body)
-                      .otherwise(e -> null);
-                })
-            .compose(state -> here(Future.succeededFuture(state)))
-            .compose(
-                state -> {
-                  if (state != null && state.length() > 0) {
-                    broker.adopt(SessionWire.decode(state));
-                  }
-                  return record(key, will);
-                });
-    return here(
-        done.otherwise(
-            e -> {
-              LOG.warn("client directory unavailable for {}: {}", clientId, e.getMessage());
-              return null;
-            }));
+                      .map(io.vertx.core.eventbus.Message::body))
+                  .compose(
+                      state -> {
+                        if (state != null && state.length() > 0) {
+                          broker.adopt(SessionWire.decode(state));
+                        }
+                        return record(key, will);
+                      },
+                      e -> {
+                        if (tries <= 0) {
+                          return record(key, will);
+                        }
+                        // the owner does not answer: killed but not yet declared dead; retry
+                        Promise<Void> p = Promise.promise();
+                        vertx.setTimer(
+                            1_000,
+                            t -> claim(tenant, clientId, key, will, tries - 1).onComplete(p));
+                        return p.future();
+                      });
+            });
   }
 
-  private Future<Void> record(String key, Message will) {
+  /** Puts the replicated session (if any) into this broker. */
+  private Future<Void> adoptReplica(String tenant, String clientId) {
+    return here(ReplicatedSessionStore.read(sessions, tenant, clientId))
+        .map(
+            state -> {
+              if (state != null) {
+                sessionsAdopted.increment();
+                broker.adopt(state);
+              }
+              return null;
+            });
+  }
+
+  private String entry(Message will) {
     JsonObject entry = new JsonObject().put("node", self);
     if (will != null) {
       entry.put("will", Base64.getEncoder().encodeToString(RecordCodec.encode(will)));
     }
-    String value = entry.encode();
+    return entry.encode();
+  }
+
+  private Future<Void> record(String key, Message will) {
+    String value = entry(will);
     written.put(key, value);
     return clients.put(key, value);
   }
@@ -351,30 +465,80 @@ public final class BrokerCluster implements Peers {
   }
 
   private void memberLeft(String node) {
-    routes.dropNode(node);
-    List<String> members = view.members();
-    if (members.isEmpty() || !members.get(0).equals(self) || clients == null) {
-      return; // the oldest survivor publishes the dead member's wills
+    // its routes stay until its sessions are adopted: forwards for it go to the adopter meanwhile
+    if (self.equals(adopter())) {
+      adoptDead(node);
     }
-    clients
-        .entries()
-        .compose(entries -> here(Future.succeededFuture(entries)))
-        .onSuccess(
-            entries -> {
-              for (Map.Entry<String, String> e : entries.entrySet()) {
-                JsonObject entry = new JsonObject(e.getValue());
-                if (!node.equals(entry.getString("node"))) {
-                  continue;
-                }
-                String will = entry.getString("will");
-                if (will != null) {
-                  willsPublished.increment();
-                  broker.publish(RecordCodec.decode(Base64.getDecoder().decode(will)));
-                }
-                clients.removeIfPresent(e.getKey(), e.getValue());
+  }
+
+  /**
+   * Takes over what a dead member held (once): publishes the wills of its connected clients, adopts
+   * its persistent sessions from their replicas (subscriptions announced from here), then tells
+   * every member to drop the dead member's routes.
+   */
+  private Future<Void> adoptDead(String node) {
+    Future<Void> known = adoptions.get(node);
+    if (known != null) {
+      return known;
+    }
+    if (clients == null) {
+      return Future.succeededFuture();
+    }
+    Future<Void> done =
+        here(clients.entries())
+            .compose(
+                entries -> {
+                  List<Future<Void>> steps = new ArrayList<>();
+                  for (Map.Entry<String, String> e : entries.entrySet()) {
+                    JsonObject entry = new JsonObject(e.getValue());
+                    if (node.equals(entry.getString("node"))) {
+                      steps.add(adoptClient(e.getKey(), e.getValue(), entry.getString("will")));
+                    }
+                  }
+                  return Future.join(steps).<Void>mapEmpty();
+                })
+            .otherwise(
+                e -> {
+                  LOG.warn("sessions and wills of {} not taken over: {}", node, e.getMessage());
+                  return null;
+                })
+            .onComplete(
+                v -> {
+                  routes.dropNode(node);
+                  vertx
+                      .eventBus()
+                      .publish(ROUTES, new JsonObject().put("node", node).put("op", "bye"));
+                });
+    adoptions.put(node, done);
+    return done;
+  }
+
+  private Future<Void> adoptClient(String key, String value, String will) {
+    if (will != null) {
+      willsPublished.increment();
+      broker.publish(RecordCodec.decode(Base64.getDecoder().decode(will)));
+    }
+    int nul = key.indexOf('\u0000');
+    String tenant = key.substring(0, nul);
+    String clientId = key.substring(nul + 1);
+    return here(ReplicatedSessionStore.read(sessions, tenant, clientId))
+        .compose(
+            state -> {
+              if (state == null) {
+                return here(clients.removeIfPresent(key, value)).<Void>mapEmpty();
               }
-            })
-        .onFailure(e -> LOG.warn("wills of {} not published: {}", node, e.getMessage()));
+              String mine = entry(null);
+              return here(clients.replaceIfPresent(key, value, mine))
+                  .map(
+                      won -> {
+                        if (won) { // else the client reconnected elsewhere first and took it
+                          written.put(key, mine);
+                          sessionsAdopted.increment();
+                          broker.adopt(state);
+                        }
+                        return null;
+                      });
+            });
   }
 
   /** Brings a future's completion back to the broker's context. */

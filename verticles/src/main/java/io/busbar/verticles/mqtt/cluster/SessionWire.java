@@ -56,6 +56,7 @@ final class SessionWire {
       Delivery d = m.delivery();
       b.appendLong(m.seq()).appendInt(m.releasedPacketId());
       b.appendByte((byte) d.qos()).appendByte((byte) (d.retain() ? 1 : 0));
+      b.appendByte((byte) (m.sent() ? 1 : 0));
       b.appendInt(d.subscriptionIds().size());
       d.subscriptionIds().forEach(b::appendInt);
       string(b, d.sharedFilter() == null ? "" : d.sharedFilter());
@@ -90,7 +91,8 @@ final class SessionWire {
       int released = integer(b, pos);
       int qos = b.getByte(pos[0]);
       boolean retain = b.getByte(pos[0] + 1) == 1;
-      pos[0] += 2;
+      boolean sent = b.getByte(pos[0] + 2) == 1;
+      pos[0] += 3;
       int ids = integer(b, pos);
       List<Integer> subIds = new ArrayList<>(ids);
       for (int j = 0; j < ids; j++) {
@@ -107,7 +109,8 @@ final class SessionWire {
                   retain,
                   subIds,
                   shared.isEmpty() ? null : shared),
-              released));
+              released,
+              sent));
     }
     return new SessionStore.StoredSession(tenant, clientId, expiry, subscriptions, messages);
   }

@@ -21,7 +21,11 @@ import java.util.function.Consumer;
  */
 public final class Session {
 
-  private record Queued(long seq, Delivery delivery) {}
+  private record Queued(long seq, Delivery delivery, boolean dup) {
+    Queued(long seq, Delivery delivery) {
+      this(seq, delivery, false);
+    }
+  }
 
   private record Inflight(long seq, Delivery delivery, boolean released) {}
 
@@ -159,7 +163,7 @@ public final class Session {
       if (m.releasedPacketId() > 0) {
         inflight.put(m.releasedPacketId(), new Inflight(m.seq(), m.delivery(), true));
       } else {
-        queue.addLast(new Queued(m.seq(), m.delivery()));
+        queue.addLast(new Queued(m.seq(), m.delivery(), m.sent()));
         budget.tryReserve(QueueBudget.sizeOf(m.delivery()));
       }
     }
@@ -212,7 +216,7 @@ public final class Session {
       if (persistent) {
         stored = store.messageAdded(tenant, clientId, seq, delivery);
       }
-      send(seq, delivery);
+      send(seq, delivery, false);
     } else if (enqueue(seq, delivery) && persistent) {
       stored = store.messageAdded(tenant, clientId, seq, delivery);
     }
@@ -250,12 +254,14 @@ public final class Session {
     }
   }
 
-  private void send(long seq, Delivery delivery) {
+  private void send(long seq, Delivery delivery, boolean dup) {
     int packetId = nextPacketId();
     inflight.put(packetId, new Inflight(seq, delivery, false));
-    if (!outlet.publish(packetId, delivery, false)) {
+    if (!outlet.publish(packetId, delivery, dup)) {
       inflight.remove(packetId);
       forget(seq);
+    } else if (persistent) {
+      store.messageSent(tenant, clientId, seq);
     }
   }
 
@@ -270,7 +276,7 @@ public final class Session {
         forget(next.seq()); // MQTT 5.0 §3.3.2.3.3: an expired message is not delivered
         continue;
       }
-      send(next.seq(), next.delivery());
+      send(next.seq(), next.delivery(), next.dup());
     }
   }
 
@@ -340,8 +346,8 @@ public final class Session {
         (packetId, i) ->
             out.add(
                 new SessionStore.StoredMessage(
-                    i.seq(), i.delivery(), i.released() ? packetId : 0)));
-    queue.forEach(q -> out.add(new SessionStore.StoredMessage(q.seq(), q.delivery(), 0)));
+                    i.seq(), i.delivery(), i.released() ? packetId : 0, true)));
+    queue.forEach(q -> out.add(new SessionStore.StoredMessage(q.seq(), q.delivery(), 0, q.dup())));
     return out;
   }
 

@@ -11,8 +11,17 @@ import java.util.List;
  */
 public interface SessionStore {
 
-  /** A stored message of a session; {@code releasedPacketId} is non-zero after PUBREC. */
-  record StoredMessage(long seq, Delivery delivery, int releasedPacketId) {}
+  /**
+   * A stored message of a session; {@code releasedPacketId} is non-zero after PUBREC; {@code sent}
+   * when it went to a client at least once (resent with DUP, MQTT 5.0 §3.3.1.1), as far as the
+   * store knows.
+   */
+  record StoredMessage(long seq, Delivery delivery, int releasedPacketId, boolean sent) {
+
+    public StoredMessage(long seq, Delivery delivery, int releasedPacketId) {
+      this(seq, delivery, releasedPacketId, false);
+    }
+  }
 
   /** A stored session, as loaded at start. */
   record StoredSession(
@@ -45,6 +54,11 @@ public interface SessionStore {
 
   /** The client acknowledged an outgoing QoS 2 message with PUBREC; PUBREL is due. */
   void messageReleased(String tenant, String clientId, long seq, int packetId);
+
+  /**
+   * The message was sent to the client (it is in flight). Stores that do not track it ignore this.
+   */
+  default void messageSent(String tenant, String clientId, long seq) {}
 
   /** The message is acknowledged, expired or dropped. */
   void messageRemoved(String tenant, String clientId, long seq);

@@ -149,4 +149,21 @@ class SessionTest {
     b.deliver(delivery("b2", 1));
     assertThat(b.queuedCount()).isEqualTo(1);
   }
+
+  /**
+   * Verifies that a session rebuilt from a snapshot (another node's, after takeover or death)
+   * resends what had been sent before with DUP set and what was only queued without it.
+   */
+  @Test
+  void rebuiltSessionResendsSentMessagesWithDup() {
+    Session old = session(10, QueuePolicy.DROP_NEWEST);
+    old.attach(new RecordingOutlet(), 1);
+    old.deliver(delivery("sent", 1));
+    old.deliver(delivery("queued", 1));
+    Session rebuilt = session(10, QueuePolicy.DROP_NEWEST);
+    rebuilt.restore(old.snapshot());
+    RecordingOutlet out = new RecordingOutlet();
+    rebuilt.attach(out, 10);
+    assertThat(out.sent).containsExactly("DUP 1:sent", "2:queued");
+  }
 }
