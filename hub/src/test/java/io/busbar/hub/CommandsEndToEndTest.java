@@ -206,6 +206,37 @@ class CommandsEndToEndTest {
     edge.disconnect();
   }
 
+  /**
+   * Verifies that a REST {@code write} command to a Sparkplug edge node id ({@code group:edge})
+   * reaches the edge node as an NCMD at QoS 0 with the metric name, datatype and value, and that
+   * the caller gets {@code {sent, topic}}.
+   */
+  @Test
+  void sparkplugWriteCommand() throws Exception {
+    Mqtt5BlockingClient edge =
+        TestClients.connect(node.mqttPort(), "g2:line", token("g2:line", Principal.ROLE_APP));
+    var in = edge.publishes(MqttGlobalPublishFilter.ALL);
+    edge.subscribeWith().topicFilter("spBv1.0/g2/NCMD/line").qos(MqttQos.AT_LEAST_ONCE).send();
+
+    HttpResponse<Buffer> response =
+        http.post(node.httpPort(), "127.0.0.1", "/api/v1/devices/g2:line/commands/write")
+            .sendJsonObject(
+                new JsonObject().put("metrics", new JsonObject().put("Line/Speed", 2.5)))
+            .await(20, TimeUnit.SECONDS);
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.bodyAsJsonObject())
+        .isEqualTo(new JsonObject().put("sent", true).put("topic", "spBv1.0/g2/NCMD/line"));
+    Mqtt5Publish ncmd = in.receive(5, TimeUnit.SECONDS).orElseThrow();
+    assertThat(ncmd.getTopic().toString()).isEqualTo("spBv1.0/g2/NCMD/line");
+    assertThat(ncmd.getQos()).isEqualTo(MqttQos.AT_MOST_ONCE);
+    Metric speed = Payload.parseFrom(ncmd.getPayloadAsBytes()).getMetrics(0);
+    assertThat(speed.getName()).isEqualTo("Line/Speed");
+    assertThat(speed.getDatatype()).isEqualTo(DataType.Double.getNumber());
+    assertThat(speed.getDoubleValue()).isEqualTo(2.5);
+    edge.disconnect();
+  }
+
   /** Verifies that audit events on the node's bus are listed by GET /api/v1/audit. */
   @Test
   void auditTrailOverRest() throws Exception {

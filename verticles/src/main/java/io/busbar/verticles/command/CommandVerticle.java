@@ -1,6 +1,8 @@
 package io.busbar.verticles.command;
 
 import io.busbar.codecs.bus.Addresses;
+import io.busbar.codecs.sparkplug.SparkplugCommands;
+import io.busbar.codecs.sparkplug.SparkplugHostState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -38,6 +40,14 @@ import java.util.UUID;
  * CommandConfig#failWhenNotConnected()}), 409 duplicate correlation id in flight, 503 too many
  * pending or the broker unavailable, 504 no response within the timeout.
  *
+ * <p>Sparkplug B (3.0 §6.4.16–6.4.17): a {@code write} or {@code rebirth} command to a device id
+ * {@code group:edge} or {@code group:edge:device} is encoded as an NCMD/DCMD by {@link
+ * SparkplugWrite} (datatypes from the shared {@link SparkplugHostState} when given) and published
+ * at QoS 0, not retained, to {@code spBv1.0/{group}/NCMD/{edge}} or {@code
+ * spBv1.0/{group}/DCMD/{edge}/{device}}. Sparkplug has no response: the reply is {@code {sent:
+ * true, topic}} once the broker routed it (404 when no session took it and {@link
+ * CommandConfig#failWhenNotConnected()}).
+ *
  * <p>Deploy one instance per node, after the broker. Metrics: {@code busbar.commands.sent}, {@code
  * busbar.commands.completed{outcome=ok|bad_request|not_connected|duplicate|busy|timeout}}, {@code
  * busbar.commands.responses.unmatched} (responses for no waiting command: late, duplicate or
@@ -53,6 +63,7 @@ public final class CommandVerticle extends VerticleBase {
 
   private final CommandConfig config;
   private final MeterRegistry registry;
+  private final SparkplugHostState sparkplugHost;
   private final String responseAddress = "busbar.commands.responses." + UUID.randomUUID();
   private final PendingCommands<Handle> pending = new PendingCommands<>();
   private final Map<String, Future<Void>> subscribedTenants = new HashMap<>();
@@ -66,7 +77,17 @@ public final class CommandVerticle extends VerticleBase {
   private record Handle(Message<Object> caller, long timer) {}
 
   public CommandVerticle(CommandConfig config, MeterRegistry registry) {
+    this(config, registry, null);
+  }
+
+  /**
+   * @param sparkplugHost the hub's shared Sparkplug host state, for the datatypes of metric writes;
+   *     {@code null} to infer them from the JSON values
+   */
+  public CommandVerticle(
+      CommandConfig config, MeterRegistry registry, SparkplugHostState sparkplugHost) {
     this.config = Objects.requireNonNull(config, "config");
+    this.sparkplugHost = sparkplugHost;
     this.registry = Objects.requireNonNull(registry, "registry");
     this.sent =
         Counter.builder("busbar.commands.sent")
@@ -128,6 +149,10 @@ public final class CommandVerticle extends VerticleBase {
       request = CommandRequest.fromJson(message.body());
     } catch (CommandFailure e) {
       fail(message, e);
+      return;
+    }
+    if (SparkplugWrite.applies(request)) {
+      onSparkplugCommand(message, request);
       return;
     }
     long timeout =
@@ -201,6 +226,55 @@ public final class CommandVerticle extends VerticleBase {
                       : new CommandFailure(
                           CommandFailure.BUSY,
                           "the broker did not take the command: " + ar.cause().getMessage()));
+            });
+  }
+
+  /** Publishes a Sparkplug NCMD/DCMD and replies once the broker routed it (no response, §7.5). */
+  private void onSparkplugCommand(Message<Object> message, CommandRequest request) {
+    SparkplugCommands.Command command;
+    try {
+      command = SparkplugWrite.command(request, sparkplugHost, System.currentTimeMillis());
+    } catch (CommandFailure e) {
+      fail(message, e);
+      return;
+    }
+    JsonObject publish =
+        new JsonObject()
+            .put("tenant", request.tenant())
+            .put("topic", command.topic())
+            .put("payload", Base64.getEncoder().encodeToString(command.payload()))
+            .put("qos", command.qos())
+            .put("retain", command.retain());
+    vertx
+        .eventBus()
+        .<JsonObject>request(
+            Addresses.MQTT_PUBLISH,
+            publish,
+            new DeliveryOptions().setSendTimeout(BROKER_TIMEOUT_MS).setLocalOnly(true))
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                fail(
+                    message,
+                    new CommandFailure(
+                        CommandFailure.BUSY,
+                        "the broker did not take the command: " + ar.cause().getMessage()));
+              } else if (ar.result().body().getInteger("delivered", 0) == 0
+                  && config.failWhenNotConnected()) {
+                fail(
+                    message,
+                    new CommandFailure(
+                        CommandFailure.NOT_CONNECTED,
+                        "edge node "
+                            + request.device()
+                            + " is not connected (no session subscribed to "
+                            + command.topic()
+                            + ")"));
+              } else {
+                sent.increment();
+                completed.get("ok").increment();
+                message.reply(new JsonObject().put("sent", true).put("topic", command.topic()));
+              }
             });
   }
 

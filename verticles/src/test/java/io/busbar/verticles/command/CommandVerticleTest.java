@@ -30,6 +30,7 @@ import io.vertx.ext.web.client.WebClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -38,6 +39,9 @@ import java.util.concurrent.TimeUnit;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.eclipse.tahu.protobuf.SparkplugBProto.DataType;
+import org.eclipse.tahu.protobuf.SparkplugBProto.Payload;
+import org.eclipse.tahu.protobuf.SparkplugBProto.Payload.Metric;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -336,6 +340,86 @@ class CommandVerticleTest {
     assertBusFailure(command, 409, "dup-1");
     assertThatThrownBy(() -> await(first)).hasRootCauseInstanceOf(ReplyException.class);
     device.disconnect().join();
+  }
+
+  /**
+   * Verifies that a REST {@code write} to {@code g1:e1} and {@code g1:e1:d1} reaches an MQTT 5 edge
+   * node as Sparkplug B NCMD/DCMD at QoS 0, not retained, with the metric name, datatype and value,
+   * and that the caller gets {sent, topic}; and that {@code rebirth} sends Node Control/Rebirth.
+   */
+  @Test
+  void sparkplugWriteReachesEdgeNode() throws Exception {
+    BlockingQueue<Mqtt5Publish> received = new LinkedBlockingQueue<>();
+    Mqtt5AsyncClient edge =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier("g1:e1")
+            .serverHost("127.0.0.1")
+            .serverPort(mqttPort)
+            .buildAsync();
+    edge.connectWith()
+        .simpleAuth()
+        .username("g1:e1")
+        .password(token("g1:e1", "default").getBytes(StandardCharsets.UTF_8))
+        .applySimpleAuth()
+        .send()
+        .join();
+    for (String filter : List.of("spBv1.0/g1/NCMD/e1", "spBv1.0/g1/DCMD/e1/#")) {
+      edge.subscribeWith()
+          .topicFilter(filter)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .callback(received::add)
+          .send()
+          .join();
+    }
+
+    HttpResponse<Buffer> node = post("g1:e1", "write", "", "{\"metrics\":{\"Line/Speed\":2.5}}");
+    HttpResponse<Buffer> device = post("g1:e1:d1", "write", "", "{\"metrics\":{\"Enabled\":true}}");
+    HttpResponse<Buffer> rebirth = post("g1:e1", "rebirth", "", "{}");
+
+    assertThat(node.statusCode()).isEqualTo(200);
+    assertThat(node.bodyAsJsonObject())
+        .isEqualTo(new JsonObject().put("sent", true).put("topic", "spBv1.0/g1/NCMD/e1"));
+    assertThat(device.statusCode()).isEqualTo(200);
+    assertThat(device.bodyAsJsonObject().getString("topic")).isEqualTo("spBv1.0/g1/DCMD/e1/d1");
+    assertThat(rebirth.statusCode()).isEqualTo(200);
+    Mqtt5Publish ncmd = received.poll(5, TimeUnit.SECONDS);
+    Mqtt5Publish dcmd = received.poll(5, TimeUnit.SECONDS);
+    Mqtt5Publish rebirthCmd = received.poll(5, TimeUnit.SECONDS);
+    assertThat(ncmd.getTopic().toString()).isEqualTo("spBv1.0/g1/NCMD/e1");
+    assertThat(ncmd.getQos()).isEqualTo(MqttQos.AT_MOST_ONCE);
+    assertThat(ncmd.isRetain()).isFalse();
+    Metric speed = Payload.parseFrom(ncmd.getPayloadAsBytes()).getMetrics(0);
+    assertThat(speed.getName()).isEqualTo("Line/Speed");
+    assertThat(speed.getDatatype()).isEqualTo(DataType.Double_VALUE);
+    assertThat(speed.getDoubleValue()).isEqualTo(2.5);
+    assertThat(dcmd.getTopic().toString()).isEqualTo("spBv1.0/g1/DCMD/e1/d1");
+    Metric enabled = Payload.parseFrom(dcmd.getPayloadAsBytes()).getMetrics(0);
+    assertThat(enabled.getName()).isEqualTo("Enabled");
+    assertThat(enabled.getDatatype()).isEqualTo(DataType.Boolean_VALUE);
+    assertThat(enabled.getBooleanValue()).isTrue();
+    Metric control = Payload.parseFrom(rebirthCmd.getPayloadAsBytes()).getMetrics(0);
+    assertThat(control.getName()).isEqualTo("Node Control/Rebirth");
+    assertThat(control.getBooleanValue()).isTrue();
+    edge.disconnect().join();
+  }
+
+  /**
+   * Verifies that a Sparkplug write with bad params gets a 400 naming the field, and one to an edge
+   * node with no session a 404.
+   */
+  @Test
+  void sparkplugWriteRefusesBadParamsAndOfflineNodes() {
+    HttpResponse<Buffer> noMetrics = post("g1:e9", "write", "", "{\"values\":{}}");
+    HttpResponse<Buffer> badValue = post("g1:e9", "write", "", "{\"metrics\":{\"X\":[1]}}");
+    HttpResponse<Buffer> offline = post("g1:e9", "write", "", "{\"metrics\":{\"X\":1}}");
+
+    assertThat(noMetrics.statusCode()).isEqualTo(400);
+    assertThat(noMetrics.bodyAsJsonObject().getString("detail")).contains("params.metrics");
+    assertThat(badValue.statusCode()).isEqualTo(400);
+    assertThat(badValue.bodyAsJsonObject().getString("detail")).contains("params.metrics.X");
+    assertThat(offline.statusCode()).isEqualTo(404);
+    assertThat(offline.bodyAsJsonObject().getString("detail")).contains("not connected");
   }
 
   private static void assertBusFailure(JsonObject body, int code, String mentions) {
