@@ -183,7 +183,7 @@ public final class Node {
                     : Future.succeededFuture())
         .compose(v -> deploy(broker))
         // after the broker: they publish through its bus bridge, and stop before it
-        .compose(v -> deploy(new CommandVerticle(config.commands(), registry)))
+        .compose(v -> deploy(new CommandVerticle(config.commands(), registry, sparkplugHost)))
         .compose(
             v -> deploy(new SparkplugHostVerticle(config.sparkplug(), sparkplugHost, registry)))
         .compose(
