@@ -5,12 +5,10 @@ import io.busbar.security.AuthenticationException.Reason;
 import io.busbar.security.Principal;
 import io.busbar.security.TokenAuthenticator;
 import io.vertx.core.Future;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
@@ -67,8 +65,8 @@ final class JwtTokenAuthenticator implements TokenAuthenticator {
     JsonObject header;
     JsonObject claims;
     try {
-      header = decodeJson(parts[0]);
-      claims = decodeJson(parts[1]);
+      header = JwtParts.decodeJson(parts[0]);
+      claims = JwtParts.decodeJson(parts[1]);
     } catch (RuntimeException e) {
       // bad base64url, bad JSON, or JSON that is not an object ("null", "[1]", "42")
       return refuse(Reason.MALFORMED, "header or payload is not a base64url JSON object");
@@ -119,15 +117,15 @@ final class JwtTokenAuthenticator implements TokenAuthenticator {
       return refuse(Reason.BAD_SIGNATURE, "issuer " + claims.getValue("iss") + " not trusted");
     }
     long now = clock.millis();
-    Long exp = epochMillis(claims, "exp");
+    Long exp = JwtParts.epochMillis(claims, "exp");
     if (exp != null && now - skewMillis >= exp) {
       return refuse(Reason.EXPIRED, "token expired at " + exp / 1000);
     }
-    Long nbf = epochMillis(claims, "nbf");
+    Long nbf = JwtParts.epochMillis(claims, "nbf");
     if (nbf != null && now + skewMillis < nbf) {
       return refuse(Reason.NOT_YET_VALID, "token not valid before " + nbf / 1000);
     }
-    Long iat = epochMillis(claims, "iat");
+    Long iat = JwtParts.epochMillis(claims, "iat");
     if (iat != null && now + skewMillis < iat) {
       return refuse(Reason.NOT_YET_VALID, "token issued in the future at " + iat / 1000);
     }
@@ -175,33 +173,6 @@ final class JwtTokenAuthenticator implements TokenAuthenticator {
       }
     }
     return null;
-  }
-
-  private static Long epochMillis(JsonObject claims, String name) {
-    Number seconds = (Number) claims.getValue(name);
-    if (seconds == null) {
-      return null;
-    }
-    double millis = seconds.doubleValue() * 1000;
-    // NumericDate may be fractional (RFC 7519 §2); clamp absurd values instead of overflowing
-    if (millis >= Long.MAX_VALUE) {
-      return Long.MAX_VALUE;
-    }
-    if (millis <= Long.MIN_VALUE) {
-      return Long.MIN_VALUE;
-    }
-    return (long) millis;
-  }
-
-  private static JsonObject decodeJson(String part) {
-    if (part.isEmpty()) {
-      throw new IllegalArgumentException("empty part");
-    }
-    String json = new String(B64URL.decode(part), StandardCharsets.UTF_8);
-    if (!(Json.decodeValue(json) instanceof JsonObject object)) {
-      throw new IllegalArgumentException("not a JSON object");
-    }
-    return object;
   }
 
   private static <T> Future<T> refuse(Reason reason, String message) {

@@ -9,7 +9,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -156,8 +155,8 @@ public final class MultiIssuerAuthenticator implements TokenAuthenticator {
     JsonObject claims;
     byte[] signature;
     try {
-      header = decodeJson(parts[0]);
-      claims = decodeJson(parts[1]);
+      header = JwtParts.decodeJson(parts[0]);
+      claims = JwtParts.decodeJson(parts[1]);
       signature = B64URL.decode(parts[2]);
     } catch (RuntimeException e) {
       return refuse(Reason.MALFORMED, "header, payload or signature is not base64url JSON");
@@ -250,9 +249,9 @@ public final class MultiIssuerAuthenticator implements TokenAuthenticator {
     }
     long now = clock.millis();
     long skew = config.clockSkew().toMillis();
-    Long exp = epochMillis(claims, "exp");
-    Long nbf = epochMillis(claims, "nbf");
-    Long iat = epochMillis(claims, "iat");
+    Long exp = JwtParts.epochMillis(claims, "exp");
+    Long nbf = JwtParts.epochMillis(claims, "nbf");
+    Long iat = JwtParts.epochMillis(claims, "iat");
     if (exp == null && config.requireExpiry()) {
       return refuse(Reason.LIFETIME_EXCEEDED, "token has no exp");
     }
@@ -386,33 +385,6 @@ public final class MultiIssuerAuthenticator implements TokenAuthenticator {
       current = object.getValue(step);
     }
     return current;
-  }
-
-  private static Long epochMillis(JsonObject claims, String name) {
-    Number seconds = (Number) claims.getValue(name);
-    if (seconds == null) {
-      return null;
-    }
-    double millis = seconds.doubleValue() * 1000;
-    // NumericDate may be fractional (RFC 7519 §2); clamp absurd values instead of overflowing
-    if (millis >= Long.MAX_VALUE) {
-      return Long.MAX_VALUE;
-    }
-    if (millis <= Long.MIN_VALUE) {
-      return Long.MIN_VALUE;
-    }
-    return (long) millis;
-  }
-
-  private static JsonObject decodeJson(String part) {
-    if (part.isEmpty()) {
-      throw new IllegalArgumentException("empty part");
-    }
-    String json = new String(B64URL.decode(part), StandardCharsets.UTF_8);
-    if (!(Json.decodeValue(json) instanceof JsonObject object)) {
-      throw new IllegalArgumentException("not a JSON object");
-    }
-    return object;
   }
 
   private static String sha256(String token) {
