@@ -84,15 +84,11 @@ public final class PostgresStorageVerticle extends VerticleBase {
   private final Counter queriesBadRequest;
   private final Counter queriesBusy;
   private final Counter queriesError;
-  private final Counter ingestAccepted;
-  private final Counter ingestRejectedFull;
-  private final Counter ingestRejectedTooLarge;
-  private final Counter ingestRejectedStopping;
   private Gauge queueDepth;
 
   private final LogThrottle dropLog = new LogThrottle(Duration.ofSeconds(5));
   private final LogThrottle writeFailureLog = new LogThrottle(Duration.ofSeconds(5));
-  private final LogThrottle ingestFullLog = new LogThrottle(Duration.ofSeconds(5));
+  private final IngestAdmission admission;
 
   private PostgresTelemetryStore store;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
@@ -113,6 +109,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
     this.droppedWriteFailed = tagged("busbar.storage.dropped", "reason", "write_failed");
     this.droppedBadTimestamp = tagged("busbar.storage.dropped", "reason", "bad_timestamp");
     this.droppedUnexpectedType = tagged("busbar.storage.dropped", "reason", "unexpected_type");
+    this.admission = new IngestAdmission(registry, droppedUnexpectedType);
     this.eventsWritten =
         Counter.builder("busbar.storage.events.written")
             .description("Events committed to the database")
@@ -128,13 +125,6 @@ public final class PostgresStorageVerticle extends VerticleBase {
     this.queriesBadRequest = tagged("busbar.storage.queries.failed", "code", "400");
     this.queriesBusy = tagged("busbar.storage.queries.failed", "code", "503");
     this.queriesError = tagged("busbar.storage.queries.failed", "code", "500");
-    this.ingestAccepted =
-        Counter.builder("busbar.storage.ingest.accepted")
-            .description("Events accepted on busbar.storage.ingest")
-            .register(registry);
-    this.ingestRejectedFull = tagged("busbar.storage.ingest.rejected", "reason", "queue_full");
-    this.ingestRejectedTooLarge = tagged("busbar.storage.ingest.rejected", "reason", "too_large");
-    this.ingestRejectedStopping = tagged("busbar.storage.ingest.rejected", "reason", "stopping");
   }
 
   /** The same meter names and tags as {@link StorageVerticle}: dashboards work for either. */
@@ -240,41 +230,18 @@ public final class PostgresStorageVerticle extends VerticleBase {
 
   /** A batch that needs an acknowledgement: all of it is queued, or none. */
   private void onIngest(Message<Object> message) {
-    if (!(message.body() instanceof EventBatch batch)) {
-      droppedUnexpectedType.increment();
-      message.fail(400, "body must be an EventBatch");
-      return;
-    }
-    if (stopping) {
-      ingestRejectedStopping.increment();
-      message.fail(503, "storage is stopping");
+    EventBatch batch =
+        admission.admit(
+            message,
+            stopping,
+            config.queueCapacity(),
+            queue.remainingCapacity(),
+            config.ackOnCommit());
+    if (batch == null) {
       return;
     }
     int events = batch.events().size();
-    int slots = events + (config.ackOnCommit() ? 1 : 0);
-    if (slots > config.queueCapacity()) {
-      ingestRejectedTooLarge.increment();
-      message.fail(
-          413,
-          "batch of "
-              + events
-              + " events exceeds the storage queue ("
-              + config.queueCapacity()
-              + ")");
-      return;
-    }
-    if (queue.remainingCapacity() < slots) {
-      ingestRejectedFull.increment();
-      if (ingestFullLog.tryAcquire()) {
-        LOG.warn(
-            "Storage queue full ({} rows): refusing ingest (back-pressure)",
-            config.queueCapacity());
-      }
-      message.fail(503, "storage queue full");
-      return;
-    }
     queue.addAll(batch.events());
-    ingestAccepted.increment(events);
     if (config.ackOnCommit()) {
       acksWaiting++;
       queue.add(new IngestAck(message, events));

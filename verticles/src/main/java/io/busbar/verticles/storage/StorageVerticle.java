@@ -115,10 +115,6 @@ public final class StorageVerticle extends VerticleBase {
   private final Counter queriesBadRequest;
   private final Counter queriesBusy;
   private final Counter queriesError;
-  private final Counter ingestAccepted;
-  private final Counter ingestRejectedFull;
-  private final Counter ingestRejectedTooLarge;
-  private final Counter ingestRejectedStopping;
   private final Counter rollupHourly;
   private final Counter rollupDaily;
   private final Counter deletedReadings;
@@ -129,7 +125,7 @@ public final class StorageVerticle extends VerticleBase {
 
   private final LogThrottle dropLog = new LogThrottle(Duration.ofSeconds(5));
   private final LogThrottle writeFailureLog = new LogThrottle(Duration.ofSeconds(5));
-  private final LogThrottle ingestFullLog = new LogThrottle(Duration.ofSeconds(5));
+  private final IngestAdmission admission;
 
   // set in start(); the executors run one task at a time, in submission order
   private TelemetryStore store;
@@ -159,6 +155,7 @@ public final class StorageVerticle extends VerticleBase {
     this.droppedWriteFailed = dropped("write_failed");
     this.droppedBadTimestamp = dropped("bad_timestamp");
     this.droppedUnexpectedType = dropped("unexpected_type");
+    this.admission = new IngestAdmission(registry, droppedUnexpectedType);
     this.eventsWritten =
         Counter.builder("busbar.storage.events.written")
             .description("Events committed to the database")
@@ -178,13 +175,6 @@ public final class StorageVerticle extends VerticleBase {
     this.queriesBadRequest = queriesFailed("400");
     this.queriesBusy = queriesFailed("503");
     this.queriesError = queriesFailed("500");
-    this.ingestAccepted =
-        Counter.builder("busbar.storage.ingest.accepted")
-            .description("Events accepted on busbar.storage.ingest")
-            .register(registry);
-    this.ingestRejectedFull = ingestRejected("queue_full");
-    this.ingestRejectedTooLarge = ingestRejected("too_large");
-    this.ingestRejectedStopping = ingestRejected("stopping");
     this.rollupHourly = rollupRows("1h");
     this.rollupDaily = rollupRows("1d");
     this.deletedReadings = retentionDeleted("telemetry");
@@ -197,13 +187,6 @@ public final class StorageVerticle extends VerticleBase {
         Counter.builder("busbar.storage.maintenance.failed")
             .description("Rollup and retention runs that failed (retried next interval)")
             .register(registry);
-  }
-
-  private Counter ingestRejected(String reason) {
-    return Counter.builder("busbar.storage.ingest.rejected")
-        .description("Ingest requests refused (back-pressure to the sender); nothing was taken")
-        .tag("reason", reason)
-        .register(registry);
   }
 
   private Counter rollupRows(String table) {
@@ -372,41 +355,18 @@ public final class StorageVerticle extends VerticleBase {
    * than the whole queue). Only this event loop adds to the queue, so the capacity check holds.
    */
   private void onIngest(Message<Object> message) {
-    if (!(message.body() instanceof EventBatch batch)) {
-      droppedUnexpectedType.increment();
-      message.fail(400, "body must be an EventBatch");
-      return;
-    }
-    if (stopping) {
-      ingestRejectedStopping.increment();
-      message.fail(503, "storage is stopping");
+    EventBatch batch =
+        admission.admit(
+            message,
+            stopping,
+            config.queueCapacity(),
+            queue.remainingCapacity(),
+            config.ackOnCommit());
+    if (batch == null) {
       return;
     }
     int events = batch.events().size();
-    int slots = events + (config.ackOnCommit() ? 1 : 0);
-    if (slots > config.queueCapacity()) {
-      ingestRejectedTooLarge.increment();
-      message.fail(
-          413,
-          "batch of "
-              + events
-              + " events exceeds the storage queue ("
-              + config.queueCapacity()
-              + ")");
-      return;
-    }
-    if (queue.remainingCapacity() < slots) {
-      ingestRejectedFull.increment();
-      if (ingestFullLog.tryAcquire()) {
-        LOG.warn(
-            "Storage queue full ({} rows): refusing ingest (back-pressure)",
-            config.queueCapacity());
-      }
-      message.fail(503, "storage queue full");
-      return;
-    }
     queue.addAll(batch.events());
-    ingestAccepted.increment(events);
     if (config.ackOnCommit()) {
       acksWaiting.incrementAndGet();
       queue.add(new IngestAck(message, events));
