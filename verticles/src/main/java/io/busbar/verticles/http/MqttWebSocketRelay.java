@@ -1,5 +1,6 @@
 package io.busbar.verticles.http;
 
+import io.busbar.verticles.mqtt.RelayTrust;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -83,7 +84,11 @@ final class MqttWebSocketRelay {
                 .setHost(upstreamHost)
                 .setPort(upstreamPort)
                 .setURI("/mqtt")
-                .addSubProtocol(SUBPROTOCOL))
+                .addSubProtocol(SUBPROTOCOL)
+                // the broker sees the relay's loopback address: tell it the client's, so its
+                // per-source limits apply per client (believed only with this node's secret)
+                .addHeader(RelayTrust.FORWARDED_FOR, ctx.request().remoteAddress().hostAddress())
+                .addHeader(RelayTrust.SECRET_HEADER, RelayTrust.secret()))
         .onFailure(
             e -> {
               upstreamDown.increment();

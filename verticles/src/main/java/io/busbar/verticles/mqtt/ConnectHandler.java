@@ -69,9 +69,11 @@ final class ConnectHandler {
   private final BrokerSecurity security;
   private final RateLimit connectRate;
   private final TokenCache tokens;
+  private final ConnectRewriter rewriter;
 
-  ConnectHandler(Broker broker, BrokerSecurity security) {
+  ConnectHandler(Broker broker, BrokerSecurity security, ConnectRewriter rewriter) {
     this.broker = broker;
+    this.rewriter = rewriter;
     this.security = security;
     this.connectRate = new RateLimit(broker.config().maxConnectsPerSecond());
     this.tokens =
@@ -82,6 +84,8 @@ final class ConnectHandler {
   }
 
   void handle(MqttEndpoint endpoint) {
+    // first, so that an id assigned before the CONNECT reached us is never left behind
+    boolean assigned = rewriter.claimAssigned(endpoint.clientIdentifier());
     Context context = Vertx.currentContext();
     boolean v5 = endpoint.protocolVersion() == 5;
     String source = sourceAddress(endpoint);
@@ -100,11 +104,10 @@ final class ConnectHandler {
       }
       return;
     }
-    boolean assigned = false;
     String clientId = endpoint.clientIdentifier();
     if (clientId == null || clientId.isEmpty()) {
       // MQTT 3.1.1 §3.1.3.1 / 5.0 §3.1.3.1.1: the server assigns a unique id to a zero-length one
-      clientId = "auto-" + UUID.randomUUID();
+      clientId = ConnectRewriter.ASSIGNED_PREFIX + UUID.randomUUID();
       endpoint.setClientIdentifier(clientId);
       assigned = true;
     }
@@ -389,6 +392,13 @@ final class ConnectHandler {
         // MQTT 5.0 §3.2.2.3.17: the CONNACK names the method the client authenticated with
         connack.add(new StringProperty(MqttPropertyType.AUTHENTICATION_METHOD.value(), authMethod));
       }
+      if (broker.config().serverKeepAliveSeconds() > 0) {
+        // MQTT 5.0 §3.2.2.3.14: the client must use the server's keep alive; ConnectRewriter
+        // already put it in place of a longer (or no) keep alive, and vertx-mqtt enforces it
+        connack.add(
+            new IntegerProperty(
+                MqttPropertyType.SERVER_KEEP_ALIVE.value(), endpoint.keepAliveTimeSeconds()));
+      }
       if (expiry != requested) {
         // MQTT 5.0 §3.2.2.3.2: the server tells the client the interval it will use
         connack.add(
@@ -411,10 +421,15 @@ final class ConnectHandler {
     }
   }
 
-  /** The client's IP address (without port): the key of per-source limits. */
+  /**
+   * The client's IP address (without port): the key of per-source limits. For a connection that the
+   * HTTP port's {@code /mqtt} relays, the address the relay vouches for ({@link RelayTrust}).
+   */
   static String sourceAddress(MqttEndpoint endpoint) {
     SocketAddress remote = endpoint.remoteAddress();
-    return remote == null || remote.host() == null ? "unknown" : remote.host();
+    String host = remote == null || remote.host() == null ? "unknown" : remote.host();
+    String relayed = RelayTrust.relayedAddress(host, endpoint.httpHeaders());
+    return relayed != null ? relayed : host;
   }
 
   /** The CONNECT's or AUTH's authentication data as UTF-8 text (a JWT), or {@code null}. */

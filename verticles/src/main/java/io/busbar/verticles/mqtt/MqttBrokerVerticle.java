@@ -206,7 +206,8 @@ public final class MqttBrokerVerticle extends VerticleBase {
             revocations,
             new AuditTrail(vertx.eventBus(), Addresses.AUDIT),
             registry);
-    ConnectHandler connects = new ConnectHandler(broker, security);
+    ConnectRewriter rewriter = new ConnectRewriter(config.serverKeepAliveSeconds());
+    ConnectHandler connects = new ConnectHandler(broker, security, rewriter);
     io.vertx.core.Context brokerContext = context;
     Broker shared = broker;
     // the list calls on the revoking thread: hand each revocation to the broker's context
@@ -226,7 +227,8 @@ public final class MqttBrokerVerticle extends VerticleBase {
             // zero-length client ids are assigned by ConnectHandler, which tells 5.0 clients
             .setAutoClientId(false);
     server =
-        MqttServer.create(vertx, options)
+        rewriter
+            .create(vertx, options)
             .endpointHandler(connects::handle)
             .exceptionHandler(t -> LOG.debug("mqtt connection error: {}", t.toString()));
     Future<MqttServer> tcp =
@@ -238,12 +240,15 @@ public final class MqttBrokerVerticle extends VerticleBase {
                   LOG.info("MQTT broker listening on {}:{}", config.host(), actualPort);
                 });
     Future<?> tls =
-        securityConfig.tlsPort() < 0 ? Future.succeededFuture() : listenTls(options, connects);
+        securityConfig.tlsPort() < 0
+            ? Future.succeededFuture()
+            : listenTls(options, connects, rewriter);
     if (config.webSocketPort() < 0) {
       return Future.all(bridged, tcp, tls);
     }
     webSocketServer =
-        MqttServer.create(
+        rewriter
+            .create(
                 vertx,
                 withFrameSize(
                     new MqttServerOptions(options)
@@ -277,7 +282,8 @@ public final class MqttBrokerVerticle extends VerticleBase {
   }
 
   /** The MQTT over TLS listener: configured PEM files, or a generated development certificate. */
-  private Future<MqttServer> listenTls(MqttServerOptions plain, ConnectHandler connects) {
+  private Future<MqttServer> listenTls(
+      MqttServerOptions plain, ConnectHandler connects, ConnectRewriter rewriter) {
     Future<TlsConfig> tlsConfig;
     if (securityConfig.tlsCert() != null) {
       tlsConfig =
@@ -306,7 +312,8 @@ public final class MqttBrokerVerticle extends VerticleBase {
           MqttServerOptions options =
               TlsOptions.apply(tc, new MqttServerOptions(plain).setPort(securityConfig.tlsPort()));
           tlsServer =
-              MqttServer.create(vertx, options)
+              rewriter
+                  .create(vertx, options)
                   .endpointHandler(connects::handle)
                   .exceptionHandler(t -> LOG.debug("mqtt/tls connection error: {}", t.toString()));
           return tlsServer

@@ -41,6 +41,9 @@ import java.util.Objects;
  *     meanwhile is still accepted for up to this long.
  * @param dataDir where durable broker state (retained messages) is kept, or {@code null} to keep it
  *     in memory only
+ * @param serverKeepAliveSeconds the longest keep alive a 5.0 client may use (MQTT 5.0 §3.2.2.3.14):
+ *     a client asking for more, or for 0 (none), is told this value as Server Keep Alive and held
+ *     to it (1.5×); 0 accepts the client's value. 3.1.1 clients keep their own value.
  */
 public record MqttConfig(
     String host,
@@ -61,7 +64,8 @@ public record MqttConfig(
     long maxConnectionBacklogBytes,
     int maxRetainedMessages,
     int tokenCacheSeconds,
-    Path dataDir) {
+    Path dataDir,
+    int serverKeepAliveSeconds) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 1883;
@@ -93,6 +97,9 @@ public record MqttConfig(
   public static final int DEFAULT_MAX_RETAINED_MESSAGES = 1_000_000;
 
   public static final int DEFAULT_TOKEN_CACHE_SECONDS = 30;
+
+  /** 0: the keep alive the client asks for is used. */
+  public static final int DEFAULT_SERVER_KEEP_ALIVE_SECONDS = 0;
 
   /** Off: MQTT over WebSocket is opt-in. */
   public static final int DEFAULT_WEB_SOCKET_PORT = -1;
@@ -157,6 +164,11 @@ public record MqttConfig(
       throw new IllegalArgumentException(
           "mqtt.tokenCacheSeconds must be 0 (off) or more, was " + tokenCacheSeconds);
     }
+    if (serverKeepAliveSeconds < 0 || serverKeepAliveSeconds > 65_535) {
+      throw new IllegalArgumentException(
+          "mqtt.serverKeepAlive must be 0 (the client's) or 1..65535, was "
+              + serverKeepAliveSeconds);
+    }
     if (webSocketPort < -1 || webSocketPort > 65_535) {
       throw new IllegalArgumentException(
           "mqtt.webSocketPort must be -1 (off) or 0..65535, was " + webSocketPort);
@@ -184,7 +196,8 @@ public record MqttConfig(
         DEFAULT_MAX_CONNECTION_BACKLOG_BYTES,
         DEFAULT_MAX_RETAINED_MESSAGES,
         DEFAULT_TOKEN_CACHE_SECONDS,
-        null);
+        null,
+        DEFAULT_SERVER_KEEP_ALIVE_SECONDS);
   }
 
   /** The defaults: 127.0.0.1:1883, 1 MiB packets, no anonymous access. */
@@ -213,7 +226,8 @@ public record MqttConfig(
         maxConnectionBacklogBytes,
         maxRetainedMessages,
         tokenCacheSeconds,
-        dataDir);
+        dataDir,
+        serverKeepAliveSeconds);
   }
 
   public MqttConfig withMaxSessionExpirySeconds(long seconds) {
@@ -236,7 +250,8 @@ public record MqttConfig(
         maxConnectionBacklogBytes,
         maxRetainedMessages,
         tokenCacheSeconds,
-        dataDir);
+        dataDir,
+        serverKeepAliveSeconds);
   }
 
   public MqttConfig withSysInterval(int seconds) {
@@ -259,7 +274,8 @@ public record MqttConfig(
         maxConnectionBacklogBytes,
         maxRetainedMessages,
         tokenCacheSeconds,
-        dataDir);
+        dataDir,
+        serverKeepAliveSeconds);
   }
 
   public MqttConfig withTopicAliasMaximum(int aliases) {
@@ -282,7 +298,8 @@ public record MqttConfig(
         maxConnectionBacklogBytes,
         maxRetainedMessages,
         tokenCacheSeconds,
-        dataDir);
+        dataDir,
+        serverKeepAliveSeconds);
   }
 
   public MqttConfig withMaxConnections(int connections) {
@@ -305,7 +322,8 @@ public record MqttConfig(
         maxConnectionBacklogBytes,
         maxRetainedMessages,
         tokenCacheSeconds,
-        dataDir);
+        dataDir,
+        serverKeepAliveSeconds);
   }
 
   public MqttConfig withTopicLimits(int length, int levels) {
@@ -328,7 +346,8 @@ public record MqttConfig(
         maxConnectionBacklogBytes,
         maxRetainedMessages,
         tokenCacheSeconds,
-        dataDir);
+        dataDir,
+        serverKeepAliveSeconds);
   }
 
   public MqttConfig withWebSocketPort(int port) {
@@ -351,7 +370,8 @@ public record MqttConfig(
         maxConnectionBacklogBytes,
         maxRetainedMessages,
         tokenCacheSeconds,
-        dataDir);
+        dataDir,
+        serverKeepAliveSeconds);
   }
 
   /** The same settings keeping retained messages in {@code dir} ({@code null}: memory only). */
@@ -375,7 +395,8 @@ public record MqttConfig(
         maxConnectionBacklogBytes,
         maxRetainedMessages,
         tokenCacheSeconds,
-        dir);
+        dir,
+        serverKeepAliveSeconds);
   }
 
   public MqttConfig withMaxQueuedBytes(long bytes) {
@@ -398,7 +419,8 @@ public record MqttConfig(
         maxConnectionBacklogBytes,
         maxRetainedMessages,
         tokenCacheSeconds,
-        dataDir);
+        dataDir,
+        serverKeepAliveSeconds);
   }
 
   public MqttConfig withMaxConnectsPerSecond(int perSecond) {
@@ -421,7 +443,8 @@ public record MqttConfig(
         maxConnectionBacklogBytes,
         maxRetainedMessages,
         tokenCacheSeconds,
-        dataDir);
+        dataDir,
+        serverKeepAliveSeconds);
   }
 
   public MqttConfig withMaxConnectionBacklogBytes(long bytes) {
@@ -444,7 +467,8 @@ public record MqttConfig(
         bytes,
         maxRetainedMessages,
         tokenCacheSeconds,
-        dataDir);
+        dataDir,
+        serverKeepAliveSeconds);
   }
 
   public MqttConfig withMaxRetainedMessages(int max) {
@@ -467,7 +491,8 @@ public record MqttConfig(
         maxConnectionBacklogBytes,
         max,
         tokenCacheSeconds,
-        dataDir);
+        dataDir,
+        serverKeepAliveSeconds);
   }
 
   public MqttConfig withTokenCacheSeconds(int seconds) {
@@ -490,6 +515,31 @@ public record MqttConfig(
         maxConnectionBacklogBytes,
         maxRetainedMessages,
         seconds,
-        dataDir);
+        dataDir,
+        serverKeepAliveSeconds);
+  }
+
+  public MqttConfig withServerKeepAliveSeconds(int seconds) {
+    return new MqttConfig(
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueuedMessages,
+        queuePolicy,
+        maxSessionExpirySeconds,
+        sysIntervalSeconds,
+        topicAliasMaximum,
+        maxConnections,
+        maxTopicLength,
+        maxTopicLevels,
+        webSocketPort,
+        maxQueuedBytes,
+        maxConnectsPerSecond,
+        maxConnectionBacklogBytes,
+        maxRetainedMessages,
+        tokenCacheSeconds,
+        dataDir,
+        seconds);
   }
 }

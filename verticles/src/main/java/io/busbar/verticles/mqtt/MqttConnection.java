@@ -550,8 +550,8 @@ final class MqttConnection implements Outlet {
   // ---- ending ----
 
   /**
-   * A packet the decoder refused: too large (MQTT 5.0 §4.13, DISCONNECT 0x95) or malformed (0x81).
-   * Only this connection is closed.
+   * A packet the decoder refused: too large (MQTT 5.0 §4.13, DISCONNECT 0x95), a PUBLISH to a
+   * wildcard topic name (0x90) or malformed (0x81). Only this connection is closed.
    */
   private void onException(Throwable t) {
     LOG.debug("connection {} failed: {}", endpoint.clientIdentifier(), t.toString());
@@ -559,12 +559,25 @@ final class MqttConnection implements Outlet {
       protocolViolation(
           MqttDisconnectReasonCode.PACKET_TOO_LARGE,
           "packet larger than " + broker.config().maxMessageSize() + " bytes");
+    } else if (t instanceof DecoderException && isWildcardTopicName(t)) {
+      // MQTT 5.0 §3.3.2.1 / §4.7.1: a topic name must not contain wildcards; Netty's decoder
+      // refuses the PUBLISH before we see it, but the reason is 0x90, not malformed (0x81)
+      protocolViolation(
+          MqttDisconnectReasonCode.TOPIC_NAME_INVALID, "topic name contains a wildcard");
     } else if (t instanceof DecoderException) {
       protocolViolation(MqttDisconnectReasonCode.MALFORMED_PACKET, "malformed packet");
     } else {
       broker.metrics().protocolErrors.increment();
       closeQuietly(endpoint);
     }
+  }
+
+  /** Netty's MqttDecoder: "invalid publish topic name: … (contains wildcards)". */
+  private static boolean isWildcardTopicName(Throwable t) {
+    String message = t.getMessage();
+    return message != null
+        && message.contains("invalid publish topic name")
+        && message.contains("wildcards");
   }
 
   private void protocolViolation(MqttDisconnectReasonCode code, String reason) {
