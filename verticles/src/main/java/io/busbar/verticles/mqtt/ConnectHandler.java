@@ -345,9 +345,8 @@ final class ConnectHandler {
       // the client is back: its session does not expire and its delayed will is not sent
       // (MQTT 5.0 §3.1.3.2.2)
       cancelTimer(existing.expiryTimer());
-      cancelTimer(existing.willTimer());
       existing.expiryTimer(-1);
-      existing.willTimer(-1);
+      LastWill.cancel(broker, existing);
     }
     if (sessionPresent) {
       session = existing;

@@ -3,6 +3,7 @@ package io.busbar.verticles.mqtt;
 import io.busbar.security.Principal;
 import io.busbar.verticles.mqtt.session.Message;
 import io.busbar.verticles.mqtt.session.Session;
+import io.busbar.verticles.mqtt.session.SessionStore;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.vertx.core.buffer.Buffer;
@@ -45,6 +46,16 @@ final class LastWill {
     if (takenOver) {
       return; // §3.1.2.5: a new connection came before the will delay passed
     }
+    // kept with the session, so that a restart before the delay passed still publishes it
+    Message stored = clusterWill(broker, session.clientId(), principal, will, v5);
+    if (stored != null) {
+      broker
+          .sessionStore()
+          .willScheduled(
+              session.tenant(),
+              session.clientId(),
+              new SessionStore.StoredWill(System.currentTimeMillis() + delay * 1000, stored));
+    }
     session.willTimer(
         broker
             .vertx()
@@ -52,8 +63,41 @@ final class LastWill {
                 delay * 1000,
                 t -> {
                   session.willTimer(-1);
+                  broker.sessionStore().willCleared(session.tenant(), session.clientId());
                   publish(broker, session, principal, will, v5);
                 }));
+  }
+
+  /**
+   * Puts back the delayed will of a session restored at start-up: published when due (at once if
+   * that passed while the node was down) unless the client comes back first. Its topic and the
+   * ACL were checked when it was stored.
+   */
+  static void restore(Broker broker, Session session, SessionStore.StoredWill will) {
+    if (will == null) {
+      return;
+    }
+    // at least 1 ms: the timer fires after every stored session (and its subscriptions) is back
+    long delay = Math.max(1, will.dueAtMillis() - System.currentTimeMillis());
+    session.willTimer(
+        broker
+            .vertx()
+            .setTimer(
+                delay,
+                t -> {
+                  session.willTimer(-1);
+                  broker.sessionStore().willCleared(session.tenant(), session.clientId());
+                  broker.route(will.message());
+                }));
+  }
+
+  /** The client is back: its delayed will is not published (MQTT 5.0 §3.1.3.2.2). */
+  static void cancel(Broker broker, Session session) {
+    if (session.willTimer() >= 0) {
+      broker.vertx().cancelTimer(session.willTimer());
+      session.willTimer(-1);
+      broker.sessionStore().willCleared(session.tenant(), session.clientId());
+    }
   }
 
   private static void publish(

@@ -394,7 +394,9 @@ public final class MqttBrokerVerticle extends VerticleBase {
         broker.postOffice().subscribe(session, sub);
       }
       session.restore(stored.messages());
+      session.restoreIncomingQos2(stored.incomingQos2());
       SessionEnd.scheduleExpiry(broker, session);
+      LastWill.restore(broker, session, stored.will());
     }
     if (!broker.sessionStore().load().isEmpty()) {
       LOG.info("restored {} persistent sessions", broker.sessionStore().load().size());

@@ -16,6 +16,7 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.messages.MqttAuthenticationExchangeMessage;
@@ -24,6 +25,7 @@ import io.vertx.mqtt.messages.MqttPublishMessage;
 import io.vertx.mqtt.messages.codes.MqttAuthenticateReasonCode;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
+import io.vertx.mqtt.messages.codes.MqttPubCompReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -241,8 +243,11 @@ final class MqttConnection implements Outlet {
             expiry < 0 ? Long.MAX_VALUE : now + expiry * 1000);
     PostOffice.Routed routed = broker.route(message);
     int receivers = routed.receivers();
+    // QoS 2: the packet id is written after the routed copies, so PUBREC waits for both
+    Future<Void> durable =
+        qos == 2 ? both(routed.stored(), session.incomingQos2Routed(packetId)) : routed.stored();
     acks.inOrder(
-        routed.stored(),
+        durable,
         () -> {
           if (qos == 1) {
             if (v5 && receivers == 0) {
@@ -337,8 +342,27 @@ final class MqttConnection implements Outlet {
   }
 
   private void onPubrel(int packetId) {
-    session.releaseIncomingQos2(packetId);
-    endpoint.publishComplete(packetId);
+    if (v5 && !session.hasIncomingQos2(packetId)) {
+      // MQTT 5.0 §3.7.2.1: 0x92 packet identifier not found
+      acks.inOrder(
+          null,
+          () ->
+              endpoint.publishComplete(
+                  packetId,
+                  MqttPubCompReasonCode.PACKET_IDENTIFIER_NOT_FOUND,
+                  MqttProperties.NO_PROPERTIES));
+      return;
+    }
+    // a persistent session's store forgets the id before PUBCOMP (MQTT 5.0 §4.3.3)
+    acks.inOrder(session.releaseIncomingQos2(packetId), () -> endpoint.publishComplete(packetId));
+  }
+
+  /** Both futures (either may be {@code null}: nothing to wait for). */
+  private static Future<Void> both(Future<Void> a, Future<Void> b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null ? a : Future.all(a, b).mapEmpty();
   }
 
   // ---- outgoing (Outlet) ----

@@ -204,6 +204,29 @@ public final class ReplicatedSessionStore implements SessionStore {
     }
   }
 
+  // incoming QoS 2 packet ids and delayed wills are kept by the local journal only (not
+  // replicated: after a move to another node they are lost, as before)
+
+  @Override
+  public Future<Void> incomingQos2Received(String tenant, String clientId, int packetId) {
+    return local.incomingQos2Received(tenant, clientId, packetId);
+  }
+
+  @Override
+  public Future<Void> incomingQos2Released(String tenant, String clientId, int packetId) {
+    return local.incomingQos2Released(tenant, clientId, packetId);
+  }
+
+  @Override
+  public void willScheduled(String tenant, String clientId, StoredWill will) {
+    local.willScheduled(tenant, clientId, will);
+  }
+
+  @Override
+  public void willCleared(String tenant, String clientId) {
+    local.willCleared(tenant, clientId);
+  }
+
   @Override
   public Future<Void> close() {
     return local.close();

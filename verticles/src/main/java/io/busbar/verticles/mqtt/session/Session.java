@@ -331,9 +331,38 @@ public final class Session {
     return incomingQos2.add(packetId);
   }
 
-  /** PUBREL for an incoming QoS 2 message: the packet id may be reused. */
-  public void releaseIncomingQos2(int packetId) {
-    incomingQos2.remove(packetId);
+  /**
+   * The incoming QoS 2 message {@code packetId} was routed: a persistent session writes the id to
+   * its store, so a resend after a restart is recognised.
+   *
+   * @return a future completed when the id is durable, or {@code null} when there is nothing to
+   *     wait for
+   */
+  public Future<Void> incomingQos2Routed(int packetId) {
+    return persistent ? store.incomingQos2Received(tenant, clientId, packetId) : null;
+  }
+
+  /** Whether {@code packetId} is an incoming QoS 2 message awaiting PUBREL. */
+  public boolean hasIncomingQos2(int packetId) {
+    return incomingQos2.contains(packetId);
+  }
+
+  /**
+   * PUBREL for an incoming QoS 2 message: the packet id may be reused.
+   *
+   * @return a future completed when a persistent session's store forgot the id (PUBCOMP waits for
+   *     it), or {@code null}
+   */
+  public Future<Void> releaseIncomingQos2(int packetId) {
+    if (incomingQos2.remove(packetId) && persistent) {
+      return store.incomingQos2Released(tenant, clientId, packetId);
+    }
+    return null;
+  }
+
+  /** Puts back the incoming QoS 2 packet ids of a stored session at start-up. */
+  public void restoreIncomingQos2(java.util.Collection<Integer> packetIds) {
+    incomingQos2.addAll(packetIds);
   }
 
   /**

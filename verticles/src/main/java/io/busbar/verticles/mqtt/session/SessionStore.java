@@ -2,6 +2,7 @@ package io.busbar.verticles.mqtt.session;
 
 import io.vertx.core.Future;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Where persistent sessions are kept beyond the memory of the broker: their expiry, subscriptions
@@ -23,13 +24,37 @@ public interface SessionStore {
     }
   }
 
-  /** A stored session, as loaded at start. */
+  /**
+   * The will of a session's last connection, waiting for its will delay (MQTT 5.0 §3.1.3.2.2):
+   * published at {@code dueAtMillis} (epoch) unless the client comes back first.
+   */
+  record StoredWill(long dueAtMillis, Message message) {}
+
+  /**
+   * A stored session, as loaded at start.
+   *
+   * @param incomingQos2 packet ids of QoS 2 PUBLISHes received from the client and not yet released
+   *     with PUBREL (MQTT 5.0 §4.3.3): a resent PUBLISH with one of them is not routed again
+   * @param will the delayed will of its last connection, or {@code null}
+   */
   record StoredSession(
       String tenant,
       String clientId,
       long expirySeconds,
       List<Subscription> subscriptions,
-      List<StoredMessage> messages) {}
+      List<StoredMessage> messages,
+      Set<Integer> incomingQos2,
+      StoredWill will) {
+
+    public StoredSession(
+        String tenant,
+        String clientId,
+        long expirySeconds,
+        List<Subscription> subscriptions,
+        List<StoredMessage> messages) {
+      this(tenant, clientId, expirySeconds, subscriptions, messages, Set.of(), null);
+    }
+  }
 
   /** The sessions stored when the store was opened. */
   List<StoredSession> load();
@@ -62,6 +87,33 @@ public interface SessionStore {
 
   /** The message is acknowledged, expired or dropped. */
   void messageRemoved(String tenant, String clientId, long seq);
+
+  /**
+   * A QoS 2 PUBLISH with {@code packetId} came from the client and was routed; PUBREC is due once
+   * this is durable, so that a resend after a restart is not routed twice (MQTT 5.0 §4.3.3).
+   *
+   * @return a future completed when that is durable, or {@code null} when there is nothing to wait
+   *     for
+   */
+  default Future<Void> incomingQos2Received(String tenant, String clientId, int packetId) {
+    return null;
+  }
+
+  /**
+   * PUBREL came for the incoming {@code packetId}: the id is free again. PUBCOMP is due once this
+   * is durable, so that the id's next PUBLISH is never taken for a resend after a restart.
+   *
+   * @return a future completed when that is durable, or {@code null}
+   */
+  default Future<Void> incomingQos2Released(String tenant, String clientId, int packetId) {
+    return null;
+  }
+
+  /** The session's last connection left a will that is due at {@code will.dueAtMillis()}. */
+  default void willScheduled(String tenant, String clientId, StoredWill will) {}
+
+  /** The delayed will was published, or cancelled by the client's return. */
+  default void willCleared(String tenant, String clientId) {}
 
   default Future<Void> close() {
     return Future.succeededFuture();

@@ -16,8 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * once; a QoS 2 message released with PUBREC resumes with PUBREL under its packet id). Messages
  * that were in flight but not released are sent again under new packet ids, without DUP.
  * Subscription and expiry changes are written in order with the messages, without waiting.
+ *
+ * <p>The packet ids of incoming QoS 2 PUBLISHes not yet released are on disk before their PUBREC
+ * (and their release before PUBCOMP), so a PUBLISH resent after a crash is not routed twice (MQTT
+ * 5.0 §4.3.3). A will waiting for its will delay is kept with its due time and published after a
+ * restart when due, unless the client came back.
  */
 public final class FileSessionStore implements SessionStore {
 
@@ -46,6 +53,10 @@ public final class FileSessionStore implements SessionStore {
   private static final byte ADDED = 5;
   private static final byte RELEASED = 6;
   private static final byte REMOVED = 7;
+  private static final byte INCOMING_QOS2 = 8;
+  private static final byte INCOMING_QOS2_RELEASED = 9;
+  private static final byte WILL = 10;
+  private static final byte WILL_CLEARED = 11;
 
   /** The stored state of one session, mirrored on the broker's context. */
   private static final class Mirror {
@@ -54,6 +65,8 @@ public final class FileSessionStore implements SessionStore {
     long expirySeconds;
     final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
     final Map<Long, StoredMessage> messages = new LinkedHashMap<>();
+    final Set<Integer> incomingQos2 = new LinkedHashSet<>();
+    StoredWill will;
 
     Mirror(String tenant, String clientId) {
       this.tenant = tenant;
@@ -120,7 +133,9 @@ public final class FileSessionStore implements SessionStore {
               m.clientId,
               m.expirySeconds,
               List.copyOf(m.subscriptions.values()),
-              List.copyOf(m.messages.values())));
+              List.copyOf(m.messages.values()),
+              Set.copyOf(m.incomingQos2),
+              m.will));
     }
     return out;
   }
@@ -188,6 +203,38 @@ public final class FileSessionStore implements SessionStore {
   }
 
   @Override
+  public Future<Void> incomingQos2Received(String tenant, String clientId, int packetId) {
+    if (!sessions.containsKey(key(tenant, clientId))) {
+      return null;
+    }
+    return write(record(INCOMING_QOS2, tenant, clientId, out -> out.writeShort(packetId)));
+  }
+
+  @Override
+  public Future<Void> incomingQos2Released(String tenant, String clientId, int packetId) {
+    Mirror m = sessions.get(key(tenant, clientId));
+    if (m == null || !m.incomingQos2.contains(packetId)) {
+      return null;
+    }
+    return write(record(INCOMING_QOS2_RELEASED, tenant, clientId, out -> out.writeShort(packetId)));
+  }
+
+  @Override
+  public void willScheduled(String tenant, String clientId, StoredWill will) {
+    if (sessions.containsKey(key(tenant, clientId))) {
+      write(record(WILL, tenant, clientId, out -> will(out, will)));
+    }
+  }
+
+  @Override
+  public void willCleared(String tenant, String clientId) {
+    Mirror m = sessions.get(key(tenant, clientId));
+    if (m != null && m.will != null) {
+      write(record(WILL_CLEARED, tenant, clientId, out -> {}));
+    }
+  }
+
+  @Override
   public Future<Void> close() {
     return journal.close();
   }
@@ -235,6 +282,14 @@ public final class FileSessionStore implements SessionStore {
                     out.writeInt(sm.releasedPacketId());
                   }));
         }
+      }
+      for (int packetId : m.incomingQos2) {
+        records.add(
+            record(INCOMING_QOS2, m.tenant, m.clientId, out -> out.writeShort(packetId)));
+      }
+      if (m.will != null) {
+        StoredWill will = m.will;
+        records.add(record(WILL, m.tenant, m.clientId, out -> will(out, will)));
       }
     }
     return records;
@@ -301,6 +356,10 @@ public final class FileSessionStore implements SessionStore {
           }
         }
         case REMOVED -> m.messages.remove(in.readLong());
+        case INCOMING_QOS2 -> m.incomingQos2.add(in.readUnsignedShort());
+        case INCOMING_QOS2_RELEASED -> m.incomingQos2.remove(in.readUnsignedShort());
+        case WILL -> m.will = will(in);
+        case WILL_CLEARED -> m.will = null;
         default -> throw new IOException("unknown session record type " + type);
       }
     } catch (IOException e) {
@@ -350,6 +409,20 @@ public final class FileSessionStore implements SessionStore {
     byte[] message = new byte[in.readInt()];
     in.readFully(message);
     return new Delivery(RecordCodec.decode(message), qos, retain, ids, shared);
+  }
+
+  private static void will(DataOutputStream out, StoredWill will) throws IOException {
+    out.writeLong(will.dueAtMillis());
+    byte[] message = RecordCodec.encode(will.message());
+    out.writeInt(message.length);
+    out.write(message);
+  }
+
+  private static StoredWill will(DataInputStream in) throws IOException {
+    long dueAt = in.readLong();
+    byte[] message = new byte[in.readInt()];
+    in.readFully(message);
+    return new StoredWill(dueAt, RecordCodec.decode(message));
   }
 
   private static void string(DataOutputStream out, String s) throws IOException {
