@@ -121,6 +121,52 @@ class FileStoresTest {
     onContext(reopened::close);
   }
 
+  /**
+   * Verifies that incoming QoS 2 packet ids and a delayed will are kept across a reopen (through the
+   * snapshot written at open, and again through a compaction), released ids and cleared wills not.
+   */
+  @Test
+  void sessionJournalKeepsIncomingQos2AndWill() throws Exception {
+    Path dir = Files.createTempDirectory("busbar-store");
+    FileSessionStore store = FileSessionStore.open(dir, context, 2_000);
+    Message will = message("wills/c", "gone");
+    onContext(
+        () -> {
+          store.sessionSaved("t", "c", 300);
+          store.sessionSaved("t", "d", 300);
+          List<Future<Void>> writes = new ArrayList<>();
+          for (int id = 1; id <= 100; id++) {
+            writes.add(store.incomingQos2Received("t", "c", id));
+            if (id != 7 && id != 65_535 % 100) {
+              writes.add(store.incomingQos2Released("t", "c", id));
+            }
+          }
+          writes.add(store.incomingQos2Received("t", "c", 65_535));
+          store.willScheduled("t", "c", new SessionStore.StoredWill(123_456L, will));
+          store.willScheduled("t", "d", new SessionStore.StoredWill(1L, will));
+          store.willCleared("t", "d");
+          // a session that is not stored keeps nothing
+          assertThat(store.incomingQos2Received("t", "unknown", 1)).isNull();
+          return Future.all(writes).mapEmpty();
+        });
+    onContext(store::close);
+
+    for (int round = 0; round < 2; round++) { // the second open reads the first one's snapshot
+      FileSessionStore reopened = FileSessionStore.open(dir, context);
+      SessionStore.StoredSession c =
+          reopened.load().stream().filter(s -> s.clientId().equals("c")).findFirst().orElseThrow();
+      SessionStore.StoredSession d =
+          reopened.load().stream().filter(s -> s.clientId().equals("d")).findFirst().orElseThrow();
+      assertThat(c.incomingQos2()).containsExactlyInAnyOrder(7, 35, 65_535);
+      assertThat(c.will().dueAtMillis()).isEqualTo(123_456L);
+      assertThat(c.will().message().topic()).isEqualTo("wills/c");
+      assertThat(c.will().message().payload().toString()).isEqualTo("gone");
+      assertThat(d.will()).isNull();
+      assertThat(d.incomingQos2()).isEmpty();
+      onContext(reopened::close);
+    }
+  }
+
   /** Verifies that a retained journal compacted while running reopens to the live messages. */
   @Test
   void retainedJournalCompactsAndReopens() throws Exception {
