@@ -17,7 +17,16 @@
  * subscriber's session store have forced the message to disk. After a restart or {@code kill -9},
  * nothing so acknowledged is lost; QoS 1/2 messages in flight are sent again (under new packet ids,
  * except QoS 2 messages already released with PUBREC, which resume with PUBREL), session expiry
- * counts again from the restart, and the incoming QoS 2 packet ids of a session are not kept.
- * Without a data directory everything lives in memory.
+ * counts again from the restart. The packet ids of incoming QoS 2 PUBLISHes awaiting PUBREL are
+ * on disk before their PUBREC (and their release before PUBCOMP), so a PUBLISH the client resends
+ * after a crash is not routed twice; a will waiting for its will delay is kept with its due time
+ * and published after a restart when due, unless its client came back. (A crash between routing
+ * a QoS 2 message and writing its packet id, before PUBREC was sent, may still route the resend
+ * again: that copy was never acknowledged.) Without a data directory everything lives in memory.
+ *
+ * <p>{@link io.busbar.verticles.mqtt.ConnectRewriter} adjusts 5.0 CONNECTs before vertx-mqtt reads
+ * them (Server Keep Alive, zero-length client ids with clean start 0); a relayed {@code /mqtt}
+ * connection's client address comes from the HTTP relay ({@link
+ * io.busbar.verticles.mqtt.RelayTrust}).
  */
 package io.busbar.verticles.mqtt;
