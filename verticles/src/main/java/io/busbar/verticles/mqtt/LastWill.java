@@ -70,8 +70,8 @@ final class LastWill {
 
   /**
    * Puts back the delayed will of a session restored at start-up: published when due (at once if
-   * that passed while the node was down) unless the client comes back first. Its topic and the
-   * ACL were checked when it was stored.
+   * that passed while the node was down) unless the client comes back first. Its topic and the ACL
+   * were checked when it was stored.
    */
   static void restore(Broker broker, Session session, SessionStore.StoredWill will) {
     if (will == null) {

@@ -17,11 +17,11 @@
  * subscriber's session store have forced the message to disk. After a restart or {@code kill -9},
  * nothing so acknowledged is lost; QoS 1/2 messages in flight are sent again (under new packet ids,
  * except QoS 2 messages already released with PUBREC, which resume with PUBREL), session expiry
- * counts again from the restart. The packet ids of incoming QoS 2 PUBLISHes awaiting PUBREL are
- * on disk before their PUBREC (and their release before PUBCOMP), so a PUBLISH the client resends
+ * counts again from the restart. The packet ids of incoming QoS 2 PUBLISHes awaiting PUBREL are on
+ * disk before their PUBREC (and their release before PUBCOMP), so a PUBLISH the client resends
  * after a crash is not routed twice; a will waiting for its will delay is kept with its due time
- * and published after a restart when due, unless its client came back. (A crash between routing
- * a QoS 2 message and writing its packet id, before PUBREC was sent, may still route the resend
+ * and published after a restart when due, unless its client came back. (A crash between routing a
+ * QoS 2 message and writing its packet id, before PUBREC was sent, may still route the resend
  * again: that copy was never acknowledged.) Without a data directory everything lives in memory.
  *
  * <p>{@link io.busbar.verticles.mqtt.ConnectRewriter} adjusts 5.0 CONNECTs before vertx-mqtt reads

@@ -172,7 +172,6 @@ class MqttRelaySourceAddressTest {
             .applyWebSocketConfig()
             .applyTransportConfig()
             .buildBlocking();
-    assertThatThrownBy(() -> connect(forged, "direct-2"))
-        .isInstanceOf(Mqtt5ConnAckException.class);
+    assertThatThrownBy(() -> connect(forged, "direct-2")).isInstanceOf(Mqtt5ConnAckException.class);
   }
 }

@@ -284,8 +284,7 @@ public final class FileSessionStore implements SessionStore {
         }
       }
       for (int packetId : m.incomingQos2) {
-        records.add(
-            record(INCOMING_QOS2, m.tenant, m.clientId, out -> out.writeShort(packetId)));
+        records.add(record(INCOMING_QOS2, m.tenant, m.clientId, out -> out.writeShort(packetId)));
       }
       if (m.will != null) {
         StoredWill will = m.will;

@@ -122,8 +122,9 @@ class FileStoresTest {
   }
 
   /**
-   * Verifies that incoming QoS 2 packet ids and a delayed will are kept across a reopen (through the
-   * snapshot written at open, and again through a compaction), released ids and cleared wills not.
+   * Verifies that incoming QoS 2 packet ids and a delayed will are kept across a reopen (through
+   * the snapshot written at open, and again through a compaction), released ids and cleared wills
+   * not.
    */
   @Test
   void sessionJournalKeepsIncomingQos2AndWill() throws Exception {
