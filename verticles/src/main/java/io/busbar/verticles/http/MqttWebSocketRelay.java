@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * The broker does all of MQTT (CONNECT with the token, ACLs, sessions); this class only moves
  * bytes, which MQTT 5.0 §6.0 allows to be split across frames in any way. The upstream upgrade
  * request names the client's address with this node's relay secret ({@link
- * io.busbar.verticles.mqtt.RelayTrust}), so that the broker's per-source limits see the client,
- * not the relay.
+ * io.busbar.verticles.mqtt.RelayTrust}), so that the broker's per-source limits see the client, not
+ * the relay.
  *
  * <p>Back-pressure: each direction pauses its source while the destination's write queue is full
  * and resumes it on drain. When either side closes, the other one is closed.

@@ -37,6 +37,10 @@ class MqttConfigTest {
     assertThatThrownBy(() -> ok.withTopicAliasMaximum(70_000))
         .hasMessageContaining("mqtt.topicAliasMaximum");
     assertThatThrownBy(() -> ok.withWebSocketPort(-2)).hasMessageContaining("mqtt.webSocketPort");
+    assertThatThrownBy(() -> ok.withServerKeepAliveSeconds(-1))
+        .hasMessageContaining("mqtt.serverKeepAlive");
+    assertThat(ok.serverKeepAliveSeconds()).isZero();
+    assertThat(ok.withServerKeepAliveSeconds(30).serverKeepAliveSeconds()).isEqualTo(30);
     assertThatThrownBy(() -> ok.withMaxConnectsPerSecond(-1))
         .hasMessageContaining("mqtt.maxConnectsPerSecond");
     assertThatThrownBy(() -> ok.withMaxQueuedBytes(0)).hasMessageContaining("mqtt.maxQueuedBytes");
