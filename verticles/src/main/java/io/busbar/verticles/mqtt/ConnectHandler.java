@@ -409,6 +409,7 @@ final class ConnectHandler {
     MqttConnection connection =
         new MqttConnection(
             broker, security, tokens, endpoint, principal, session, v5, authMethod, source);
+    LastWill.arm(broker, session, principal, will, v5);
     endpoint.accept(sessionPresent, connack);
     security.allowed(principal, AuditEvent.Action.CONNECT, clientId, source);
     connection.start();

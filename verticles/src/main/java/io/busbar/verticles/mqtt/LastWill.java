@@ -40,6 +40,10 @@ final class LastWill {
       delay = Math.min(delay, session.expiryIntervalSeconds());
     }
     if (delay == 0) {
+      if (!takenOver && sessionStillRegistered) {
+        // after a takeover the journal holds the new connection's will
+        broker.sessionStore().willCleared(session.tenant(), session.clientId());
+      }
       publish(broker, session, principal, will, v5);
       return;
     }
@@ -89,6 +93,29 @@ final class LastWill {
                   broker.sessionStore().willCleared(session.tenant(), session.clientId());
                   broker.route(will.message());
                 }));
+  }
+
+  /**
+   * A connection of a persistent session was accepted: its will (or that it has none) goes to the
+   * session store, so that a crash of the node still publishes it after the next start.
+   */
+  static void arm(Broker broker, Session session, Principal principal, MqttWill will, boolean v5) {
+    if (!session.isPersistent()) {
+      return;
+    }
+    Message message = clusterWill(broker, session.clientId(), principal, will, v5);
+    if (message == null) {
+      broker.sessionStore().willCleared(session.tenant(), session.clientId());
+      return;
+    }
+    long delay =
+        v5
+            ? Math.min(
+                Mqtt5Properties.integer(
+                    will.getWillProperties(), MqttPropertyType.WILL_DELAY_INTERVAL, 0),
+                session.expiryIntervalSeconds())
+            : 0;
+    broker.sessionStore().willArmed(session.tenant(), session.clientId(), delay * 1000, message);
   }
 
   /** The client is back: its delayed will is not published (MQTT 5.0 §3.1.3.2.2). */

@@ -625,6 +625,8 @@ final class MqttConnection implements Outlet {
   /** The broker is stopping: 5.0 clients get DISCONNECT 0x8B; no will is published. */
   void serverShuttingDown() {
     publishWill = false;
+    // now, while the session store is still open: a graceful stop publishes no will
+    broker.sessionStore().willCleared(session.tenant(), session.clientId());
     if (v5 && endpoint.isConnected()) {
       endpoint.disconnect(
           MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, MqttProperties.NO_PROPERTIES);
@@ -680,6 +682,9 @@ final class MqttConnection implements Outlet {
     if (publishWill) {
       LastWill.schedule(
           broker, session, principal, endpoint.will(), v5, stillRegistered, takenOver);
+    } else if (!takenOver && stillRegistered) {
+      // no will is due: a crash from now on must not publish it either
+      broker.sessionStore().willCleared(session.tenant(), session.clientId());
     }
     if (!stillRegistered || session.isConnected()) {
       return;

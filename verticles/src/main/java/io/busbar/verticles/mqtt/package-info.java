@@ -20,7 +20,9 @@
  * counts again from the restart. The packet ids of incoming QoS 2 PUBLISHes awaiting PUBREL are on
  * disk before their PUBREC (and their release before PUBCOMP), so a PUBLISH the client resends
  * after a crash is not routed twice; a will waiting for its will delay is kept with its due time
- * and published after a restart when due, unless its client came back. (A crash between routing a
+ * and published after a restart when due, unless its client came back; the will of a persistent
+ * session's connection that is live when the node dies is published its will delay after the next
+ * start (a graceful stop sends DISCONNECT 0x8B and publishes no will). (A crash between routing a
  * QoS 2 message and writing its packet id, before PUBREC was sent, may still route the resend
  * again: that copy was never acknowledged.) Without a data directory everything lives in memory.
  *

@@ -201,6 +201,88 @@ class MqttCrashRecoveryTest {
   }
 
   /**
+   * Verifies that the will of a persistent session's connection that is live when the node is
+   * killed (kill -9 closes it without DISCONNECT, §3.1.2.5) is published after the node starts
+   * again, and that a graceful stop publishes none (connections closed with 0x8B, no will).
+   */
+  @Test
+  void willOfLiveConnectionPublishedAfterKillMinus9() throws Exception {
+    Path dir = BrokerFixture.tempDir();
+    Node node = Node.start(dir);
+    String token;
+    try {
+      try (BrokerFixture keys = BrokerFixture.start(durable(BrokerFixture.tempDir()), dir)) {
+        token = keys.appToken("live", "acme");
+      }
+      Mqtt5Publishes[] watchIn = new Mqtt5Publishes[1];
+      Mqtt5BlockingClient watcher = persistent(node.port(), "live-watch", token, watchIn);
+      watcher.subscribeWith().topicFilter("wills/#").qos(MqttQos.AT_LEAST_ONCE).send();
+      watcher.disconnect();
+      try (RawMqttClient live = RawMqttClient.open(node.port());
+          RawMqttClient calm = RawMqttClient.open(node.port())) {
+        live.send(
+            RawMqttClient.connect(
+                true,
+                "live-1",
+                false,
+                60,
+                "",
+                token,
+                new Will("wills/live-1", "crashed".getBytes(StandardCharsets.UTF_8), 1, 0),
+                300));
+        assertThat(live.await(Packet.CONNACK, 5000).body()[1]).isZero();
+        // a connection that ends normally leaves no will behind
+        calm.send(
+            RawMqttClient.connect(
+                true,
+                "calm-1",
+                false,
+                60,
+                "",
+                token,
+                new Will("wills/calm-1", "never".getBytes(StandardCharsets.UTF_8), 1, 0),
+                300));
+        assertThat(calm.await(Packet.CONNACK, 5000).body()[1]).isZero();
+        calm.send(RawMqttClient.disconnect());
+        Thread.sleep(500); // the journal has both
+        node.kill(); // live-1 is still connected
+      }
+    } finally {
+      node.kill();
+    }
+    BrokerFixture after = BrokerFixture.start(durable(dir), dir);
+    RawMqttClient live = RawMqttClient.open(after.port);
+    try {
+      Mqtt5Publishes[] watchIn = new Mqtt5Publishes[1];
+      Mqtt5BlockingClient watcher = persistent(after.port, "live-watch", token, watchIn);
+      assertThat(drain(watchIn[0], 2000)).containsExactly("crashed");
+      watcher.disconnect();
+      // live-1 comes back and stays connected through a graceful stop: no will then
+      live.send(
+          RawMqttClient.connect(
+              true,
+              "live-1",
+              false,
+              60,
+              "",
+              token,
+              new Will("wills/live-1", "crashed".getBytes(StandardCharsets.UTF_8), 1, 0),
+              300));
+      assertThat(live.await(Packet.CONNACK, 5000).body()[1]).isZero();
+      Thread.sleep(300);
+    } finally {
+      after.close(); // DISCONNECT 0x8B to live-1, no will
+      live.close();
+    }
+    try (BrokerFixture again = BrokerFixture.start(durable(dir), dir)) {
+      Mqtt5Publishes[] watchIn = new Mqtt5Publishes[1];
+      Mqtt5BlockingClient watcher = persistent(again.port, "live-watch", token, watchIn);
+      assertThat(drain(watchIn[0], 2000)).isEmpty();
+      watcher.disconnect();
+    }
+  }
+
+  /**
    * Verifies that a delayed will restored after a restart is not published when its client comes
    * back before the delay passed (§3.1.3.2.2), and that the cancellation is itself durable.
    */

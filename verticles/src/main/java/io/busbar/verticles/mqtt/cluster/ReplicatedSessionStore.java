@@ -223,6 +223,15 @@ public final class ReplicatedSessionStore implements SessionStore {
   }
 
   @Override
+  public void willArmed(
+      String tenant,
+      String clientId,
+      long delayMillis,
+      io.busbar.verticles.mqtt.session.Message will) {
+    local.willArmed(tenant, clientId, delayMillis, will);
+  }
+
+  @Override
   public void willCleared(String tenant, String clientId) {
     local.willCleared(tenant, clientId);
   }

@@ -112,7 +112,17 @@ public interface SessionStore {
   /** The session's last connection left a will that is due at {@code will.dueAtMillis()}. */
   default void willScheduled(String tenant, String clientId, StoredWill will) {}
 
-  /** The delayed will was published, or cancelled by the client's return. */
+  /**
+   * A connection of the session with a will is live: should the node die, the will is due {@code
+   * delayMillis} after it starts again (a crash closes the connection without DISCONNECT, MQTT 5.0
+   * §3.1.2.5). Replaced by {@link #willScheduled} or {@link #willCleared}.
+   */
+  default void willArmed(String tenant, String clientId, long delayMillis, Message will) {}
+
+  /**
+   * The delayed will was published or cancelled by the client's return, or the live connection
+   * ended without a will due (normal DISCONNECT, shutdown) or connected without one.
+   */
   default void willCleared(String tenant, String clientId) {}
 
   default Future<Void> close() {

@@ -1,6 +1,7 @@
 package io.busbar.verticles.mqtt.store;
 
 import io.busbar.verticles.mqtt.session.Delivery;
+import io.busbar.verticles.mqtt.session.Message;
 import io.busbar.verticles.mqtt.session.SessionStore;
 import io.busbar.verticles.mqtt.session.Subscription;
 import io.vertx.core.Context;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * <p>The packet ids of incoming QoS 2 PUBLISHes not yet released are on disk before their PUBREC
  * (and their release before PUBCOMP), so a PUBLISH resent after a crash is not routed twice (MQTT
  * 5.0 §4.3.3). A will waiting for its will delay is kept with its due time and published after a
- * restart when due, unless the client came back.
+ * restart when due, unless the client came back; the will of a connection that is live when the
+ * node dies is due its will delay after the next start (the crash closed that connection).
  */
 public final class FileSessionStore implements SessionStore {
 
@@ -57,6 +59,7 @@ public final class FileSessionStore implements SessionStore {
   private static final byte INCOMING_QOS2_RELEASED = 9;
   private static final byte WILL = 10;
   private static final byte WILL_CLEARED = 11;
+  private static final byte WILL_ARMED = 12;
 
   /** The stored state of one session, mirrored on the broker's context. */
   private static final class Mirror {
@@ -67,6 +70,12 @@ public final class FileSessionStore implements SessionStore {
     final Map<Long, StoredMessage> messages = new LinkedHashMap<>();
     final Set<Integer> incomingQos2 = new LinkedHashSet<>();
     StoredWill will;
+
+    /**
+     * The will of the live connection ({@code dueAtMillis} holds its delay): if the node dies, it
+     * is due that long after the next start.
+     */
+    StoredWill armedWill;
 
     Mirror(String tenant, String clientId) {
       this.tenant = tenant;
@@ -105,6 +114,14 @@ public final class FileSessionStore implements SessionStore {
       if (Files.exists(log)) {
         int records = Journal.replay(log, bytes -> apply(sessions, bytes));
         LOG.info("session store: {} records replayed, {} sessions", records, sessions.size());
+      }
+      // connections live when the node stopped are gone: their wills count from now
+      long now = System.currentTimeMillis();
+      for (Mirror m : sessions.values()) {
+        if (m.armedWill != null) {
+          m.will = new StoredWill(now + m.armedWill.dueAtMillis(), m.armedWill.message());
+          m.armedWill = null;
+        }
       }
       FileSessionStore store = new FileSessionStore(sessions, compactAfterBytes);
       JournalWriter.writeSnapshot(log, store.snapshot());
@@ -227,9 +244,17 @@ public final class FileSessionStore implements SessionStore {
   }
 
   @Override
+  public void willArmed(String tenant, String clientId, long delayMillis, Message will) {
+    if (sessions.containsKey(key(tenant, clientId))) {
+      StoredWill armed = new StoredWill(delayMillis, will);
+      write(record(WILL_ARMED, tenant, clientId, out -> will(out, armed)));
+    }
+  }
+
+  @Override
   public void willCleared(String tenant, String clientId) {
     Mirror m = sessions.get(key(tenant, clientId));
-    if (m != null && m.will != null) {
+    if (m != null && (m.will != null || m.armedWill != null)) {
       write(record(WILL_CLEARED, tenant, clientId, out -> {}));
     }
   }
@@ -289,6 +314,10 @@ public final class FileSessionStore implements SessionStore {
       if (m.will != null) {
         StoredWill will = m.will;
         records.add(record(WILL, m.tenant, m.clientId, out -> will(out, will)));
+      }
+      if (m.armedWill != null) {
+        StoredWill armed = m.armedWill;
+        records.add(record(WILL_ARMED, m.tenant, m.clientId, out -> will(out, armed)));
       }
     }
     return records;
@@ -357,8 +386,18 @@ public final class FileSessionStore implements SessionStore {
         case REMOVED -> m.messages.remove(in.readLong());
         case INCOMING_QOS2 -> m.incomingQos2.add(in.readUnsignedShort());
         case INCOMING_QOS2_RELEASED -> m.incomingQos2.remove(in.readUnsignedShort());
-        case WILL -> m.will = will(in);
-        case WILL_CLEARED -> m.will = null;
+        case WILL -> {
+          m.will = will(in);
+          m.armedWill = null;
+        }
+        case WILL_ARMED -> {
+          m.armedWill = will(in);
+          m.will = null;
+        }
+        case WILL_CLEARED -> {
+          m.will = null;
+          m.armedWill = null;
+        }
         default -> throw new IOException("unknown session record type " + type);
       }
     } catch (IOException e) {

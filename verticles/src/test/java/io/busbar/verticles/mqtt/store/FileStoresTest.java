@@ -124,7 +124,7 @@ class FileStoresTest {
   /**
    * Verifies that incoming QoS 2 packet ids and a delayed will are kept across a reopen (through
    * the snapshot written at open, and again through a compaction), released ids and cleared wills
-   * not.
+   * not, and that the will of a connection live at the crash is due its delay after the open.
    */
   @Test
   void sessionJournalKeepsIncomingQos2AndWill() throws Exception {
@@ -135,6 +135,8 @@ class FileStoresTest {
         () -> {
           store.sessionSaved("t", "c", 300);
           store.sessionSaved("t", "d", 300);
+          store.sessionSaved("t", "e", 300);
+          store.willArmed("t", "e", 5_000, will); // its connection is live when the node dies
           List<Future<Void>> writes = new ArrayList<>();
           for (int id = 1; id <= 100; id++) {
             writes.add(store.incomingQos2Received("t", "c", id));
@@ -152,8 +154,13 @@ class FileStoresTest {
         });
     onContext(store::close);
 
+    long opened = System.currentTimeMillis();
     for (int round = 0; round < 2; round++) { // the second open reads the first one's snapshot
       FileSessionStore reopened = FileSessionStore.open(dir, context);
+      SessionStore.StoredSession e =
+          reopened.load().stream().filter(s -> s.clientId().equals("e")).findFirst().orElseThrow();
+      // an armed will is due its delay after the (first) open, and stays so
+      assertThat(e.will().dueAtMillis()).isBetween(opened + 5_000, opened + 15_000);
       SessionStore.StoredSession c =
           reopened.load().stream().filter(s -> s.clientId().equals("c")).findFirst().orElseThrow();
       SessionStore.StoredSession d =
