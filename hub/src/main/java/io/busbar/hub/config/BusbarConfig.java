@@ -189,8 +189,8 @@ public record BusbarConfig(
 
   /**
    * {@code storage.backend}: {@code duckdb} (embedded, {@code null}) or {@code postgresql} with
-   * {@code storage.postgresql.url} and {@code pool-size}; queue, batch, flush interval and ack mode
-   * are the shared {@code storage.*} keys.
+   * {@code storage.postgresql.url} and {@code pool-size}; queue, batch, flush interval, ack mode,
+   * retention and rollup interval are the shared {@code storage.*} keys.
    */
   private static PostgresStorageConfig postgresStorage(ConfigValues values, StorageConfig storage) {
     String backend = values.string("storage.backend").trim().toLowerCase(java.util.Locale.ROOT);
@@ -209,7 +209,10 @@ public record BusbarConfig(
             storage.queueCapacity(),
             storage.batchSize(),
             storage.flushInterval(),
-            storage.ackOnCommit());
+            storage.ackOnCommit(),
+            storage.rawRetention(),
+            storage.tenantRetention(),
+            storage.rollupInterval());
       }
       default ->
           throw new ConfigException(
