@@ -13,8 +13,8 @@ import java.util.List;
 
 /**
  * PostgreSQL SQL text with {@code $n} placeholders and their values, in order, for the PostgreSQL
- * store's statements. The text is built from constants only; every user-supplied value goes
- * through {@link #param(Object)}. Not thread-safe: build and run on one context.
+ * store's statements. The text is built from constants only; every user-supplied value goes through
+ * {@link #param(Object)}. Not thread-safe: build and run on one context.
  */
 final class PgSql {
 

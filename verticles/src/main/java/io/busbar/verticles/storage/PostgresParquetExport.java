@@ -19,8 +19,8 @@ import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBDriver;
 
 /**
- * Parquet export for the PostgreSQL store: the window's readings are read from PostgreSQL through
- * a cursor, {@link #CHUNK_ROWS} at a time, appended into an in-memory DuckDB table of the DuckDB
+ * Parquet export for the PostgreSQL store: the window's readings are read from PostgreSQL through a
+ * cursor, {@link #CHUNK_ROWS} at a time, appended into an in-memory DuckDB table of the DuckDB
  * store's {@code telemetry} layout on a worker thread, and written by the same {@link
  * ParquetExport} as the DuckDB store uses — so the file has the same columns, types and order
  * whichever store wrote it.
@@ -60,8 +60,7 @@ final class PostgresParquetExport {
                                     }))
                     .compose(
                         v ->
-                            worker.executeBlocking(
-                                () -> ParquetExport.export(duck, request), true))
+                            worker.executeBlocking(() -> ParquetExport.export(duck, request), true))
                     .eventually(
                         () ->
                             worker.executeBlocking(

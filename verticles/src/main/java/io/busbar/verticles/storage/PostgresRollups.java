@@ -88,9 +88,9 @@ final class PostgresRollups {
   }
 
   /**
-   * One maintenance pass: rolls up at most {@link RollupPlan#MAX_HOURS_PER_RUN} hours, then
-   * applies retention. If another node's pass is running, this one does nothing and reports itself
-   * caught up (that node does the work).
+   * One maintenance pass: rolls up at most {@link RollupPlan#MAX_HOURS_PER_RUN} hours, then applies
+   * retention. If another node's pass is running, this one does nothing and reports itself caught
+   * up (that node does the work).
    *
    * @return what was done; fails with the driver's exception (the rollup transaction rolled back)
    */
@@ -261,7 +261,12 @@ final class PostgresRollups {
                           chain =
                               chain.compose(
                                   v ->
-                                      delete(conn, "dead_letters", "received_at", cut, cut.horizon())
+                                      delete(
+                                              conn,
+                                              "dead_letters",
+                                              "received_at",
+                                              cut,
+                                              cut.horizon())
                                           .map(
                                               n -> {
                                                 deleted[1] += n;

@@ -24,8 +24,8 @@ import java.util.Map;
  * @param tenantRetention per-tenant overrides of {@code rawRetention} ({@link Duration#ZERO} =
  *     forever); empty by default
  * @param rollupInterval how often this node tries the maintenance job (hourly/daily rollups, then
- *     retention deletes); one node of the cluster runs it at a time. {@link Duration#ZERO}
- *     disables it on this node
+ *     retention deletes); one node of the cluster runs it at a time. {@link Duration#ZERO} disables
+ *     it on this node
  */
 public record PostgresStorageConfig(
     String url,

@@ -23,6 +23,7 @@ import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -113,7 +114,9 @@ public final class PostgresStorageVerticle extends VerticleBase {
   private long flushTimer = -1;
   private long maintenanceTimerId = -1;
   private WorkerExecutor exportThread;
-  private boolean maintaining;
+
+  /** Set while passes run; atomic: tests and the timer may call {@link #runMaintenance()}. */
+  private final AtomicBoolean maintaining = new AtomicBoolean();
 
   // event-loop state
   private boolean writing;
@@ -450,10 +453,9 @@ public final class PostgresStorageVerticle extends VerticleBase {
    * @return the summed result; fails with the database error of a failed pass
    */
   Future<Rollups.Result> runMaintenance() {
-    if (stopping || store == null || maintaining) {
+    if (stopping || store == null || !maintaining.compareAndSet(false, true)) {
       return Future.succeededFuture(new Rollups.Result(0, 0, 0, 0, true));
     }
-    maintaining = true;
     return maintenancePasses(new Rollups.Result(0, 0, 0, 0, false))
         .onFailure(
             e -> {
@@ -462,7 +464,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
             })
         .eventually(
             () -> {
-              maintaining = false;
+              maintaining.set(false);
               return Future.succeededFuture();
             });
   }

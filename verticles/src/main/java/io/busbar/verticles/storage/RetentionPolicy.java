@@ -35,8 +35,8 @@ record RetentionPolicy(Duration raw, Map<String, Duration> perTenant) {
   record Cut(String tenant, List<String> except, long horizon) {
 
     /**
-     * The horizon for raw readings: never at or after the rollup watermark, so a reading is
-     * deleted only once it is rolled up.
+     * The horizon for raw readings: never at or after the rollup watermark, so a reading is deleted
+     * only once it is rolled up.
      *
      * @return {@code null} if nothing may be deleted yet (no rollup run so far)
      */
@@ -75,8 +75,8 @@ record RetentionPolicy(Duration raw, Map<String, Duration> perTenant) {
   }
 
   /**
-   * The first hour that lies wholly inside the shortest retention at {@code nowMs}: hours before
-   * it may be partly deleted already, so they cannot be recomputed from raw rows.
+   * The first hour that lies wholly inside the shortest retention at {@code nowMs}: hours before it
+   * may be partly deleted already, so they cannot be recomputed from raw rows.
    *
    * @return {@code null} if everything is kept forever
    */
