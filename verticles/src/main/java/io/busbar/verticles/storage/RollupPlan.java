@@ -47,8 +47,13 @@ record RollupPlan(Long start, long hourEnd, long completed, Long hourDone, Long 
     }
     long hourEnd =
         start == null ? completed : Math.min(completed, start + MAX_HOURS_PER_RUN * Bucket.HOUR_MS);
-    Long done =
-        start == null ? hourDone : (hourDone == null ? hourEnd : Math.max(hourDone, hourEnd));
+    // not one ?: expression: its long branch would unbox a null hourDone (no data yet)
+    Long done;
+    if (start == null) {
+      done = hourDone;
+    } else {
+      done = hourDone == null ? hourEnd : Math.max(hourDone, hourEnd);
+    }
     // a capped recomputation of dirty hours continues where it stopped
     Long stillDirty = hourDone != null && hourEnd < hourDone ? hourEnd : null;
     return new RollupPlan(start, hourEnd, completed, done, stillDirty);
