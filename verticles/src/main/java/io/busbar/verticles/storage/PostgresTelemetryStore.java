@@ -14,6 +14,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
@@ -309,50 +310,53 @@ final class PostgresTelemetryStore {
     }
     Long windowTo = to;
     boolean count = query.agg() == Aggregate.COUNT;
-    return pool.withTransaction(
-            conn ->
-                conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    .execute()
-                    .compose(
-                        v ->
-                            BucketSources.usesRollups(bucket)
-                                ? conn.query("SELECT hour_done FROM rollup_state")
-                                    .execute()
-                                    .map(
-                                        rows ->
-                                            rows.size() == 0
-                                                ? null
-                                                : PgSql.epochMsOrNull(rows.iterator().next(), 0))
-                                : Future.<Long>succeededFuture(null))
-                    .compose(
-                        hourDone -> {
-                          List<BucketSources.Source> sources =
-                              BucketSources.plan(bucket, query.from(), windowTo, hourDone);
-                          if (sources.isEmpty()) {
-                            return Future.succeededFuture(null);
-                          }
-                          return bucketSql(query, sources).execute(conn);
-                        }))
-        .map(
-            rows -> {
-              if (rows == null) {
-                return new TelemetryPage(new JsonArray(), null);
-              }
-              List<JsonObject> newestFirst = new ArrayList<>(rows.size());
-              for (Row row : rows) {
-                // not a ?: expression, which would widen the Long of count to a double
-                Object value;
-                if (count) {
-                  value = row.getLong(2);
-                } else {
-                  value = row.getDouble(2);
-                }
-                newestFirst.add(
-                    StorageReplies.bucket(
-                        row.getString(0), epochMs(row.getOffsetDateTime(1)), value));
-              }
-              return StorageReplies.page(StorageReplies.oldestFirst(newestFirst), query.limit());
-            });
+    Future<RowSet<Row>> result;
+    if (!BucketSources.usesRollups(bucket)) {
+      // raw rows only: one statement, no snapshot to share
+      List<BucketSources.Source> sources = BucketSources.plan(bucket, query.from(), windowTo, null);
+      result =
+          sources.isEmpty()
+              ? Future.succeededFuture(null)
+              : bucketSql(query, sources).execute(pool);
+    } else {
+      result =
+          pool.withTransaction(
+              conn ->
+                  conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                      .execute()
+                      .compose(v -> conn.query("SELECT hour_done FROM rollup_state").execute())
+                      .compose(
+                          state -> {
+                            Long hourDone =
+                                state.size() == 0
+                                    ? null
+                                    : PgSql.epochMsOrNull(state.iterator().next(), 0);
+                            List<BucketSources.Source> sources =
+                                BucketSources.plan(bucket, query.from(), windowTo, hourDone);
+                            return sources.isEmpty()
+                                ? Future.<RowSet<Row>>succeededFuture(null)
+                                : bucketSql(query, sources).execute(conn);
+                          }));
+    }
+    return result.map(
+        rows -> {
+          if (rows == null) {
+            return new TelemetryPage(new JsonArray(), null);
+          }
+          List<JsonObject> newestFirst = new ArrayList<>(rows.size());
+          for (Row row : rows) {
+            // not a ?: expression, which would widen the Long of count to a double
+            Object value;
+            if (count) {
+              value = row.getLong(2);
+            } else {
+              value = row.getDouble(2);
+            }
+            newestFirst.add(
+                StorageReplies.bucket(row.getString(0), epochMs(row.getOffsetDateTime(1)), value));
+          }
+          return StorageReplies.page(StorageReplies.oldestFirst(newestFirst), query.limit());
+        });
   }
 
   /** Partial sums {@code n, s, lo, hi, lv, lt} per source, combined per metric and bucket. */
