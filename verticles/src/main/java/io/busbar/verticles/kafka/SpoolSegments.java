@@ -4,6 +4,8 @@ import io.busbar.codecs.journal.Journal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -66,6 +68,8 @@ final class SpoolSegments implements AutoCloseable {
   private final SpoolFsync fsync;
   private final long fsyncIntervalNanos;
   private final TreeMap<Long, Segment> segments = new TreeMap<>();
+  private FileChannel lockFile;
+  private FileLock lock;
   private Segment active;
   private int undecodable;
   private long lastSequence = -1;
@@ -94,8 +98,41 @@ final class SpoolSegments implements AutoCloseable {
       throws IOException {
     Files.createDirectories(dir);
     SpoolSegments segments = new SpoolSegments(dir, segmentBytes, fsync, fsyncInterval);
-    segments.recover(recovered);
+    segments.lock();
+    try {
+      segments.recover(recovered);
+    } catch (IOException | RuntimeException e) {
+      segments.unlock();
+      throw e;
+    }
     return segments;
+  }
+
+  /** One sink per directory: a second one (this JVM or another) would send everything twice. */
+  private void lock() throws IOException {
+    lockFile =
+        FileChannel.open(
+            dir.resolve("spool.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try {
+      lock = lockFile.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      lockFile.close();
+      throw new IOException("spool directory " + dir + " is in use by another Kafka sink");
+    }
+  }
+
+  private void unlock() throws IOException {
+    if (lock != null) {
+      lock.release();
+      lock = null;
+    }
+    if (lockFile != null) {
+      lockFile.close();
+      lockFile = null;
+    }
   }
 
   private void recover(List<SpooledRecordCodec.Spooled> recovered) throws IOException {
@@ -292,6 +329,7 @@ final class SpoolSegments implements AutoCloseable {
       }
     }
     active = null;
+    unlock();
   }
 
   private static void closeAcks(Segment segment) throws IOException {

@@ -1,6 +1,7 @@
 package io.busbar.verticles.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -142,5 +143,16 @@ class SpoolSegmentsTest {
     open(dir, again).close();
     assertThat(again.stream().map(SpooledRecordCodec.Spooled::sequence).toList())
         .containsExactly(0L, 1L, 2L, 3L, 5L);
+  }
+
+  /** Verifies that a second spool on a directory in use is refused, and allowed once closed. */
+  @Test
+  void oneSpoolPerDirectory(@TempDir Path dir) throws Exception {
+    try (SpoolSegments first = open(dir, new ArrayList<>())) {
+      assertThatThrownBy(() -> open(dir, new ArrayList<>()))
+          .isInstanceOf(java.io.IOException.class)
+          .hasMessageContaining("in use");
+    }
+    open(dir, new ArrayList<>()).close();
   }
 }
