@@ -111,7 +111,7 @@ public record BusbarConfig(
                         values.integer("demo.machines-per-line", 1, 1_000)),
                     values.duration("demo.interval")));
     ClusterConfig cluster = build("cluster", () -> ClusterConfig.from(values));
-    KafkaConfig kafka = build("kafka", () -> kafka(values, nodeId));
+    KafkaConfig kafka = build("kafka", () -> kafka(values, nodeId, dataDir));
     Map<String, FrameLayout> frameLayouts;
     try {
       frameLayouts = FrameLayouts.fromConfig(values.tree("frames"));
@@ -190,8 +190,8 @@ public record BusbarConfig(
 
   /**
    * {@code storage.backend}: {@code duckdb} (embedded, {@code null}) or {@code postgresql} with
-   * {@code storage.postgresql.url} and {@code pool-size}; queue, batch, flush interval and ack mode
-   * are the shared {@code storage.*} keys.
+   * {@code storage.postgresql.url} and {@code pool-size}; queue, batch, flush interval, ack mode,
+   * retention and rollup interval are the shared {@code storage.*} keys.
    */
   private static PostgresStorageConfig postgresStorage(ConfigValues values, StorageConfig storage) {
     String backend = values.string("storage.backend").trim().toLowerCase(java.util.Locale.ROOT);
@@ -210,7 +210,10 @@ public record BusbarConfig(
             storage.queueCapacity(),
             storage.batchSize(),
             storage.flushInterval(),
-            storage.ackOnCommit());
+            storage.ackOnCommit(),
+            storage.rawRetention(),
+            storage.tenantRetention(),
+            storage.rollupInterval());
       }
       default ->
           throw new ConfigException(
@@ -298,7 +301,7 @@ public record BusbarConfig(
     return out;
   }
 
-  private static KafkaConfig kafka(ConfigValues values, String nodeId) {
+  private static KafkaConfig kafka(ConfigValues values, String nodeId, Path dataDir) {
     String servers = values.string("kafka.bootstrap-servers").trim();
     KafkaSinkConfig sink =
         new KafkaSinkConfig(
@@ -312,6 +315,11 @@ public record BusbarConfig(
             values.duration("kafka.delivery-timeout"),
             KafkaSinkConfig.DEFAULT_RETRY_BACKOFF,
             KafkaSinkConfig.DEFAULT_RETRY_BACKOFF_MAX);
+    sink =
+        sink.withSpoolDir(
+            kafkaSpoolDir(values, dataDir),
+            kafkaSpoolFsync(values),
+            values.duration("kafka.spool-fsync-interval"));
     KafkaCommandConfig defaults = KafkaCommandConfig.defaults(servers, nodeId);
     KafkaCommandConfig commands =
         new KafkaCommandConfig(
@@ -326,6 +334,33 @@ public record BusbarConfig(
             defaults.autoOffsetReset(),
             defaults.retryBackoff());
     return new KafkaConfig(values.bool("kafka.enabled"), sink, commands);
+  }
+
+  /**
+   * {@code kafka.spool-dir}: empty = {@code <node.data-dir>/kafka-spool}, {@code memory} = no
+   * directory (the spool is lost with the process), else that directory.
+   */
+  private static Path kafkaSpoolDir(ConfigValues values, Path dataDir) {
+    String text = values.string("kafka.spool-dir").trim();
+    if (text.isEmpty()) {
+      return dataDir.resolve("kafka-spool");
+    }
+    if (text.equals("memory")) {
+      return null;
+    }
+    return values.path("kafka.spool-dir");
+  }
+
+  private static io.busbar.verticles.kafka.SpoolFsync kafkaSpoolFsync(ConfigValues values) {
+    String text = values.string("kafka.spool-fsync").trim().toLowerCase(java.util.Locale.ROOT);
+    try {
+      return io.busbar.verticles.kafka.SpoolFsync.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          "kafka.spool-fsync (BUSBAR_KAFKA_SPOOL_FSYNC): expected always, interval or never, got '"
+              + text
+              + "'");
+    }
   }
 
   /** Runs a record constructor, turning its validation message into one that names the section. */

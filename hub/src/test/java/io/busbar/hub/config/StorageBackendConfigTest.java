@@ -38,9 +38,15 @@ class StorageBackendConfigTest {
                         "storage.postgresql.pool-size", "8",
                         "storage.batch-size", "250",
                         "storage.flush-interval", "50ms",
-                        "storage.ack-on-commit", "true"),
+                        "storage.ack-on-commit", "true",
+                        "storage.raw-retention", "30d",
+                        "storage.tenant-retention", "lab=7d",
+                        "storage.rollup-interval", "5m"),
                     "test"));
     PostgresStorageConfig pg = config.postgresStorage();
+    assertThat(pg.rawRetention()).isEqualTo(Duration.ofDays(30));
+    assertThat(pg.tenantRetention()).containsEntry("lab", Duration.ofDays(7));
+    assertThat(pg.rollupInterval()).isEqualTo(Duration.ofMinutes(5));
     assertThat(pg.url()).isEqualTo("postgresql://busbar:s3cret@db:5432/busbar");
     assertThat(pg.poolSize()).isEqualTo(8);
     assertThat(pg.batchSize()).isEqualTo(250);

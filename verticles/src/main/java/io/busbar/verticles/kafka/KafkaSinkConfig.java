@@ -1,5 +1,6 @@
 package io.busbar.verticles.kafka;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,6 +22,14 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *     after that the record goes back to the spool and is tried again after a back-off
  * @param retryBackoff the first pause after a failed delivery; doubled on every further failure
  * @param retryBackoffMax the longest pause between delivery attempts
+ * @param spoolDir where the spool keeps its segment files, so records not yet delivered survive a
+ *     stop, kill -9 or crash and are sent by the next sink on this directory; {@code null} keeps
+ *     the spool in memory only (lost with the process). One sink per directory.
+ * @param spoolFsync when appends to the spool are forced to the device (kill -9 loses nothing
+ *     either way; this decides what a power loss may take)
+ * @param spoolFsyncInterval the longest time between two forces with {@link SpoolFsync#INTERVAL}
+ * @param spoolSegmentBytes the size at which a new segment file starts; a segment is deleted once
+ *     all its records are delivered
  */
 public record KafkaSinkConfig(
     String bootstrapServers,
@@ -32,7 +41,11 @@ public record KafkaSinkConfig(
     int maxInFlight,
     Duration deliveryTimeout,
     Duration retryBackoff,
-    Duration retryBackoffMax) {
+    Duration retryBackoffMax,
+    Path spoolDir,
+    SpoolFsync spoolFsync,
+    Duration spoolFsyncInterval,
+    long spoolSegmentBytes) {
 
   public static final String DEFAULT_TELEMETRY_TOPIC = "busbar.telemetry";
   public static final String DEFAULT_DEAD_LETTER_TOPIC = "busbar.deadletters";
@@ -42,6 +55,9 @@ public record KafkaSinkConfig(
   public static final Duration DEFAULT_DELIVERY_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(100);
   public static final Duration DEFAULT_RETRY_BACKOFF_MAX = Duration.ofSeconds(5);
+  public static final SpoolFsync DEFAULT_SPOOL_FSYNC = SpoolFsync.INTERVAL;
+  public static final Duration DEFAULT_SPOOL_FSYNC_INTERVAL = Duration.ofSeconds(1);
+  public static final long DEFAULT_SPOOL_SEGMENT_BYTES = 16L * 1024 * 1024;
 
   public KafkaSinkConfig {
     ConfigChecks.bootstrapServers("bootstrapServers", bootstrapServers);
@@ -54,6 +70,81 @@ public record KafkaSinkConfig(
     ConfigChecks.atLeast("deliveryTimeout", deliveryTimeout, Duration.ofSeconds(1));
     ConfigChecks.atLeast("retryBackoff", retryBackoff, Duration.ofMillis(1));
     ConfigChecks.atLeast("retryBackoffMax", retryBackoffMax, retryBackoff);
+    spoolFsync = spoolFsync == null ? DEFAULT_SPOOL_FSYNC : spoolFsync;
+    spoolFsyncInterval =
+        spoolFsyncInterval == null ? DEFAULT_SPOOL_FSYNC_INTERVAL : spoolFsyncInterval;
+    ConfigChecks.atLeast("spoolFsyncInterval", spoolFsyncInterval, Duration.ofMillis(1));
+    if (spoolSegmentBytes < 4096) {
+      throw new IllegalArgumentException(
+          "spoolSegmentBytes must be at least 4096, got " + spoolSegmentBytes);
+    }
+  }
+
+  /** A spool in memory only (no spool directory). */
+  public KafkaSinkConfig(
+      String bootstrapServers,
+      String telemetryTopic,
+      String deadLetterTopic,
+      String clientId,
+      String nodeId,
+      int spoolCapacity,
+      int maxInFlight,
+      Duration deliveryTimeout,
+      Duration retryBackoff,
+      Duration retryBackoffMax) {
+    this(
+        bootstrapServers,
+        telemetryTopic,
+        deadLetterTopic,
+        clientId,
+        nodeId,
+        spoolCapacity,
+        maxInFlight,
+        deliveryTimeout,
+        retryBackoff,
+        retryBackoffMax,
+        null,
+        DEFAULT_SPOOL_FSYNC,
+        DEFAULT_SPOOL_FSYNC_INTERVAL,
+        DEFAULT_SPOOL_SEGMENT_BYTES);
+  }
+
+  /** A copy whose spool is kept in {@code dir} ({@code null}: memory only) with this policy. */
+  public KafkaSinkConfig withSpoolDir(Path dir, SpoolFsync fsync, Duration fsyncInterval) {
+    return new KafkaSinkConfig(
+        bootstrapServers,
+        telemetryTopic,
+        deadLetterTopic,
+        clientId,
+        nodeId,
+        spoolCapacity,
+        maxInFlight,
+        deliveryTimeout,
+        retryBackoff,
+        retryBackoffMax,
+        dir,
+        fsync,
+        fsyncInterval,
+        spoolSegmentBytes);
+  }
+
+  /** A copy with another segment size. */
+  public KafkaSinkConfig withSpoolSegmentBytes(long bytes) {
+    return new KafkaSinkConfig(
+        bootstrapServers,
+        telemetryTopic,
+        deadLetterTopic,
+        clientId,
+        nodeId,
+        spoolCapacity,
+        maxInFlight,
+        deliveryTimeout,
+        retryBackoff,
+        retryBackoffMax,
+        spoolDir,
+        spoolFsync,
+        spoolFsyncInterval,
+        bytes);
   }
 
   /** The defaults for a node, sending to {@code bootstrapServers}. */
@@ -83,7 +174,11 @@ public record KafkaSinkConfig(
         maxInFlight,
         deliveryTimeout,
         retryBackoff,
-        retryBackoffMax);
+        retryBackoffMax,
+        spoolDir,
+        spoolFsync,
+        spoolFsyncInterval,
+        spoolSegmentBytes);
   }
 
   /** A copy with another delivery timeout and back-off range. */
@@ -98,7 +193,11 @@ public record KafkaSinkConfig(
         maxInFlight,
         delivery,
         backoff,
-        backoffMax);
+        backoffMax,
+        spoolDir,
+        spoolFsync,
+        spoolFsyncInterval,
+        spoolSegmentBytes);
   }
 
   /**

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.kafka.client.producer.KafkaWriteStream;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -46,6 +48,17 @@ import org.slf4j.LoggerFactory;
  * counts acknowledged records and {@code busbar.kafka.spool.depth} shows the records not yet
  * acknowledged.
  *
+ * <p>On disk: with a {@code spoolDir} every spooled record is also appended to a segment file
+ * ({@link SpoolSegments}, CRC-framed, forced to disk by {@code spoolFsync}) on a spool-writer
+ * thread, and acknowledged there once Kafka took it; fully delivered segments are deleted. A stop
+ * then keeps what Kafka did not take on disk instead of dropping it (no {@code reason=shutdown}),
+ * and the next sink on the directory sends those records first, in their old order, before new ones
+ * — so records spooled while Kafka is down survive a restart, kill -9 or crash of the node
+ * (delivery is at least once: a record delivered just before a crash may be sent again). {@code
+ * busbar.kafka.spool.recovered} counts records read back at start, {@code
+ * busbar.kafka.spool.write.failed} appends that failed (e.g. disk full; the record is still in
+ * memory and still delivered unless the process dies).
+ *
  * <p>Cluster: the bus consumers are local, so each node forwards the events decoded on that node,
  * and every event reaches Kafka once, not once per node.
  */
@@ -65,8 +78,20 @@ public final class KafkaSinkVerticle extends VerticleBase {
   private final Counter droppedRejected;
   private final Counter droppedShutdown;
   private final Counter droppedUnexpectedType;
+  private final Counter spoolRecovered;
+  private final Counter spoolWriteFailed;
   private Gauge spoolDepth;
   private final AtomicLong lastFailureLog = new AtomicLong();
+
+  // the on-disk spool (spoolDir set): touched only on the spool-writer thread
+  private SpoolSegments segments;
+  private WorkerExecutor spoolWriter;
+  private long fsyncTimer = -1;
+  // event-loop buffers for the writer: appends and acknowledgements not yet handed over
+  private List<SpooledRecordCodec.Spooled> toAppend = new ArrayList<>();
+  private List<Long> toAcknowledge = new ArrayList<>();
+  private boolean acknowledgeScheduled;
+  private boolean stopping;
 
   // event-loop state
   private KafkaWriteStream<String, byte[]> producer;
@@ -91,6 +116,14 @@ public final class KafkaSinkVerticle extends VerticleBase {
     this.droppedRejected = dropped("rejected");
     this.droppedShutdown = dropped("shutdown");
     this.droppedUnexpectedType = dropped("unexpected_type");
+    this.spoolRecovered =
+        Counter.builder("busbar.kafka.spool.recovered")
+            .description("Records read back from the on-disk spool at start, to be delivered")
+            .register(registry);
+    this.spoolWriteFailed =
+        Counter.builder("busbar.kafka.spool.write.failed")
+            .description("Records that could not be appended to the on-disk spool")
+            .register(registry);
     this.backoffMillis = config.retryBackoff().toMillis();
   }
 
@@ -134,20 +167,90 @@ public final class KafkaSinkVerticle extends VerticleBase {
         Gauge.builder("busbar.kafka.spool.depth", spool, Spool::depth)
             .description("Records waiting for Kafka or not yet acknowledged")
             .register(registry);
-    var bus = vertx.eventBus();
-    // local: every node forwards what it ingested, so each event reaches Kafka once
-    consumers.add(bus.<Object>localConsumer(Addresses.EVENTS, this::onEvents));
-    consumers.add(bus.<Object>localConsumer(Addresses.DEAD_LETTERS, this::onDeadLetter));
-    List<Future<Void>> registered = new ArrayList<>();
-    consumers.forEach(c -> registered.add(c.completion()));
-    return Future.all(registered)
-        .onSuccess(
-            ok ->
-                LOG.info(
-                    "Kafka sink started: {} -> {}, {}",
-                    config.bootstrapServers(),
-                    config.telemetryTopic(),
-                    config.deadLetterTopic()));
+    return openSpoolDir()
+        .onFailure(
+            e -> {
+              producer.close();
+              if (spoolWriter != null) {
+                spoolWriter.close();
+              }
+            })
+        .compose(
+            recovered -> {
+              var bus = vertx.eventBus();
+              // local: every node forwards what it ingested, so each event reaches Kafka once
+              consumers.add(bus.<Object>localConsumer(Addresses.EVENTS, this::onEvents));
+              consumers.add(bus.<Object>localConsumer(Addresses.DEAD_LETTERS, this::onDeadLetter));
+              List<Future<Void>> registered = new ArrayList<>();
+              consumers.forEach(c -> registered.add(c.completion()));
+              pump();
+              return Future.all(registered)
+                  .onSuccess(
+                      ok ->
+                          LOG.info(
+                              "Kafka sink started: {} -> {}, {}{}",
+                              config.bootstrapServers(),
+                              config.telemetryTopic(),
+                              config.deadLetterTopic(),
+                              config.spoolDir() == null
+                                  ? ""
+                                  : ", spool "
+                                      + config.spoolDir()
+                                      + (recovered > 0
+                                          ? " (" + recovered + " records recovered)"
+                                          : "")));
+            });
+  }
+
+  /**
+   * Opens the spool directory and puts the records found there back into the spool, oldest first.
+   *
+   * @return how many were recovered; fails with an {@link java.io.IOException} if the directory
+   *     cannot be created or read
+   */
+  private Future<Integer> openSpoolDir() {
+    if (config.spoolDir() == null) {
+      return Future.succeededFuture(0);
+    }
+    spoolWriter = vertx.createSharedWorkerExecutor("busbar-kafka-spool-" + UUID.randomUUID(), 1);
+    List<SpooledRecordCodec.Spooled> recovered = new ArrayList<>();
+    return spoolWriter
+        .executeBlocking(
+            () ->
+                SpoolSegments.open(
+                    config.spoolDir(),
+                    config.spoolSegmentBytes(),
+                    config.spoolFsync(),
+                    config.spoolFsyncInterval(),
+                    recovered),
+            true)
+        .map(
+            opened -> {
+              segments = opened;
+              spool.continueAfter(opened.lastSequence());
+              for (SpooledRecordCodec.Spooled r : recovered) {
+                spool.restore(r.sequence(), r.record());
+              }
+              spoolRecovered.increment(recovered.size());
+              if (opened.undecodable() > 0) {
+                LOG.warn(
+                    "Kafka spool {}: skipped {} unreadable records",
+                    config.spoolDir(),
+                    opened.undecodable());
+              }
+              if (config.spoolFsync() == SpoolFsync.INTERVAL) {
+                fsyncTimer =
+                    vertx.setPeriodic(
+                        config.spoolFsyncInterval().toMillis(),
+                        t -> {
+                          SpoolSegments files = segments;
+                          if (files != null) {
+                            onSpoolWriter(files::sync);
+                          }
+                        });
+              }
+              return recovered.size();
+            });
   }
 
   /**
@@ -159,6 +262,9 @@ public final class KafkaSinkVerticle extends VerticleBase {
   public Future<?> stop() {
     List<Future<Void>> unregistered = new ArrayList<>();
     consumers.forEach(c -> unregistered.add(c.unregister()));
+    if (segments != null) {
+      return Future.all(unregistered).transform(ignored -> stopWithSpoolDir());
+    }
     return Future.all(unregistered)
         .transform(ignored -> awaitDrained(config.deliveryTimeout()))
         .transform(
@@ -174,12 +280,97 @@ public final class KafkaSinkVerticle extends VerticleBase {
                   ? Future.<Void>succeededFuture()
                   : producer.close(config.deliveryTimeout().toMillis());
             })
-        .onComplete(
-            done -> {
-              if (spoolDepth != null) {
-                registry.remove(spoolDepth);
+        .onComplete(done -> removeGauge());
+  }
+
+  /**
+   * Sends nothing more, lets the producer finish the records in flight (up to {@code
+   * deliveryTimeout}), writes the last acknowledgements and closes the segments: what Kafka did not
+   * take stays on disk for the next start.
+   */
+  private Future<Void> stopWithSpoolDir() {
+    stopping = true;
+    vertx.cancelTimer(retryTimer);
+    vertx.cancelTimer(fsyncTimer);
+    Future<Void> closed =
+        producer == null
+            ? Future.succeededFuture()
+            : producer.close(config.deliveryTimeout().toMillis());
+    return closed
+        .transform(
+            ignored -> {
+              flushAppends();
+              flushAcknowledgements();
+              int left = spool.depth();
+              if (left > 0) {
+                LOG.info(
+                    "Kafka sink stopped; {} records stay spooled in {}", left, config.spoolDir());
               }
-            });
+              SpoolSegments files = segments;
+              // later producer callbacks must not reach the closed files
+              segments = null;
+              return onSpoolWriter(files::close);
+            })
+        .eventually(spoolWriter::close)
+        .onComplete(done -> removeGauge());
+  }
+
+  private void removeGauge() {
+    if (spoolDepth != null) {
+      registry.remove(spoolDepth);
+    }
+  }
+
+  /** Work on the spool-writer thread, in submission order; a failure is logged and returned. */
+  private Future<Void> onSpoolWriter(SpoolWork work) {
+    return spoolWriter
+        .<Void>executeBlocking(
+            () -> {
+              work.run();
+              return null;
+            },
+            true)
+        .onFailure(e -> LOG.error("Kafka spool {}: {}", config.spoolDir(), e.toString()));
+  }
+
+  private interface SpoolWork {
+    void run() throws java.io.IOException;
+  }
+
+  /** Hands the records spooled since the last call to the writer thread, to append. */
+  private void flushAppends() {
+    if (toAppend.isEmpty() || segments == null) {
+      return;
+    }
+    List<SpooledRecordCodec.Spooled> batch = toAppend;
+    toAppend = new ArrayList<>();
+    SpoolSegments files = segments;
+    onSpoolWriter(() -> files.append(batch))
+        .onFailure(e -> spoolWriteFailed.increment(batch.size()));
+  }
+
+  /** Hands the sequences delivered since the last call to the writer thread. */
+  private void flushAcknowledgements() {
+    acknowledgeScheduled = false;
+    if (toAcknowledge.isEmpty() || segments == null) {
+      return;
+    }
+    long[] sequences = toAcknowledge.stream().mapToLong(Long::longValue).toArray();
+    toAcknowledge = new ArrayList<>();
+    SpoolSegments files = segments;
+    onSpoolWriter(() -> files.acknowledge(sequences));
+  }
+
+  /** Remembers that a record left the spool; acknowledgements of one turn share one write. */
+  private void acknowledge(Spool.Entry<ProducerRecord<String, byte[]>> entry) {
+    if (segments == null) {
+      return;
+    }
+    toAcknowledge.add(entry.sequence());
+    if (!acknowledgeScheduled) {
+      acknowledgeScheduled = true;
+      context.runOnContext(v -> flushAcknowledgements());
+    }
   }
 
   private Future<Void> awaitDrained(Duration timeout) {
@@ -199,6 +390,8 @@ public final class KafkaSinkVerticle extends VerticleBase {
     for (Event e : batch.events()) {
       enqueue(records.telemetry(config.telemetryTopic(), e));
     }
+    // to the writer before the producer: an acknowledgement always follows its append
+    flushAppends();
     pump();
   }
 
@@ -208,18 +401,22 @@ public final class KafkaSinkVerticle extends VerticleBase {
       return;
     }
     enqueue(records.deadLetter(config.deadLetterTopic(), deadLetter));
+    flushAppends();
     pump();
   }
 
   private void enqueue(ProducerRecord<String, byte[]> record) {
-    if (!spool.offer(record)) {
+    Spool.Entry<ProducerRecord<String, byte[]>> entry = spool.add(record);
+    if (entry == null) {
       droppedSpoolFull.increment();
+    } else if (segments != null) {
+      toAppend.add(new SpooledRecordCodec.Spooled(entry.sequence(), record));
     }
   }
 
   /** Hands records to the producer as far as the spool's window and the back-off allow. */
   private void pump() {
-    while (!holding && spool.canTake()) {
+    while (!holding && !stopping && spool.canTake()) {
       Spool.Entry<ProducerRecord<String, byte[]>> entry = spool.take();
       producer.send(entry.item()).onComplete(ar -> onSent(entry, ar.result(), ar.cause()));
     }
@@ -232,11 +429,13 @@ public final class KafkaSinkVerticle extends VerticleBase {
       Spool.Entry<ProducerRecord<String, byte[]>> entry, RecordMetadata meta, Throwable cause) {
     if (cause == null) {
       spool.delivered(entry);
+      acknowledge(entry);
       (entry.item().topic().equals(config.telemetryTopic()) ? sentTelemetry : sentDeadLetters)
           .increment();
       backoffMillis = config.retryBackoff().toMillis();
     } else if (isPermanent(cause)) {
       spool.rejected(entry);
+      acknowledge(entry);
       droppedRejected.increment();
       LOG.warn("Kafka refused a record for {}: {}", entry.item().topic(), cause.toString());
     } else {

@@ -49,12 +49,33 @@ final class Spool<T> {
 
   /** Adds a record at the end; false (and nothing kept) when the spool is full. */
   boolean offer(T item) {
+    return add(item) != null;
+  }
+
+  /** Adds a record at the end; its entry, or {@code null} (nothing kept) when the spool is full. */
+  Entry<T> add(T item) {
     if (depth.get() >= capacity) {
-      return false;
+      return null;
     }
-    fresh.add(new Entry<>(nextSequence++, item));
+    Entry<T> entry = new Entry<>(nextSequence++, item);
+    fresh.add(entry);
     depth.incrementAndGet();
-    return true;
+    return entry;
+  }
+
+  /**
+   * Puts back a record recovered from disk with its old sequence, whatever the capacity (it was
+   * accepted once). Call before any {@link #add}, oldest first; later records are numbered after.
+   */
+  void restore(long sequence, T item) {
+    fresh.add(new Entry<>(sequence, item));
+    depth.incrementAndGet();
+    nextSequence = Math.max(nextSequence, sequence + 1);
+  }
+
+  /** Numbers new records from {@code sequence} on (at least), e.g. after what is on disk. */
+  void continueAfter(long sequence) {
+    nextSequence = Math.max(nextSequence, sequence + 1);
   }
 
   /** True if a record waits and the window allows one more in flight. */

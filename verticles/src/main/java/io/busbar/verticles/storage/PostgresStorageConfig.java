@@ -3,6 +3,7 @@ package io.busbar.verticles.storage;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Settings of the {@link PostgresStorageVerticle}, the shared store of a cluster.
@@ -18,6 +19,13 @@ import java.time.Duration;
  * @param flushInterval how long a partial batch may wait before it is written
  * @param ackOnCommit on {@code busbar.storage.ingest}: {@code false} (default) replies once the
  *     batch is in the in-memory queue, {@code true} only once PostgreSQL has committed it
+ * @param rawRetention how long raw readings and dead letters are kept; {@link Duration#ZERO} (the
+ *     default) keeps them forever. Rollups are kept forever either way.
+ * @param tenantRetention per-tenant overrides of {@code rawRetention} ({@link Duration#ZERO} =
+ *     forever); empty by default
+ * @param rollupInterval how often this node tries the maintenance job (hourly/daily rollups, then
+ *     retention deletes); one node of the cluster runs it at a time. {@link Duration#ZERO} disables
+ *     it on this node
  */
 public record PostgresStorageConfig(
     String url,
@@ -25,7 +33,10 @@ public record PostgresStorageConfig(
     int queueCapacity,
     int batchSize,
     Duration flushInterval,
-    boolean ackOnCommit) {
+    boolean ackOnCommit,
+    Duration rawRetention,
+    Map<String, Duration> tenantRetention,
+    Duration rollupInterval) {
 
   public static final int DEFAULT_POOL_SIZE = 4;
 
@@ -54,6 +65,77 @@ public record PostgresStorageConfig(
       throw new IllegalArgumentException(
           "flushInterval must be at least 1 ms, got " + flushInterval);
     }
+    rawRetention = rawRetention == null ? StorageConfig.DEFAULT_RAW_RETENTION : rawRetention;
+    checkNotNegative("rawRetention", rawRetention);
+    tenantRetention = tenantRetention == null ? Map.of() : Map.copyOf(tenantRetention);
+    tenantRetention.forEach(
+        (tenant, retention) -> checkNotNegative("tenantRetention." + tenant, retention));
+    rollupInterval =
+        rollupInterval == null ? StorageConfig.DEFAULT_ROLLUP_INTERVAL : rollupInterval;
+    checkNotNegative("rollupInterval", rollupInterval);
+    if (!rollupInterval.isZero() && rollupInterval.toMillis() < 1) {
+      throw new IllegalArgumentException(
+          "rollupInterval must be 0 (off) or at least 1 ms, got " + rollupInterval);
+    }
+  }
+
+  /** Without retention (keep forever) and with the default maintenance interval. */
+  public PostgresStorageConfig(
+      String url,
+      int poolSize,
+      int queueCapacity,
+      int batchSize,
+      Duration flushInterval,
+      boolean ackOnCommit) {
+    this(
+        url,
+        poolSize,
+        queueCapacity,
+        batchSize,
+        flushInterval,
+        ackOnCommit,
+        StorageConfig.DEFAULT_RAW_RETENTION,
+        Map.of(),
+        StorageConfig.DEFAULT_ROLLUP_INTERVAL);
+  }
+
+  private static void checkNotNegative(String name, Duration value) {
+    if (value == null || value.isNegative()) {
+      throw new IllegalArgumentException(name + " must be 0 or positive, got " + value);
+    }
+  }
+
+  /** A copy with another raw retention and per-tenant overrides ({@code ZERO} = forever). */
+  public PostgresStorageConfig withRetention(Duration raw, Map<String, Duration> perTenant) {
+    return new PostgresStorageConfig(
+        url,
+        poolSize,
+        queueCapacity,
+        batchSize,
+        flushInterval,
+        ackOnCommit,
+        raw,
+        perTenant,
+        rollupInterval);
+  }
+
+  /** A copy with another maintenance interval ({@code ZERO} = no scheduled job on this node). */
+  public PostgresStorageConfig withRollupInterval(Duration interval) {
+    return new PostgresStorageConfig(
+        url,
+        poolSize,
+        queueCapacity,
+        batchSize,
+        flushInterval,
+        ackOnCommit,
+        rawRetention,
+        tenantRetention,
+        interval);
+  }
+
+  /** The retention settings as the stores' shared policy. */
+  RetentionPolicy retention() {
+    return RetentionPolicy.of(rawRetention, tenantRetention);
   }
 
   /** The URL with the default queue, batch and acknowledgement settings of the DuckDB store. */
@@ -70,7 +152,15 @@ public record PostgresStorageConfig(
   /** A copy whose ingest replies wait for the commit ({@code true}) or only for the queue. */
   public PostgresStorageConfig withAckOnCommit(boolean onCommit) {
     return new PostgresStorageConfig(
-        url, poolSize, queueCapacity, batchSize, flushInterval, onCommit);
+        url,
+        poolSize,
+        queueCapacity,
+        batchSize,
+        flushInterval,
+        onCommit,
+        rawRetention,
+        tenantRetention,
+        rollupInterval);
   }
 
   /** The URL without its password, for logs and error messages. */
@@ -117,6 +207,12 @@ public record PostgresStorageConfig(
         + flushInterval
         + ", ackOnCommit="
         + ackOnCommit
+        + ", rawRetention="
+        + rawRetention
+        + ", tenantRetention="
+        + tenantRetention
+        + ", rollupInterval="
+        + rollupInterval
         + "]";
   }
 }

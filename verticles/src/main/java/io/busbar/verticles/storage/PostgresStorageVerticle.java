@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -22,7 +23,9 @@ import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,11 +55,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Queries: {@link Addresses#STORAGE_TELEMETRY_QUERY} and {@link
  * Addresses#STORAGE_DEAD_LETTERS_QUERY} with the same requests, replies and errors (400 naming the
- * field, 503 beyond {@link #MAX_PENDING_QUERIES} waiting, 500 on a database error). Not offered
- * here: Parquet export ({@link Addresses#STORAGE_EXPORT}), rollups and retention.
+ * field, 503 beyond {@link #MAX_PENDING_QUERIES} waiting, 500 on a database error). {@link
+ * Addresses#STORAGE_EXPORT} (local: the file is on this node's disk) streams the window from
+ * PostgreSQL into a Parquet file of the DuckDB store's layout ({@link PostgresParquetExport}).
+ *
+ * <p>Maintenance: every {@code rollupInterval} this node tries the rollup and retention job ({@link
+ * PostgresRollups}: hourly and daily rollups of the shared tables, then per-tenant retention
+ * deletes); one node runs it at a time, the others skip. Bucketed queries of an hour or more read
+ * the rollups, so they still answer where retention deleted the raw rows. Same meters as {@link
+ * StorageVerticle}: {@code busbar.storage.rollup.rows}, {@code busbar.storage.retention.deleted},
+ * {@code busbar.storage.maintenance}, {@code busbar.storage.maintenance.failed}.
  *
  * <p>Threads: everything runs on this verticle's event loop; the pool's I/O is non-blocking and its
- * callbacks come back on this context, so the state below needs no locks.
+ * callbacks come back on this context, so the state below needs no locks. Only an export's DuckDB
+ * work runs on a worker thread of its own.
  */
 public final class PostgresStorageVerticle extends VerticleBase {
 
@@ -84,6 +96,13 @@ public final class PostgresStorageVerticle extends VerticleBase {
   private final Counter queriesBadRequest;
   private final Counter queriesBusy;
   private final Counter queriesError;
+  private final Counter rollupHourly;
+  private final Counter rollupDaily;
+  private final Counter deletedReadings;
+  private final Counter deletedDeadLetters;
+  private final Timer maintenanceTimer;
+  private final Counter maintenanceFailed;
+  private final LongSupplier clock;
   private Gauge queueDepth;
 
   private final LogThrottle dropLog = new LogThrottle(Duration.ofSeconds(5));
@@ -93,6 +112,11 @@ public final class PostgresStorageVerticle extends VerticleBase {
   private PostgresTelemetryStore store;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private long flushTimer = -1;
+  private long maintenanceTimerId = -1;
+  private WorkerExecutor exportThread;
+
+  /** Set while passes run; atomic: tests and the timer may call {@link #runMaintenance()}. */
+  private final AtomicBoolean maintaining = new AtomicBoolean();
 
   // event-loop state
   private boolean writing;
@@ -102,6 +126,13 @@ public final class PostgresStorageVerticle extends VerticleBase {
   private Future<Void> lastWrite = Future.succeededFuture();
 
   public PostgresStorageVerticle(PostgresStorageConfig config, MeterRegistry registry) {
+    this(config, registry, System::currentTimeMillis);
+  }
+
+  /** With a clock (epoch ms) for retention and rollups, so tests can move time. */
+  PostgresStorageVerticle(
+      PostgresStorageConfig config, MeterRegistry registry, LongSupplier clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
     this.config = Objects.requireNonNull(config, "config");
     this.registry = Objects.requireNonNull(registry, "registry");
     this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
@@ -125,6 +156,18 @@ public final class PostgresStorageVerticle extends VerticleBase {
     this.queriesBadRequest = tagged("busbar.storage.queries.failed", "code", "400");
     this.queriesBusy = tagged("busbar.storage.queries.failed", "code", "503");
     this.queriesError = tagged("busbar.storage.queries.failed", "code", "500");
+    this.rollupHourly = tagged("busbar.storage.rollup.rows", "table", "1h");
+    this.rollupDaily = tagged("busbar.storage.rollup.rows", "table", "1d");
+    this.deletedReadings = tagged("busbar.storage.retention.deleted", "table", "telemetry");
+    this.deletedDeadLetters = tagged("busbar.storage.retention.deleted", "table", "dead_letters");
+    this.maintenanceTimer =
+        Timer.builder("busbar.storage.maintenance")
+            .description("Time of one rollup and retention run")
+            .register(registry);
+    this.maintenanceFailed =
+        Counter.builder("busbar.storage.maintenance.failed")
+            .description("Rollup and retention runs that failed (retried next interval)")
+            .register(registry);
   }
 
   /** The same meter names and tags as {@link StorageVerticle}: dashboards work for either. */
@@ -157,8 +200,15 @@ public final class PostgresStorageVerticle extends VerticleBase {
                   bus.consumer(Addresses.STORAGE_TELEMETRY_QUERY, this::onTelemetryQuery));
               consumers.add(
                   bus.consumer(Addresses.STORAGE_DEAD_LETTERS_QUERY, this::onDeadLetterQuery));
+              consumers.add(bus.localConsumer(Addresses.STORAGE_EXPORT, this::onExport));
+              exportThread =
+                  vertx.createSharedWorkerExecutor("busbar-storage-pg-export-" + instanceId, 1);
               flushTimer =
                   vertx.setPeriodic(config.flushInterval().toMillis(), tick -> requestWrite());
+              if (!config.rollupInterval().isZero()) {
+                maintenanceTimerId =
+                    vertx.setPeriodic(config.rollupInterval().toMillis(), tick -> runMaintenance());
+              }
               List<Future<Void>> registered = new ArrayList<>();
               consumers.forEach(c -> registered.add(c.completion()));
               return Future.all(registered);
@@ -176,6 +226,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
   public Future<?> stop() {
     stopping = true;
     vertx.cancelTimer(flushTimer);
+    vertx.cancelTimer(maintenanceTimerId);
     List<Future<Void>> unregistered = new ArrayList<>();
     consumers.forEach(c -> unregistered.add(c.unregister()));
     if (store == null) {
@@ -184,6 +235,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
     return Future.all(unregistered)
         .transform(ignored -> drain())
         .eventually(store::close)
+        .eventually(() -> exportThread == null ? Future.succeededFuture() : exportThread.close())
         .onComplete(
             done -> {
               if (queueDepth != null) {
@@ -371,6 +423,76 @@ public final class PostgresStorageVerticle extends VerticleBase {
     runQuery(message, () -> store.deadLetters(query), message::reply);
   }
 
+  private void onExport(Message<Object> message) {
+    JsonObject body;
+    try {
+      body = StorageRequests.body(message);
+    } catch (InvalidRequestException e) {
+      queriesBadRequest.increment();
+      message.fail(400, e.getMessage());
+      return;
+    }
+    // parsed on the worker: it checks the file system
+    runQuery(
+        message,
+        () ->
+            exportThread
+                .executeBlocking(() -> ExportRequest.fromJson(body), true)
+                .compose(request -> store.export(request, exportThread)),
+        message::reply);
+  }
+
+  // ---- maintenance ----
+
+  /**
+   * Runs rollup and retention passes until caught up (each at most {@link
+   * RollupPlan#MAX_HOURS_PER_RUN} hours, so writes go on in between). A no-op (an empty result) if
+   * passes are already running here; a pass finding another node's maintenance running does
+   * nothing.
+   *
+   * @return the summed result; fails with the database error of a failed pass
+   */
+  Future<Rollups.Result> runMaintenance() {
+    if (stopping || store == null || !maintaining.compareAndSet(false, true)) {
+      return Future.succeededFuture(new Rollups.Result(0, 0, 0, 0, true));
+    }
+    return maintenancePasses(new Rollups.Result(0, 0, 0, 0, false))
+        .onFailure(
+            e -> {
+              maintenanceFailed.increment();
+              LOG.error("Storage rollup/retention run failed; retrying next interval", e);
+            })
+        .eventually(
+            () -> {
+              maintaining.set(false);
+              return Future.succeededFuture();
+            });
+  }
+
+  private Future<Rollups.Result> maintenancePasses(Rollups.Result sum) {
+    if (sum.caughtUp() || stopping) {
+      return Future.succeededFuture(sum);
+    }
+    long started = System.nanoTime();
+    return store
+        .maintain(clock.getAsLong(), config.retention())
+        .compose(
+            pass -> {
+              maintenanceTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+              rollupHourly.increment(pass.hourlyRows());
+              rollupDaily.increment(pass.dailyRows());
+              deletedReadings.increment(pass.deletedReadings());
+              deletedDeadLetters.increment(pass.deletedDeadLetters());
+              return maintenancePasses(
+                  new Rollups.Result(
+                      sum.hourlyRows() + pass.hourlyRows(),
+                      sum.dailyRows() + pass.dailyRows(),
+                      sum.deletedReadings() + pass.deletedReadings(),
+                      sum.deletedDeadLetters() + pass.deletedDeadLetters(),
+                      pass.caughtUp()));
+            });
+  }
+
   private <T> void runQuery(Message<Object> message, Supplier<Future<T>> query, Consumer<T> reply) {
     if (pendingQueries >= MAX_PENDING_QUERIES) {
       queriesBusy.increment();
@@ -385,6 +507,9 @@ public final class PostgresStorageVerticle extends VerticleBase {
               pendingQueries--;
               if (done.succeeded()) {
                 reply.accept(done.result());
+              } else if (done.cause() instanceof InvalidRequestException bad) {
+                queriesBadRequest.increment();
+                message.fail(400, bad.getMessage());
               } else {
                 queriesError.increment();
                 LOG.error("Storage query failed", done.cause());

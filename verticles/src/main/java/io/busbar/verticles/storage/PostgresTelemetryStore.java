@@ -5,6 +5,7 @@ import io.busbar.codecs.model.Event;
 import io.busbar.codecs.model.Value;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,9 +17,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
-import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -89,8 +88,6 @@ final class PostgresTelemetryStore {
       "INSERT INTO dead_letters (tenant, device, topic, reason, payload, received_at)"
           + " VALUES ($1, $2, $3, $4, $5, $6)";
 
-  private static final String ORIGIN = "TIMESTAMPTZ '2000-01-03 00:00:00+00'";
-
   private final Pool pool;
   private final boolean hypertable;
 
@@ -132,7 +129,8 @@ final class PostgresTelemetryStore {
                                             : Future.succeededFuture())
                                 .compose(v -> run(conn, TELEMETRY_INDEX))
                                 .compose(v -> run(conn, DEAD_LETTERS_DDL))
-                                .compose(v -> run(conn, DEAD_LETTERS_INDEX)))
+                                .compose(v -> run(conn, DEAD_LETTERS_INDEX))
+                                .compose(v -> PostgresRollups.createSchema(conn)))
                     .map(v -> new PostgresTelemetryStore(pool, hyper)))
         .recover(e -> pool.close().transform(closed -> Future.failedFuture(e)));
   }
@@ -221,13 +219,23 @@ final class PostgresTelemetryStore {
     if (readings.isEmpty() && letters.isEmpty()) {
       return Future.succeededFuture(skipped);
     }
+    long oldest = Long.MAX_VALUE;
+    for (Event event : events) {
+      if (TelemetryQuery.inRange(event.timestamp())) {
+        oldest = Math.min(oldest, event.timestamp());
+      }
+    }
+    long oldestTs = oldest;
     return pool.withTransaction(
         conn -> {
-          // executeBatch pipelines one Bind/Execute per row and a single Sync: one round trip
+          // waits while a rollup runs, so a late reading is seen by it or marks its hour dirty
           Future<?> first =
               readings.isEmpty()
                   ? Future.succeededFuture()
-                  : conn.preparedQuery(INSERT_TELEMETRY).executeBatch(readings);
+                  : PostgresRollups.lockForWrite(conn)
+                      // executeBatch pipelines one Bind/Execute per row and a single Sync
+                      .compose(v -> conn.preparedQuery(INSERT_TELEMETRY).executeBatch(readings))
+                      .compose(v -> PostgresRollups.noteWritten(conn, oldestTs));
           return first
               .compose(
                   v ->
@@ -288,6 +296,10 @@ final class PostgresTelemetryStore {
             });
   }
 
+  /**
+   * Buckets from raw rows and, for buckets of an hour or more, from the rollups ({@link
+   * BucketSources}), read in one REPEATABLE READ snapshot so the watermark and the tables agree.
+   */
   private Future<TelemetryPage> bucketed(TelemetryQuery query) {
     Bucket bucket = query.bucket();
     Long to = query.to();
@@ -296,18 +308,96 @@ final class PostgresTelemetryStore {
       long end = query.cursor().ts() + bucket.millis();
       to = to == null ? end : Math.min(to, end);
     }
+    Long windowTo = to;
+    boolean count = query.agg() == Aggregate.COUNT;
+    Future<RowSet<Row>> result;
+    if (!BucketSources.usesRollups(bucket)) {
+      // raw rows only: one statement, no snapshot to share
+      List<BucketSources.Source> sources = BucketSources.plan(bucket, query.from(), windowTo, null);
+      result =
+          sources.isEmpty()
+              ? Future.succeededFuture(null)
+              : bucketSql(query, sources).execute(pool);
+    } else {
+      result =
+          pool.withTransaction(
+              conn ->
+                  conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                      .execute()
+                      .compose(v -> conn.query("SELECT hour_done FROM rollup_state").execute())
+                      .compose(
+                          state -> {
+                            Long hourDone =
+                                state.size() == 0
+                                    ? null
+                                    : PgSql.epochMsOrNull(state.iterator().next(), 0);
+                            List<BucketSources.Source> sources =
+                                BucketSources.plan(bucket, query.from(), windowTo, hourDone);
+                            return sources.isEmpty()
+                                ? Future.<RowSet<Row>>succeededFuture(null)
+                                : bucketSql(query, sources).execute(conn);
+                          }));
+    }
+    return result.map(
+        rows -> {
+          if (rows == null) {
+            return new TelemetryPage(new JsonArray(), null);
+          }
+          List<JsonObject> newestFirst = new ArrayList<>(rows.size());
+          for (Row row : rows) {
+            // not a ?: expression, which would widen the Long of count to a double
+            Object value;
+            if (count) {
+              value = row.getLong(2);
+            } else {
+              value = row.getDouble(2);
+            }
+            newestFirst.add(
+                StorageReplies.bucket(row.getString(0), epochMs(row.getOffsetDateTime(1)), value));
+          }
+          return StorageReplies.page(StorageReplies.oldestFirst(newestFirst), query.limit());
+        });
+  }
+
+  /** Partial sums {@code n, s, lo, hi, lv, lt} per source, combined per metric and bucket. */
+  private static PgSql bucketSql(TelemetryQuery query, List<BucketSources.Source> sources) {
     // the stride is an enum constant, never user input
+    String bin = "date_bin(interval '" + query.bucket().millis() + " milliseconds', ";
     PgSql sql =
         new PgSql(
-            "SELECT metric, b, v FROM (SELECT metric, date_bin(interval '"
-                + bucket.millis()
-                + " milliseconds', ts, "
-                + ORIGIN
-                + ") AS b, "
-                + aggregateSql(query.agg())
-                + " AS v FROM telemetry WHERE ");
-    seriesFilter(sql, query, query.from(), to);
-    sql.append(" AND num IS NOT NULL GROUP BY metric, b) g");
+            "SELECT metric, b, v FROM (SELECT metric, b, "
+                + combineSql(query.agg())
+                + " AS v FROM (");
+    for (int i = 0; i < sources.size(); i++) {
+      BucketSources.Source source = sources.get(i);
+      if (i > 0) {
+        sql.append(" UNION ALL ");
+      }
+      String time = source.table().timeColumn();
+      if (source.table() == BucketSources.Table.RAW) {
+        sql.append(
+            "SELECT metric, "
+                + bin
+                + "ts, "
+                + PgSql.ORIGIN
+                + ") AS b, 1::bigint AS n, num AS s, num AS lo, num AS hi, num AS lv, ts AS lt"
+                + " FROM telemetry WHERE ");
+      } else {
+        sql.append(
+            "SELECT metric, "
+                + bin
+                + "bucket, "
+                + PgSql.ORIGIN
+                + ") AS b, n, total AS s, lo, hi, last_value AS lv, last_ts AS lt FROM "
+                + source.table().sqlName()
+                + " WHERE ");
+      }
+      seriesFilter(sql, query, time, source.from(), source.to());
+      if (source.table() == BucketSources.Table.RAW) {
+        sql.append(" AND num IS NOT NULL");
+      }
+    }
+    sql.append(") u GROUP BY metric, b) g");
     if (query.cursor() != null) {
       OffsetDateTime ts = utc(query.cursor().ts());
       sql.append(" WHERE b < ")
@@ -319,40 +409,28 @@ final class PostgresTelemetryStore {
           .append(")");
     }
     sql.append(" ORDER BY b DESC, metric DESC LIMIT ").param(query.limit());
-    boolean count = query.agg() == Aggregate.COUNT;
-    return sql.execute(pool)
-        .map(
-            rows -> {
-              List<JsonObject> newestFirst = new ArrayList<>(rows.size());
-              for (Row row : rows) {
-                // not a ?: expression, which would widen the Long of count to a double
-                Object value;
-                if (count) {
-                  value = row.getLong(2);
-                } else {
-                  value = row.getDouble(2);
-                }
-                newestFirst.add(
-                    StorageReplies.bucket(
-                        row.getString(0), epochMs(row.getOffsetDateTime(1)), value));
-              }
-              return StorageReplies.page(StorageReplies.oldestFirst(newestFirst), query.limit());
-            });
+    return sql;
   }
 
-  /** How a bucket's numeric readings become its value; constants only. */
-  private static String aggregateSql(Aggregate agg) {
+  /** How partial sums become a bucket's value, as {@link Aggregate#combineSql()}; constants. */
+  private static String combineSql(Aggregate agg) {
     return switch (agg) {
-      case AVG -> "avg(num)";
-      case MIN -> "min(num)";
-      case MAX -> "max(num)";
-      case LAST -> "(array_agg(num ORDER BY ts DESC))[1]";
-      case COUNT -> "count(num)";
+      case AVG -> "sum(s) / sum(n)::double precision";
+      case MIN -> "min(lo)";
+      case MAX -> "max(hi)";
+      case LAST -> "(array_agg(lv ORDER BY lt DESC))[1]";
+      case COUNT -> "sum(n)::bigint";
     };
   }
 
   /** {@code device = $n [AND tenant = $n] [AND metric = $n] [AND ts >= $n] [AND ts < $n]}. */
   private static void seriesFilter(PgSql sql, TelemetryQuery query, Long from, Long to) {
+    seriesFilter(sql, query, "ts", from, to);
+  }
+
+  /** As above on {@code timeColumn} (a constant). */
+  private static void seriesFilter(
+      PgSql sql, TelemetryQuery query, String timeColumn, Long from, Long to) {
     sql.append("device = ").param(query.device());
     if (query.tenant() != null) {
       sql.append(" AND tenant = ").param(query.tenant());
@@ -361,10 +439,10 @@ final class PostgresTelemetryStore {
       sql.append(" AND metric = ").param(query.metric());
     }
     if (from != null) {
-      sql.append(" AND ts >= ").param(utc(from));
+      sql.append(" AND " + timeColumn + " >= ").param(utc(from));
     }
     if (to != null) {
-      sql.append(" AND ts < ").param(utc(to));
+      sql.append(" AND " + timeColumn + " < ").param(utc(to));
     }
   }
 
@@ -406,6 +484,24 @@ final class PostgresTelemetryStore {
             });
   }
 
+  /**
+   * One rollup and retention pass ({@link PostgresRollups}).
+   *
+   * @return fails with the driver's exception
+   */
+  Future<Rollups.Result> maintain(long nowMs, RetentionPolicy retention) {
+    return PostgresRollups.run(pool, nowMs, retention);
+  }
+
+  /**
+   * Streams the request's readings into a Parquet file ({@link PostgresParquetExport}).
+   *
+   * @return {@code {path, rows, bytes}}
+   */
+  Future<JsonObject> export(ExportRequest request, WorkerExecutor worker) {
+    return PostgresParquetExport.export(pool, worker, request);
+  }
+
   /** Closes the pool; queries still running fail. */
   Future<Void> close() {
     return pool.close();
@@ -417,35 +513,10 @@ final class PostgresTelemetryStore {
   }
 
   private static OffsetDateTime utc(long epochMs) {
-    return OffsetDateTime.ofInstant(Instant.ofEpochMilli(epochMs), ZoneOffset.UTC);
+    return PgSql.utc(epochMs);
   }
 
   private static long epochMs(OffsetDateTime ts) {
-    return ts.toInstant().toEpochMilli();
-  }
-
-  /** SQL text with {@code $n} placeholders and their values, in order. */
-  private static final class PgSql {
-    private final StringBuilder text;
-    private final List<Object> params = new ArrayList<>();
-
-    PgSql(String text) {
-      this.text = new StringBuilder(text);
-    }
-
-    PgSql append(String more) {
-      text.append(more);
-      return this;
-    }
-
-    PgSql param(Object value) {
-      params.add(value);
-      text.append('$').append(params.size());
-      return this;
-    }
-
-    Future<RowSet<Row>> execute(SqlClient client) {
-      return client.preparedQuery(text.toString()).execute(Tuple.from(params));
-    }
+    return PgSql.epochMs(ts);
   }
 }

@@ -5,10 +5,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The maintenance job: compacts raw numeric readings into hourly and daily rollups ({@code n,
@@ -53,11 +51,8 @@ final class Rollups {
       long deletedDeadLetters,
       boolean caughtUp) {}
 
-  /**
-   * The most hours one run rolls up, so a backlog (the first run over old data, a long outage) is
-   * worked off in steps with batch writes in between instead of stalling ingestion.
-   */
-  static final int MAX_HOURS_PER_RUN = 24;
+  /** The most hours one run rolls up ({@link RollupPlan#MAX_HOURS_PER_RUN}). */
+  static final int MAX_HOURS_PER_RUN = RollupPlan.MAX_HOURS_PER_RUN;
 
   private final Connection writer;
   // cache of rollup_state.hour_done, so a write can tell a late reading without a query
@@ -121,21 +116,26 @@ final class Rollups {
    * @param nowMs the current time, epoch ms
    */
   Result run(long nowMs, StorageConfig config) throws SQLException {
-    long completed = Math.floorDiv(nowMs, Bucket.HOUR_MS) * Bucket.HOUR_MS;
-    Long start = rollupStart(nowMs, config);
-    long hourEnd =
-        start == null ? completed : Math.min(completed, start + MAX_HOURS_PER_RUN * Bucket.HOUR_MS);
+    RetentionPolicy retention = RetentionPolicy.of(config.rawRetention(), config.tenantRetention());
+    RollupPlan plan =
+        RollupPlan.plan(
+            nowMs,
+            hourDone,
+            hourDone == null
+                ? queryLong("SELECT epoch_ms(date_trunc('hour', min(ts))) FROM telemetry")
+                : null,
+            hourDone == null ? null : queryLong("SELECT epoch_ms(dirty_from) FROM rollup_state"),
+            retention);
     long hourly = 0;
     long daily = 0;
     try (Statement tx = writer.createStatement()) {
       tx.execute("BEGIN TRANSACTION");
       try {
-        if (start != null && start < hourEnd) {
-          long dayStart = Math.floorDiv(start, Bucket.DAY_MS) * Bucket.DAY_MS;
+        if (plan.hasWork()) {
           update(
               "DELETE FROM telemetry_1h WHERE bucket >= " + TS + " AND bucket < " + TS,
-              start,
-              hourEnd);
+              plan.start(),
+              plan.hourEnd());
           hourly =
               update(
                   "INSERT INTO telemetry_1h SELECT tenant, device, metric, date_trunc('hour', ts),"
@@ -145,14 +145,12 @@ final class Rollups {
                       + " AND ts < "
                       + TS
                       + " AND num IS NOT NULL GROUP BY ALL",
-                  start,
-                  hourEnd);
-          // whole days: hourly rows after hourEnd, if any, are already complete
-          long dayEnd = Math.floorDiv(hourEnd + Bucket.DAY_MS - 1, Bucket.DAY_MS) * Bucket.DAY_MS;
+                  plan.start(),
+                  plan.hourEnd());
           update(
               "DELETE FROM telemetry_1d WHERE bucket >= " + TS + " AND bucket < " + TS,
-              dayStart,
-              dayEnd);
+              plan.dayStart(),
+              plan.dayEnd());
           daily =
               update(
                   "INSERT INTO telemetry_1d SELECT tenant, device, metric, date_trunc('day', bucket),"
@@ -162,21 +160,17 @@ final class Rollups {
                       + " AND bucket < "
                       + TS
                       + " GROUP BY ALL",
-                  dayStart,
-                  dayEnd);
+                  plan.dayStart(),
+                  plan.dayEnd());
         }
-        Long done =
-            start == null ? hourDone : (hourDone == null ? hourEnd : Math.max(hourDone, hourEnd));
-        if (done != null) {
-          // a capped recomputation of dirty hours continues where it stopped
-          Long stillDirty = hourDone != null && hourEnd < hourDone ? hourEnd : null;
+        if (plan.hourDone() != null) {
           update(
               "UPDATE rollup_state SET hour_done = " + TS + ", dirty_from = " + TS,
-              done,
-              stillDirty);
+              plan.hourDone(),
+              plan.stillDirty());
         }
         tx.execute("COMMIT");
-        hourDone = done;
+        hourDone = plan.hourDone();
       } catch (SQLException | RuntimeException e) {
         try {
           tx.execute("ROLLBACK");
@@ -186,91 +180,41 @@ final class Rollups {
         throw e;
       }
     }
-    long[] deleted = applyRetention(nowMs, config);
-    return new Result(hourly, daily, deleted[0], deleted[1], start == null || hourEnd >= completed);
-  }
-
-  /**
-   * Where this run starts: the first raw hour on the first run, else the watermark, or a dirty hour
-   * before it. Hours at or after the watermark are never deleted by retention (it deletes only
-   * rolled-up rows), hours before it may be partly deleted: a dirty hour is recomputed only if it
-   * lies wholly inside the shortest retention.
-   */
-  private Long rollupStart(long nowMs, StorageConfig config) throws SQLException {
-    if (hourDone == null) {
-      return queryLong("SELECT epoch_ms(date_trunc('hour', min(ts))) FROM telemetry");
-    }
-    Long dirty = queryLong("SELECT epoch_ms(dirty_from) FROM rollup_state");
-    if (dirty == null) {
-      return hourDone;
-    }
-    Duration shortest = shortestRetention(config);
-    if (shortest != null) {
-      long firstWhole =
-          Math.floorDiv(nowMs - shortest.toMillis(), Bucket.HOUR_MS) * Bucket.HOUR_MS
-              + Bucket.HOUR_MS;
-      dirty = Math.max(dirty, firstWhole);
-    }
-    return Math.min(dirty, hourDone);
-  }
-
-  private static Duration shortestRetention(StorageConfig config) {
-    Duration shortest = config.rawRetention().isZero() ? null : config.rawRetention();
-    for (Duration d : config.tenantRetention().values()) {
-      if (!d.isZero() && (shortest == null || d.compareTo(shortest) < 0)) {
-        shortest = d;
-      }
-    }
-    return shortest;
+    long[] deleted = applyRetention(nowMs, retention);
+    return new Result(hourly, daily, deleted[0], deleted[1], plan.caughtUp());
   }
 
   /**
    * Deletes raw rows past retention (never before they are rolled up); returns {readings, letters}.
    */
-  private long[] applyRetention(long nowMs, StorageConfig config) throws SQLException {
+  private long[] applyRetention(long nowMs, RetentionPolicy retention) throws SQLException {
     long readings = 0;
     long letters = 0;
-    Map<String, Duration> overrides = config.tenantRetention();
-    for (Map.Entry<String, Duration> tenant : overrides.entrySet()) {
-      if (tenant.getValue().isZero()) {
-        continue;
-      }
-      long horizon = nowMs - tenant.getValue().toMillis();
-      if (hourDone != null) {
-        readings +=
-            update(
-                "DELETE FROM telemetry WHERE tenant = ? AND ts < " + TS,
-                tenant.getKey(),
-                Math.min(horizon, hourDone));
-      }
-      letters +=
-          update(
-              "DELETE FROM dead_letters WHERE tenant = ? AND received_at < " + TS,
-              tenant.getKey(),
-              horizon);
-    }
-    if (!config.rawRetention().isZero()) {
-      long horizon = nowMs - config.rawRetention().toMillis();
+    for (RetentionPolicy.Cut cut : retention.cuts(nowMs)) {
+      StringBuilder which = new StringBuilder();
       List<Object> params = new ArrayList<>();
-      StringBuilder others = new StringBuilder();
-      if (!overrides.isEmpty()) {
-        others.append(" AND tenant NOT IN (");
-        for (String tenant : overrides.keySet()) {
-          others.append(params.isEmpty() ? "?" : ", ?");
+      if (cut.tenant() != null) {
+        which.append(" AND tenant = ?");
+        params.add(cut.tenant());
+      } else if (!cut.except().isEmpty()) {
+        which.append(" AND tenant NOT IN (");
+        for (String tenant : cut.except()) {
+          which.append(params.isEmpty() ? "?" : ", ?");
           params.add(tenant);
         }
-        others.append(')');
+        which.append(')');
       }
-      if (hourDone != null) {
+      Long readingsHorizon = cut.readingsHorizon(hourDone);
+      if (readingsHorizon != null) {
         List<Object> p = new ArrayList<>();
-        p.add(Math.min(horizon, hourDone));
+        p.add(readingsHorizon);
         p.addAll(params);
-        readings += update("DELETE FROM telemetry WHERE ts < " + TS + others, p.toArray());
+        readings += update("DELETE FROM telemetry WHERE ts < " + TS + which, p.toArray());
       }
       List<Object> p = new ArrayList<>();
-      p.add(horizon);
+      p.add(cut.horizon());
       p.addAll(params);
-      letters += update("DELETE FROM dead_letters WHERE received_at < " + TS + others, p.toArray());
+      letters += update("DELETE FROM dead_letters WHERE received_at < " + TS + which, p.toArray());
     }
     return new long[] {readings, letters};
   }

@@ -172,24 +172,13 @@ final class TelemetryQueries {
       // rows of buckets after the cursor's bucket cannot be on the next page
       to = min(to, query.cursor().ts() + bucket.millis());
     }
-    Long hourDone = bucket.millis() >= Bucket.HOUR_MS ? Rollups.hourDone(reader) : null;
+    Long hourDone = BucketSources.usesRollups(bucket) ? Rollups.hourDone(reader) : null;
     List<Sql> sources = new ArrayList<>();
-    if (hourDone == null) {
-      sources.add(rawSource(query, from, to));
-    } else {
-      long dayDone = Math.floorDiv(hourDone, Bucket.DAY_MS) * Bucket.DAY_MS;
-      long hourlyFrom = bucket.millis() >= Bucket.DAY_MS ? dayDone : Long.MIN_VALUE;
-      if (hourlyFrom != Long.MIN_VALUE && before(from, min(to, dayDone))) {
-        sources.add(rollupSource("telemetry_1d", query, from, min(to, dayDone)));
-      }
-      Long hourlyLo = hourlyFrom == Long.MIN_VALUE ? from : max(from, hourlyFrom);
-      if (before(hourlyLo, min(to, hourDone))) {
-        sources.add(rollupSource("telemetry_1h", query, hourlyLo, min(to, hourDone)));
-      }
-      Long rawLo = max(from, hourDone);
-      if (before(rawLo, to)) {
-        sources.add(rawSource(query, rawLo, to));
-      }
+    for (BucketSources.Source source : BucketSources.plan(bucket, from, to, hourDone)) {
+      sources.add(
+          source.table() == BucketSources.Table.RAW
+              ? rawSource(query, source.from(), source.to())
+              : rollupSource(source.table().sqlName(), query, source.from(), source.to()));
     }
     if (sources.isEmpty()) {
       return new TelemetryPage(new JsonArray(), null);
@@ -275,17 +264,8 @@ final class TelemetryQueries {
     return where;
   }
 
-  /** {@code a < b} where {@code null} is unbounded (from: -inf, to: +inf). */
-  private static boolean before(Long from, Long to) {
-    return from == null || to == null || from < to;
-  }
-
   private static Long min(Long to, long other) {
     return to == null ? other : Math.min(to, other);
-  }
-
-  private static Long max(Long from, long other) {
-    return from == null ? other : Math.max(from, other);
   }
 
   interface SqlWork<T> {

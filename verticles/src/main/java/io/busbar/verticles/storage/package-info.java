@@ -13,7 +13,13 @@
  * <p>For a cluster, {@link io.busbar.verticles.storage.PostgresStorageVerticle} keeps the same
  * event-bus contract in one shared PostgreSQL database (TimescaleDB when installed). It runs
  * entirely on its event loop: vertx-pg-client is non-blocking and calls back on the verticle's
- * context. Request parsing ({@code TelemetryQuery}, {@code DeadLetterQuery}) and reply shapes
- * ({@code StorageReplies}) are shared by both backends.
+ * context; only a Parquet export's in-memory DuckDB runs on a worker thread of its own ({@code
+ * PostgresParquetExport}). Its rollups and retention ({@code PostgresRollups}) use the same tables
+ * and plans as the DuckDB store's, with advisory locks in place of the single writer thread.
+ *
+ * <p>Shared by both backends, plain Java: request parsing ({@code TelemetryQuery}, {@code
+ * DeadLetterQuery}, {@code ExportRequest}), reply shapes ({@code StorageReplies}), retention
+ * horizons ({@code RetentionPolicy}), rollup planning ({@code RollupPlan}) and which tables answer
+ * a bucketed query ({@code BucketSources}).
  */
 package io.busbar.verticles.storage;

@@ -11,6 +11,7 @@ import io.busbar.codecs.bus.BusCodecs;
 import io.busbar.codecs.model.DeadLetter;
 import io.busbar.codecs.model.Event;
 import io.busbar.codecs.model.EventBatch;
+import io.busbar.codecs.model.Quality;
 import io.busbar.codecs.model.Value;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -20,15 +21,24 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.duckdb.DuckDBDriver;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The PostgreSQL store against a real PostgreSQL server started for this class ({@link
@@ -248,6 +258,262 @@ class PostgresStorageIT extends StorageQueryContract {
     // and it still writes
     StorageTestSupport.publish(vertx, event("restart-1", "m", 1_000_000L, Value.of(7)));
     assertThat(awaitTelemetry(vertx, query, 21)).hasSize(21);
+  }
+
+  /** 2024-05-01T00:00:00Z. */
+  private static final long D0 = 1_714_521_600_000L;
+
+  private static final long MINUTE = 60_000L;
+  private static final long HOUR = 60 * MINUTE;
+  private static final long DAY = 24 * HOUR;
+
+  /**
+   * Verifies, as StorageRollupTest does for DuckDB and with the same figures, that after a rollup
+   * and retention run hour and day buckets answer exactly what the raw rows answered before, that
+   * raw rows past each tenant's retention are gone and counted, that a late reading into a
+   * rolled-up hour is folded in by the next run, and that a second node's run finds nothing left.
+   */
+  @Test
+  void rollupsKeepAnswersAfterRetentionDeletesRawRows() throws Exception {
+    // a database of its own: retention must not touch the other tests' rows
+    server.createDatabase(vertx, "rollups");
+    MeterRegistry registry = new SimpleMeterRegistry();
+    AtomicLong now = new AtomicLong(D0 + 3 * DAY + 30 * MINUTE);
+    PostgresStorageConfig config =
+        new PostgresStorageConfig(
+                server.url("rollups"), 2, 10_000, 1_000, Duration.ofMillis(20), false)
+            .withRetention(Duration.ofDays(1), Map.of("short", Duration.ofHours(12)))
+            .withRollupInterval(Duration.ZERO);
+    Vertx node = Vertx.vertx();
+    Vertx other = Vertx.vertx();
+    try {
+      BusCodecs.register(node.eventBus());
+      PostgresStorageVerticle storage = new PostgresStorageVerticle(config, registry, now::get);
+      node.deployVerticle(storage).await(30, TimeUnit.SECONDS);
+      PostgresStorageVerticle second =
+          new PostgresStorageVerticle(config, new SimpleMeterRegistry(), now::get);
+      other.deployVerticle(second).await(30, TimeUnit.SECONDS);
+
+      // three days, one reading every 10 minutes, for a default tenant and a short-retention one
+      List<Event> events = new ArrayList<>();
+      for (int i = 0; i < 3 * 144; i++) {
+        long ts = D0 + i * 10 * MINUTE;
+        events.add(reading("acme", "roll-1", ts, i));
+        events.add(reading("short", "roll-2", ts, 1000 - i));
+      }
+      node.eventBus().publish(Addresses.EVENTS, new EventBatch(events));
+      StorageTestSupport.awaitCondition(
+          () -> registry.get("busbar.storage.events.written").counter().count() == 864);
+
+      JsonArray hourlyBefore = buckets(node, "roll-1", "1h", "avg");
+      JsonArray dailyBefore = daily(node);
+      assertThat(hourlyBefore).hasSize(72);
+
+      Rollups.Result result = storage.runMaintenance().await(30, TimeUnit.SECONDS);
+
+      assertThat(result.hourlyRows()).isEqualTo(144);
+      assertThat(result.dailyRows()).isEqualTo(6);
+      // roll-1 keeps one day: ts < D0+2d+30min goes (291 rows); roll-2 keeps 12 h: ts < D0+2d+12h30
+      assertThat(result.deletedReadings()).isEqualTo(291 + 363);
+      assertThat(raw(node, "roll-1")).hasSize(432 - 291);
+      assertThat(raw(node, "roll-2")).hasSize(432 - 363);
+      assertThat(
+              registry
+                  .get("busbar.storage.retention.deleted")
+                  .tag("table", "telemetry")
+                  .counter()
+                  .count())
+          .isEqualTo(654);
+      assertThat(registry.get("busbar.storage.rollup.rows").tag("table", "1h").counter().count())
+          .isEqualTo(144);
+
+      assertThat(buckets(node, "roll-1", "1h", "avg")).isEqualTo(hourlyBefore);
+      assertThat(daily(node)).isEqualTo(dailyBefore);
+      // the other node reads the same rollups
+      assertThat(buckets(other, "roll-1", "1h", "avg")).isEqualTo(hourlyBefore);
+      // finer buckets need raw rows: the deleted first day is gone at 1m
+      assertThat(buckets(node, "roll-1", "1m", "avg").getJsonObject(0).getLong("ts"))
+          .isEqualTo(D0 + 2 * DAY + 30 * MINUTE);
+
+      // a late reading into an hour that is already rolled up and inside the shortest retention
+      long lateHour = D0 + 2 * DAY + 20 * HOUR;
+      node.eventBus()
+          .publish(
+              Addresses.EVENTS,
+              new EventBatch(List.of(reading("acme", "roll-1", lateHour + 1, 5000))));
+      StorageTestSupport.awaitCondition(
+          () -> registry.get("busbar.storage.events.written").counter().count() == 865);
+      // the other node runs maintenance this time: the state is in the database, not in a node
+      Rollups.Result late = second.runMaintenance().await(30, TimeUnit.SECONDS);
+      assertThat(late.hourlyRows()).isPositive();
+
+      JsonArray lateHourCount =
+          request(
+              node,
+              Addresses.STORAGE_TELEMETRY_QUERY,
+              new JsonObject()
+                  .put("device", "roll-1")
+                  .put("bucket", "1h")
+                  .put("agg", "count")
+                  .put("from", lateHour)
+                  .put("to", lateHour + HOUR));
+      assertThat(lateHourCount.getJsonObject(0).getLong("value")).isEqualTo(7L);
+      JsonArray lateDayMax =
+          request(
+              node,
+              Addresses.STORAGE_TELEMETRY_QUERY,
+              new JsonObject()
+                  .put("device", "roll-1")
+                  .put("bucket", "1d")
+                  .put("agg", "max")
+                  .put("from", D0 + 2 * DAY)
+                  .put("to", D0 + 3 * DAY));
+      assertThat(lateDayMax.getJsonObject(0).getDouble("value")).isEqualTo(5000.0);
+
+      // nothing new: a run rolls up no hour and deletes nothing
+      Rollups.Result idle = storage.runMaintenance().await(30, TimeUnit.SECONDS);
+      assertThat(idle.hourlyRows()).isZero();
+      assertThat(idle.deletedReadings()).isZero();
+    } finally {
+      other.close().await(30, TimeUnit.SECONDS);
+      node.close().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Verifies that STORAGE_EXPORT on a PostgreSQL node writes one device's half-open window as
+   * Parquet with the DuckDB store's typed columns (read back with DuckDB's read_parquet), and that
+   * bad requests are answered 400 naming the field.
+   */
+  @Test
+  void exportsWindowToParquet(@TempDir Path dir) throws Exception {
+    StorageTestSupport.publish(
+        vertx,
+        event("export-1", "temp", 1_000, Value.of(20.5)),
+        event("export-1", "state", 2_000, Value.of("RUN")),
+        event("export-1", "door", 3_000, Value.of(true)),
+        event("export-1", "temp", 9_000, Value.of(99.0)),
+        event("export-2", "temp", 2_000, Value.of(1.0)));
+    awaitTelemetry(vertx, new JsonObject().put("device", "export-1"), 4);
+    Path file = dir.resolve("it's export.parquet");
+
+    JsonObject reply =
+        vertx
+            .eventBus()
+            .<JsonObject>request(
+                Addresses.STORAGE_EXPORT,
+                new JsonObject()
+                    .put("device", "export-1")
+                    .put("from", 1_000)
+                    .put("to", 9_000)
+                    .put("path", file.toString()))
+            .await(20, TimeUnit.SECONDS)
+            .body();
+
+    assertThat(reply.getLong("rows")).isEqualTo(3L);
+    assertThat(reply.getLong("bytes")).isEqualTo(Files.size(file)).isPositive();
+    List<String> rows = new ArrayList<>();
+    try (Connection duck = new DuckDBDriver().connect("jdbc:duckdb:", new Properties());
+        Statement statement = duck.createStatement();
+        ResultSet rs =
+            statement.executeQuery(
+                "SELECT device, metric, epoch_ms(ts), num, txt, bool, quality, typeof(ts)"
+                    + " FROM read_parquet('"
+                    + file.toString().replace("'", "''")
+                    + "') ORDER BY ts")) {
+      while (rs.next()) {
+        rows.add(
+            rs.getString(1)
+                + "|"
+                + rs.getString(2)
+                + "|"
+                + rs.getLong(3)
+                + "|"
+                + rs.getObject(4)
+                + "|"
+                + rs.getObject(5)
+                + "|"
+                + rs.getObject(6)
+                + "|"
+                + rs.getString(7)
+                + "|"
+                + rs.getString(8));
+      }
+    }
+    assertThat(rows)
+        .containsExactly(
+            "export-1|temp|1000|20.5|null|null|GOOD|TIMESTAMP",
+            "export-1|state|2000|null|RUN|null|GOOD|TIMESTAMP",
+            "export-1|door|3000|null|null|true|GOOD|TIMESTAMP");
+
+    // an empty window is an empty file, not an error
+    JsonObject empty =
+        vertx
+            .eventBus()
+            .<JsonObject>request(
+                Addresses.STORAGE_EXPORT,
+                new JsonObject()
+                    .put("device", "nobody")
+                    .put("from", 0)
+                    .put("to", 10)
+                    .put("path", dir.resolve("empty.parquet").toString()))
+            .await(20, TimeUnit.SECONDS)
+            .body();
+    assertThat(empty.getLong("rows")).isZero();
+
+    assertThat(
+            fail(
+                    Addresses.STORAGE_EXPORT,
+                    new JsonObject().put("to", 5).put("path", file.toString()))
+                .getMessage())
+        .contains("from");
+    assertThat(
+            fail(
+                    Addresses.STORAGE_EXPORT,
+                    new JsonObject().put("from", 0).put("to", 5).put("path", "relative.parquet"))
+                .getMessage())
+        .contains("path");
+    assertThat(
+            fail(
+                    Addresses.STORAGE_EXPORT,
+                    new JsonObject()
+                        .put("from", 0)
+                        .put("to", 5)
+                        .put("path", dir.resolve("missing/x.parquet").toString()))
+                .getMessage())
+        .contains("path");
+  }
+
+  private static Event reading(String tenant, String device, long ts, double value) {
+    return new Event(tenant, device, "temp", ts, Value.of(value), Quality.GOOD, "°C", "t");
+  }
+
+  private static JsonArray daily(Vertx node) throws Exception {
+    JsonArray daily = new JsonArray();
+    for (String agg : List.of("avg", "min", "max", "last", "count")) {
+      daily.add(buckets(node, "roll-1", "1d", agg));
+      daily.add(buckets(node, "roll-2", "1d", agg));
+    }
+    return daily;
+  }
+
+  private static JsonArray buckets(Vertx node, String device, String bucket, String agg)
+      throws Exception {
+    return request(
+        node,
+        Addresses.STORAGE_TELEMETRY_QUERY,
+        new JsonObject()
+            .put("device", device)
+            .put("bucket", bucket)
+            .put("agg", agg)
+            .put("limit", 10_000));
+  }
+
+  private static JsonArray raw(Vertx node, String device) throws Exception {
+    return request(
+        node,
+        Addresses.STORAGE_TELEMETRY_QUERY,
+        new JsonObject().put("device", device).put("limit", 10_000));
   }
 
   private ReplyException fail(String address, Object body) {

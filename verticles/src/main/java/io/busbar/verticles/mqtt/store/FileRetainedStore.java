@@ -1,5 +1,6 @@
 package io.busbar.verticles.mqtt.store;
 
+import io.busbar.codecs.journal.Journal;
 import io.busbar.verticles.mqtt.session.MemoryRetainedStore;
 import io.busbar.verticles.mqtt.session.Message;
 import io.busbar.verticles.mqtt.session.RetainedStore;

@@ -1,5 +1,6 @@
 package io.busbar.verticles.mqtt.store;
 
+import io.busbar.codecs.journal.Journal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,4 +1,4 @@
-package io.busbar.verticles.mqtt.store;
+package io.busbar.codecs.journal;
 
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -12,17 +12,19 @@ import java.util.function.Consumer;
 import java.util.zip.CRC32;
 
 /**
- * The framing of journal records: {@code [int length][int crc32][length bytes]}. Replay stops at
- * the first record that is short or fails its CRC — the tail a crash may leave.
+ * The framing of append-only journal records: {@code [int length][int crc32][length bytes]}. Replay
+ * stops at the first record that is short or fails its CRC — the tail a crash may leave. Used by
+ * the broker's session and retained-message journals and the Kafka sink's spool segments. Plain
+ * blocking file I/O: call it from a worker or a dedicated writer thread, never an event loop.
  */
-final class Journal {
+public final class Journal {
 
   /** Larger records are taken as corruption, not allocated. */
-  static final int MAX_RECORD = 300 * 1024 * 1024;
+  public static final int MAX_RECORD = 300 * 1024 * 1024;
 
   private Journal() {}
 
-  static ByteBuffer frame(byte[] body) {
+  public static ByteBuffer frame(byte[] body) {
     CRC32 crc = new CRC32();
     crc.update(body);
     ByteBuffer b = ByteBuffer.allocate(8 + body.length);
@@ -30,7 +32,7 @@ final class Journal {
     return b;
   }
 
-  static void write(FileChannel out, byte[] body) throws IOException {
+  public static void write(FileChannel out, byte[] body) throws IOException {
     ByteBuffer b = frame(body);
     while (b.hasRemaining()) {
       out.write(b);
@@ -38,7 +40,7 @@ final class Journal {
   }
 
   /** Feeds every intact record to {@code sink}; returns how many. */
-  static int replay(Path file, Consumer<byte[]> sink) throws IOException {
+  public static int replay(Path file, Consumer<byte[]> sink) throws IOException {
     int count = 0;
     try (InputStream raw = Files.newInputStream(file);
         DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw))) {
