@@ -1,6 +1,6 @@
 package io.busbar.verticles.http;
 
-import io.busbar.verticles.mqtt.RelayTrust;
+import io.busbar.security.relay.RelayTrust;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The broker does all of MQTT (CONNECT with the token, ACLs, sessions); this class only moves
  * bytes, which MQTT 5.0 §6.0 allows to be split across frames in any way. The upstream upgrade
  * request names the client's address with this node's relay secret ({@link
- * io.busbar.verticles.mqtt.RelayTrust}), so that the broker's per-source limits see the client, not
+ * io.busbar.security.relay.RelayTrust}), so that the broker's per-source limits see the client, not
  * the relay.
  *
  * <p>Back-pressure: each direction pauses its source while the destination's write queue is full

@@ -3,6 +3,7 @@ package io.busbar.verticles.mqtt;
 import io.busbar.security.AuthenticationException;
 import io.busbar.security.Principal;
 import io.busbar.security.audit.AuditEvent;
+import io.busbar.security.relay.RelayTrust;
 import io.busbar.verticles.mqtt.BrokerMetrics.RefusalReason;
 import io.busbar.verticles.mqtt.session.Session;
 import io.busbar.verticles.mqtt.topic.TopicNames;

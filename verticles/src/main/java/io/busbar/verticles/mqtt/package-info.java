@@ -29,6 +29,6 @@
  * <p>{@link io.busbar.verticles.mqtt.ConnectRewriter} adjusts 5.0 CONNECTs before vertx-mqtt reads
  * them (Server Keep Alive, zero-length client ids with clean start 0); a relayed {@code /mqtt}
  * connection's client address comes from the HTTP relay ({@link
- * io.busbar.verticles.mqtt.RelayTrust}).
+ * io.busbar.security.relay.RelayTrust}).
  */
 package io.busbar.verticles.mqtt;

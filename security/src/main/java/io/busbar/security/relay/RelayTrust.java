@@ -1,4 +1,4 @@
-package io.busbar.verticles.mqtt;
+package io.busbar.security.relay;
 
 import io.vertx.core.MultiMap;
 import java.net.InetAddress;
@@ -40,7 +40,7 @@ public final class RelayTrust {
    * @param peer the address the connection comes from
    * @param headers the WebSocket upgrade request's headers, {@code null} for plain TCP
    */
-  static String relayedAddress(String peer, MultiMap headers) {
+  public static String relayedAddress(String peer, MultiMap headers) {
     if (headers == null || !isLoopback(peer)) {
       return null;
     }

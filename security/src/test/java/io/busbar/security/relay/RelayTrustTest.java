@@ -1,4 +1,4 @@
-package io.busbar.verticles.mqtt;
+package io.busbar.security.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
