@@ -32,12 +32,44 @@ public final class TlsOptions {
    * gauge.
    */
   public static String engineName() {
-    return OpenSSLEngineOptions.isAvailable() ? "openssl" : "jdk";
+    return engineName(TlsConfig.Engine.AUTO);
+  }
+
+  /**
+   * The engine {@code wanted} resolves to on this platform: {@code openssl} or {@code jdk}.
+   *
+   * @throws IllegalStateException when {@code wanted} is {@code OPENSSL} and netty-tcnative cannot
+   *     be loaded, with the reason it gave
+   */
+  public static String engineName(TlsConfig.Engine wanted) {
+    return switch (wanted) {
+      case JDK -> "jdk";
+      case AUTO -> OpenSSLEngineOptions.isAvailable() ? "openssl" : "jdk";
+      case OPENSSL -> {
+        if (!OpenSSLEngineOptions.isAvailable()) {
+          Throwable cause = io.netty.handler.ssl.OpenSsl.unavailabilityCause();
+          throw new IllegalStateException(
+              "tls.engine is openssl, but the OpenSSL engine (netty-tcnative) cannot be loaded"
+                  + (cause == null ? "" : ": " + cause),
+              cause);
+        }
+        yield "openssl";
+      }
+    };
   }
 
   /** The engine {@link #engineName()} names. */
   public static SSLEngineOptions engine() {
-    return OpenSSLEngineOptions.isAvailable()
+    return engine(TlsConfig.Engine.AUTO);
+  }
+
+  /**
+   * The engine options {@code wanted} resolves to.
+   *
+   * @throws IllegalStateException as {@link #engineName(TlsConfig.Engine)}
+   */
+  public static SSLEngineOptions engine(TlsConfig.Engine wanted) {
+    return "openssl".equals(engineName(wanted))
         ? new OpenSSLEngineOptions()
         : new JdkSSLEngineOptions();
   }
@@ -46,7 +78,7 @@ public final class TlsOptions {
   public static <T extends NetServerOptions> T apply(TlsConfig config, T options) {
     options
         .setSsl(true)
-        .setSslEngineOptions(engine())
+        .setSslEngineOptions(engine(config.engine()))
         .setKeyCertOptions(keyCert(config))
         .setEnabledSecureTransportProtocols(config.protocols())
         .setClientAuth(clientAuth(config.clientAuth()));
