@@ -7,6 +7,8 @@ import io.busbar.perf.sim.PlantLayout;
 import io.busbar.security.jwt.IssuerConfig;
 import io.busbar.security.ratelimit.AuthGuard;
 import io.busbar.security.ratelimit.RateLimitConfig;
+import io.busbar.security.tls.CertificateIdentity;
+import io.busbar.security.tls.DeviceAuthPolicy;
 import io.busbar.security.tls.TlsConfig;
 import io.busbar.verticles.command.CommandConfig;
 import io.busbar.verticles.command.SparkplugHostConfig;
@@ -245,13 +247,40 @@ public record BusbarConfig(
           "mqtt.tls-cert and mqtt.tls-key (BUSBAR_MQTT_TLS_CERT, BUSBAR_MQTT_TLS_KEY) go together:"
               + " set both or neither");
     }
+    String trust = values.string("mqtt.tls-trust").trim();
     return new MqttSecurityConfig(
         limits,
         guard,
         values.integer("mqtt.tls-port", -1, 65_535),
         cert.isEmpty() ? null : Path.of(cert),
         key.isEmpty() ? null : Path.of(key),
-        dataDir.resolve("tls"));
+        dataDir.resolve("tls"),
+        TlsConfig.Engine.parse("mqtt.tls-engine", values.string("mqtt.tls-engine")),
+        values.duration("mqtt.tls-reload-interval"),
+        clientAuth(values, "mqtt.tls-client-auth"),
+        trust.isEmpty() ? null : Path.of(trust),
+        new CertificateIdentity(
+            DeviceAuthPolicy.parse("mqtt.tls-device-auth", values.string("mqtt.tls-device-auth")),
+            CertificateIdentity.Field.parse(
+                "mqtt.tls-device-id", values.string("mqtt.tls-device-id")),
+            values.string("mqtt.tls-device-tenant").trim()));
+  }
+
+  private static TlsConfig.ClientAuthMode clientAuth(ConfigValues values, String key) {
+    String mode = values.string(key).trim().toLowerCase(java.util.Locale.ROOT);
+    return switch (mode) {
+      case "none", "" -> TlsConfig.ClientAuthMode.NONE;
+      case "request" -> TlsConfig.ClientAuthMode.REQUEST;
+      case "required" -> TlsConfig.ClientAuthMode.REQUIRED;
+      default ->
+          throw new ConfigException(
+              key
+                  + " ("
+                  + ConfigValues.envName(key)
+                  + "): expected none, request or required, got '"
+                  + mode
+                  + "'");
+    };
   }
 
   /** The HTTP listener, and its TLS twin when {@code http.tls-port} is not -1. */
@@ -273,7 +302,11 @@ public record BusbarConfig(
           "http.tls-port needs http.tls-cert and http.tls-key (BUSBAR_HTTP_TLS_CERT,"
               + " BUSBAR_HTTP_TLS_KEY), PEM files");
     }
-    return http.withTls(tlsPort, TlsConfig.server(cert, key));
+    return http.withTls(
+        tlsPort,
+        TlsConfig.server(cert, key)
+            .withEngine(TlsConfig.Engine.parse("http.tls-engine", values.string("http.tls-engine")))
+            .withReloadInterval(values.duration("http.tls-reload-interval")));
   }
 
   /** {@code acme=30d,lab=7d} → tenant → retention. */
