@@ -8,7 +8,6 @@ import io.busbar.codecs.sparkplug.SparkplugDecoder;
 import io.busbar.codecs.sparkplug.SparkplugHostState;
 import io.busbar.codecs.sparkplug.SparkplugRoute;
 import io.busbar.hub.config.BusbarConfig;
-import io.busbar.security.acl.TopicAcl;
 import io.busbar.security.jwt.DevelopmentIssuer;
 import io.busbar.security.jwt.IssuerConfig;
 import io.busbar.security.jwt.MultiIssuerAuthenticator;
@@ -157,7 +156,7 @@ public final class Node {
             config.mqttSecurity(),
             authenticator,
             revocations,
-            TopicAcl.defaults(),
+            config.acl(),
             decoders(),
             registry,
             clusterManager == null ? null : ClusterSetup.view(clusterManager));

@@ -4,6 +4,7 @@ import io.busbar.codecs.frame.FrameConfigException;
 import io.busbar.codecs.frame.FrameLayout;
 import io.busbar.codecs.frame.FrameLayouts;
 import io.busbar.perf.sim.PlantLayout;
+import io.busbar.security.acl.TopicAcl;
 import io.busbar.security.jwt.IssuerConfig;
 import io.busbar.security.ratelimit.AuthGuard;
 import io.busbar.security.ratelimit.RateLimitConfig;
@@ -65,7 +66,8 @@ public record BusbarConfig(
     List<IssuerConfig> issuers,
     DemoConfig demo,
     CommandConfig commands,
-    SparkplugHostConfig sparkplug) {
+    SparkplugHostConfig sparkplug,
+    TopicAcl acl) {
 
   /** The simulated plant: its layout and how often each machine publishes. */
   public record DemoConfig(PlantLayout layout, Duration interval) {}
@@ -152,7 +154,17 @@ public record BusbarConfig(
         IssuersConfig.from(values.tree("issuers")),
         demo,
         commands,
-        sparkplug);
+        sparkplug,
+        acl(values));
+  }
+
+  /** The {@code acl} section: topic templates per kind of principal, defaults where left out. */
+  private static TopicAcl acl(ConfigValues values) {
+    try {
+      return TopicAcl.fromConfig(values.tree("acl"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage()); // the message names the key
+    }
   }
 
   private static MqttConfig mqtt(ConfigValues values, Path dataDir) {

@@ -24,7 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -145,9 +144,7 @@ final class ConnectHandler {
             && broker.config().allowAnonymous()
             && identity.allowsAnonymous(certificateDevice);
     if (anonymous) {
-      principal =
-          Future.succeededFuture(
-              new Principal(clientId, ANONYMOUS_TENANT, Set.of(), Long.MAX_VALUE, null));
+      principal = Future.succeededFuture(Principal.anonymous(clientId, ANONYMOUS_TENANT));
     } else {
       try {
         principal =
