@@ -1,5 +1,6 @@
 package io.busbar.security.tls;
 
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.JdkSSLEngineOptions;
 import io.vertx.core.net.NetServerOptions;
@@ -82,6 +83,25 @@ public final class TlsOptions {
         .setKeyCertOptions(keyCert(config))
         .setEnabledSecureTransportProtocols(config.protocols())
         .setClientAuth(clientAuth(config.clientAuth()));
+    if (config.trustPath() != null) {
+      options.setTrustOptions(new PemTrustOptions().addCertPath(config.trustPath()));
+    }
+    return options;
+  }
+
+  /**
+   * Switches TLS on for the clustered event bus: each node is server and client of the others, so
+   * it presents {@code config}'s certificate both ways, trusts only peers signed by its {@code
+   * trustPath}, and (unless the config says otherwise) requires their certificates, so a member
+   * without a trusted certificate can neither deliver to nor receive from this node.
+   */
+  public static EventBusOptions applyToEventBus(TlsConfig config, EventBusOptions options) {
+    options
+        .setSsl(true)
+        .setSslEngineOptions(engine(config.engine()))
+        .setKeyCertOptions(keyCert(config))
+        .setClientAuth(clientAuth(config.clientAuth()));
+    options.setEnabledSecureTransportProtocols(config.protocols());
     if (config.trustPath() != null) {
       options.setTrustOptions(new PemTrustOptions().addCertPath(config.trustPath()));
     }
