@@ -65,8 +65,15 @@ public final class TlsListener {
         .description("TLS engine serving a listener (openssl or jdk)")
         .tags("listener", name, "engine", engine)
         .register(registry);
-    reloaded = registry.counter("busbar.tls.reload", "listener", name, "outcome", "reloaded");
-    failed = registry.counter("busbar.tls.reload", "listener", name, "outcome", "failed");
+    reloaded = reloads(registry, name, "reloaded");
+    failed = reloads(registry, name, "failed");
+  }
+
+  private static Counter reloads(MeterRegistry registry, String listener, String outcome) {
+    return Counter.builder("busbar.tls.reload")
+        .description("certificate reloads of a TLS listener, by outcome")
+        .tags("listener", listener, "outcome", outcome)
+        .register(registry);
   }
 
   /** {@code openssl} or {@code jdk}. */
