@@ -8,12 +8,13 @@ import io.busbar.codecs.sparkplug.SparkplugDecoder;
 import io.busbar.codecs.sparkplug.SparkplugHostState;
 import io.busbar.codecs.sparkplug.SparkplugRoute;
 import io.busbar.hub.config.BusbarConfig;
-import io.busbar.security.acl.TopicAcl;
+import io.busbar.hub.config.ClusterConfig;
 import io.busbar.security.jwt.DevelopmentIssuer;
 import io.busbar.security.jwt.IssuerConfig;
 import io.busbar.security.jwt.MultiIssuerAuthenticator;
 import io.busbar.security.revocation.Revocation;
 import io.busbar.security.revocation.RevocationList;
+import io.busbar.security.tls.TlsOptions;
 import io.busbar.verticles.analytics.AnalyticsVerticle;
 import io.busbar.verticles.command.CommandVerticle;
 import io.busbar.verticles.command.SparkplugHostVerticle;
@@ -30,6 +31,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -107,8 +109,20 @@ public final class Node {
     if (clusterManager == null) {
       return Future.succeededFuture(builder.with(options).build());
     }
-    options.getEventBusOptions().setHost(ClusterSetup.resolve(config.cluster().host())).setPort(0);
+    clusterEventBus(config.cluster(), options.getEventBusOptions());
     return builder.with(options).withClusterManager(clusterManager).buildClustered();
+  }
+
+  /** The event bus of a clustered node: on the cluster interface, over mutual TLS if set. */
+  static void clusterEventBus(ClusterConfig cluster, EventBusOptions options) {
+    options.setHost(ClusterSetup.resolve(cluster.host())).setPort(0);
+    if (cluster.eventBusTls() != null) {
+      TlsOptions.applyToEventBus(cluster.eventBusTls(), options);
+      LOG.info(
+          "cluster event bus over mutual TLS ({} engine), peers signed by {}",
+          TlsOptions.engineName(cluster.eventBusTls().engine()),
+          cluster.eventBusTls().trustPath());
+    }
   }
 
   private static Future<Node> startOn(
@@ -157,7 +171,7 @@ public final class Node {
             config.mqttSecurity(),
             authenticator,
             revocations,
-            TopicAcl.defaults(),
+            config.acl(),
             decoders(),
             registry,
             clusterManager == null ? null : ClusterSetup.view(clusterManager));

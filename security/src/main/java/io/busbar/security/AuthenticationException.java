@@ -34,7 +34,13 @@ public final class AuthenticationException extends RuntimeException {
     /** The token's {@code jti} or its device is on the revocation list (5.0: 0x87). */
     REVOKED,
     /** Too many attempts or failures from this source; retry later (5.0: 0x9F). */
-    THROTTLED
+    THROTTLED,
+    /**
+     * The listener requires a client certificate naming a device and none was shown (5.0: 0x87).
+     */
+    CERTIFICATE_REQUIRED,
+    /** The client certificate names another device than the token's {@code sub} (5.0: 0x87). */
+    CERTIFICATE_MISMATCH
   }
 
   /**
@@ -47,7 +53,8 @@ public final class AuthenticationException extends RuntimeException {
       case MISSING_TOKEN -> "token required";
       case THROTTLED -> "too many attempts, retry later";
       case KEYS_UNAVAILABLE -> "authentication temporarily unavailable";
-      case REVOKED, TENANT_NOT_ALLOWED -> "not authorized";
+      case REVOKED, TENANT_NOT_ALLOWED, CERTIFICATE_MISMATCH -> "not authorized";
+      case CERTIFICATE_REQUIRED -> "client certificate required";
       default -> "invalid token";
     };
   }

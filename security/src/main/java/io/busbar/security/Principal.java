@@ -57,6 +57,30 @@ public record Principal(
     this(subject, tenant, roles, expiresAt, tokenId, null, Set.of(), Map.of());
   }
 
+  /**
+   * Attribute set (to {@code true}) on clients let in without a token ({@code
+   * mqtt.allow-anonymous}); never taken from a token's claims.
+   */
+  public static final String ANONYMOUS = "anonymous";
+
+  /** A client let in without a token: no roles, never expires, {@link #anonymous()} true. */
+  public static Principal anonymous(String clientId, String tenant) {
+    return new Principal(
+        clientId,
+        tenant,
+        Set.of(),
+        Long.MAX_VALUE,
+        null,
+        null,
+        Set.of(),
+        Map.of(ANONYMOUS, "true"));
+  }
+
+  /** Whether this is a client let in without a token. */
+  public boolean anonymous() {
+    return "true".equals(attributes.get(ANONYMOUS));
+  }
+
   public boolean hasRole(String role) {
     return roles.contains(role);
   }

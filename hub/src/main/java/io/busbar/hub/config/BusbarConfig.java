@@ -4,9 +4,12 @@ import io.busbar.codecs.frame.FrameConfigException;
 import io.busbar.codecs.frame.FrameLayout;
 import io.busbar.codecs.frame.FrameLayouts;
 import io.busbar.perf.sim.PlantLayout;
+import io.busbar.security.acl.TopicAcl;
 import io.busbar.security.jwt.IssuerConfig;
 import io.busbar.security.ratelimit.AuthGuard;
 import io.busbar.security.ratelimit.RateLimitConfig;
+import io.busbar.security.tls.CertificateIdentity;
+import io.busbar.security.tls.DeviceAuthPolicy;
 import io.busbar.security.tls.TlsConfig;
 import io.busbar.verticles.command.CommandConfig;
 import io.busbar.verticles.command.SparkplugHostConfig;
@@ -63,7 +66,8 @@ public record BusbarConfig(
     List<IssuerConfig> issuers,
     DemoConfig demo,
     CommandConfig commands,
-    SparkplugHostConfig sparkplug) {
+    SparkplugHostConfig sparkplug,
+    TopicAcl acl) {
 
   /** The simulated plant: its layout and how often each machine publishes. */
   public record DemoConfig(PlantLayout layout, Duration interval) {}
@@ -150,7 +154,17 @@ public record BusbarConfig(
         IssuersConfig.from(values.tree("issuers")),
         demo,
         commands,
-        sparkplug);
+        sparkplug,
+        acl(values));
+  }
+
+  /** The {@code acl} section: topic templates per kind of principal, defaults where left out. */
+  private static TopicAcl acl(ConfigValues values) {
+    try {
+      return TopicAcl.fromConfig(values.tree("acl"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage()); // the message names the key
+    }
   }
 
   private static MqttConfig mqtt(ConfigValues values, Path dataDir) {
@@ -249,13 +263,40 @@ public record BusbarConfig(
           "mqtt.tls-cert and mqtt.tls-key (BUSBAR_MQTT_TLS_CERT, BUSBAR_MQTT_TLS_KEY) go together:"
               + " set both or neither");
     }
+    String trust = values.string("mqtt.tls-trust").trim();
     return new MqttSecurityConfig(
         limits,
         guard,
         values.integer("mqtt.tls-port", -1, 65_535),
         cert.isEmpty() ? null : Path.of(cert),
         key.isEmpty() ? null : Path.of(key),
-        dataDir.resolve("tls"));
+        dataDir.resolve("tls"),
+        TlsConfig.Engine.parse("mqtt.tls-engine", values.string("mqtt.tls-engine")),
+        values.duration("mqtt.tls-reload-interval"),
+        clientAuth(values, "mqtt.tls-client-auth"),
+        trust.isEmpty() ? null : Path.of(trust),
+        new CertificateIdentity(
+            DeviceAuthPolicy.parse("mqtt.tls-device-auth", values.string("mqtt.tls-device-auth")),
+            CertificateIdentity.Field.parse(
+                "mqtt.tls-device-id", values.string("mqtt.tls-device-id")),
+            values.string("mqtt.tls-device-tenant").trim()));
+  }
+
+  private static TlsConfig.ClientAuthMode clientAuth(ConfigValues values, String key) {
+    String mode = values.string(key).trim().toLowerCase(java.util.Locale.ROOT);
+    return switch (mode) {
+      case "none", "" -> TlsConfig.ClientAuthMode.NONE;
+      case "request" -> TlsConfig.ClientAuthMode.REQUEST;
+      case "required" -> TlsConfig.ClientAuthMode.REQUIRED;
+      default ->
+          throw new ConfigException(
+              key
+                  + " ("
+                  + ConfigValues.envName(key)
+                  + "): expected none, request or required, got '"
+                  + mode
+                  + "'");
+    };
   }
 
   /** The HTTP listener, and its TLS twin when {@code http.tls-port} is not -1. */
@@ -277,7 +318,11 @@ public record BusbarConfig(
           "http.tls-port needs http.tls-cert and http.tls-key (BUSBAR_HTTP_TLS_CERT,"
               + " BUSBAR_HTTP_TLS_KEY), PEM files");
     }
-    return http.withTls(tlsPort, TlsConfig.server(cert, key));
+    return http.withTls(
+        tlsPort,
+        TlsConfig.server(cert, key)
+            .withEngine(TlsConfig.Engine.parse("http.tls-engine", values.string("http.tls-engine")))
+            .withReloadInterval(values.duration("http.tls-reload-interval")));
   }
 
   /** {@code acme=30d,lab=7d} → tenant → retention. */

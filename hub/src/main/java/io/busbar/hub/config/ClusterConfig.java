@@ -1,5 +1,6 @@
 package io.busbar.hub.config;
 
+import io.busbar.security.tls.TlsConfig;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -13,6 +14,8 @@ import java.util.List;
  * @param members TCP-IP members to contact (host:port or host:port-port); empty for multicast
  * @param backupCount copies of each replicated entry on other nodes
  * @param hazelcastConfig a Hazelcast XML file replacing the settings above, or {@code null}
+ * @param eventBusTls mutual TLS between the nodes' event buses ({@code cluster.tls*}), or {@code
+ *     null} for plain TCP
  */
 public record ClusterConfig(
     boolean enabled,
@@ -21,7 +24,8 @@ public record ClusterConfig(
     int port,
     List<String> members,
     int backupCount,
-    Path hazelcastConfig) {
+    Path hazelcastConfig,
+    TlsConfig eventBusTls) {
 
   public ClusterConfig {
     members = List.copyOf(members);
@@ -43,6 +47,26 @@ public record ClusterConfig(
         values.integer("cluster.port", 1, 65_535),
         members.isEmpty() ? List.of() : List.of(members.split("\\s*,\\s*")),
         values.integer("cluster.backup-count", 0, 6),
-        xml.isEmpty() ? null : Path.of(xml));
+        xml.isEmpty() ? null : Path.of(xml),
+        eventBusTls(values));
+  }
+
+  /** {@code cluster.tls*}: certificate, key and the CA that signs every node, all required. */
+  private static TlsConfig eventBusTls(ConfigValues values) {
+    if (!values.bool("cluster.tls")) {
+      return null;
+    }
+    String cert = values.string("cluster.tls-cert").trim();
+    String key = values.string("cluster.tls-key").trim();
+    String trust = values.string("cluster.tls-trust").trim();
+    if (cert.isEmpty() || key.isEmpty() || trust.isEmpty()) {
+      throw new IllegalArgumentException(
+          "cluster.tls needs cluster.tls-cert, cluster.tls-key and cluster.tls-trust (PEM files:"
+              + " this node's certificate and key, and the CA that signs every node's)");
+    }
+    return TlsConfig.server(cert, key)
+        .withClientAuth(TlsConfig.ClientAuthMode.REQUIRED, trust)
+        .withEngine(
+            TlsConfig.Engine.parse("cluster.tls-engine", values.string("cluster.tls-engine")));
   }
 }

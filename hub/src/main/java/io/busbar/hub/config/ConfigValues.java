@@ -30,7 +30,7 @@ public final class ConfigValues {
   /**
    * Sections kept as trees rather than flattened: their shape (lists of fields) is their meaning.
    */
-  private static final Set<String> TREE_SECTIONS = Set.of("frames", "issuers");
+  private static final Set<String> TREE_SECTIONS = Set.of("frames", "issuers", "acl");
 
   private final Map<String, String> values;
   private final Map<String, JsonNode> trees;

@@ -12,17 +12,21 @@ import java.nio.file.Path;
 import java.security.interfaces.ECPublicKey;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 
 /**
  * The node's development token issuer: an ES256 (P-256) key pair kept under the data directory,
  * tokens minted with it ({@code busbar token}, the demo's simulated devices), its public key as a
- * JWKS document ({@code /.well-known/jwks.json}) and an authenticator that accepts its tokens.
- * Production deployments validate tokens of a real issuer through its JWKS instead.
+ * JWKS document ({@code /.well-known/jwks.json}) and its issuer configuration, so that a {@link
+ * MultiIssuerAuthenticator} accepts its tokens. Production deployments validate tokens of a real
+ * issuer through its JWKS instead.
  *
- * <p>Signing and verification are vertx-auth-jwt's; the private key never leaves this object.
- * Thread-safe once built; {@link #mint} and the authenticator are non-blocking CPU work.
+ * <p>Signing is vertx-auth-jwt's; the private key never leaves this object. Thread-safe once built;
+ * {@link #mint} and the authenticator are non-blocking CPU work.
  */
 public final class DevelopmentIssuer {
 
@@ -38,7 +42,6 @@ public final class DevelopmentIssuer {
   public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(5);
 
   private final JWTAuth signer;
-  private final JWTAuth verifier;
   private final String kid;
   private final JsonObject publicJwk;
   private final Clock clock;
@@ -60,8 +63,6 @@ public final class DevelopmentIssuer {
             .put("kid", kid)
             .put("alg", ALGORITHM)
             .put("use", "sig");
-    PubSecKeyOptions publicOptions =
-        new PubSecKeyOptions().setAlgorithm(ALGORITHM).setId(kid).setBuffer(keys.publicPem());
     this.signer =
         JWTAuth.create(
             vertx,
@@ -71,13 +72,6 @@ public final class DevelopmentIssuer {
                         .setAlgorithm(ALGORITHM)
                         .setId(kid)
                         .setBuffer(keys.privatePem())));
-    // the verifier never sees the private key; expiry is checked by the authenticator itself
-    this.verifier =
-        JWTAuth.create(
-            vertx,
-            new JWTAuthOptions()
-                .addPubSecKey(publicOptions)
-                .setJWTOptions(new JWTOptions().setIssuer(ISSUER).setIgnoreExpiration(true)));
   }
 
   /**
@@ -147,10 +141,14 @@ public final class DevelopmentIssuer {
    * lifetimes up to {@link TokenRequest#MAX_TTL}, {@link #DEFAULT_CLOCK_SKEW}.
    */
   public IssuerConfig issuerConfig() {
+    return issuerConfig(DEFAULT_CLOCK_SKEW);
+  }
+
+  private IssuerConfig issuerConfig(Duration clockSkew) {
     return IssuerConfig.builder(ISSUER)
-        .algorithms(java.util.Set.of(JwsAlgorithm.ES256))
-        .staticKeys(java.util.List.of(JsonWebKeys.parse(publicJwk)))
-        .clockSkew(DEFAULT_CLOCK_SKEW)
+        .algorithms(Set.of(JwsAlgorithm.ES256))
+        .staticKeys(List.of(JsonWebKeys.parse(publicJwk)))
+        .clockSkew(clockSkew)
         .maxLifetime(TokenRequest.MAX_TTL)
         .build();
   }
@@ -161,13 +159,15 @@ public final class DevelopmentIssuer {
   }
 
   /**
-   * An authenticator of this issuer's tokens: ES256 only, this key only, {@code iss=busbar-dev},
-   * {@code exp}/{@code nbf}/{@code iat} checked with {@code clockSkew} of tolerance.
+   * An authenticator of this issuer's tokens only: a {@link MultiIssuerAuthenticator} with this one
+   * issuer ({@link #issuerConfig()} with {@code clockSkew}), no revocation list, this issuer's
+   * clock.
+   *
+   * @throws IllegalArgumentException when {@code clockSkew} is negative or over 10 minutes
    */
   public TokenAuthenticator authenticator(Duration clockSkew) {
-    if (clockSkew.isNegative()) {
-      throw new IllegalArgumentException("clock skew " + clockSkew + " is negative");
-    }
-    return new JwtTokenAuthenticator(verifier, ALGORITHM, kid, ISSUER, clock, clockSkew);
+    IssuerConfig config = issuerConfig(clockSkew);
+    return new MultiIssuerAuthenticator(
+        Map.of(config, new StaticKeySource(config.staticKeys())), null, clock);
   }
 }

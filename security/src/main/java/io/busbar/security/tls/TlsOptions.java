@@ -1,5 +1,6 @@
 package io.busbar.security.tls;
 
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.JdkSSLEngineOptions;
 import io.vertx.core.net.NetServerOptions;
@@ -32,12 +33,44 @@ public final class TlsOptions {
    * gauge.
    */
   public static String engineName() {
-    return OpenSSLEngineOptions.isAvailable() ? "openssl" : "jdk";
+    return engineName(TlsConfig.Engine.AUTO);
+  }
+
+  /**
+   * The engine {@code wanted} resolves to on this platform: {@code openssl} or {@code jdk}.
+   *
+   * @throws IllegalStateException when {@code wanted} is {@code OPENSSL} and netty-tcnative cannot
+   *     be loaded, with the reason it gave
+   */
+  public static String engineName(TlsConfig.Engine wanted) {
+    return switch (wanted) {
+      case JDK -> "jdk";
+      case AUTO -> OpenSSLEngineOptions.isAvailable() ? "openssl" : "jdk";
+      case OPENSSL -> {
+        if (!OpenSSLEngineOptions.isAvailable()) {
+          Throwable cause = io.netty.handler.ssl.OpenSsl.unavailabilityCause();
+          throw new IllegalStateException(
+              "tls.engine is openssl, but the OpenSSL engine (netty-tcnative) cannot be loaded"
+                  + (cause == null ? "" : ": " + cause),
+              cause);
+        }
+        yield "openssl";
+      }
+    };
   }
 
   /** The engine {@link #engineName()} names. */
   public static SSLEngineOptions engine() {
-    return OpenSSLEngineOptions.isAvailable()
+    return engine(TlsConfig.Engine.AUTO);
+  }
+
+  /**
+   * The engine options {@code wanted} resolves to.
+   *
+   * @throws IllegalStateException as {@link #engineName(TlsConfig.Engine)}
+   */
+  public static SSLEngineOptions engine(TlsConfig.Engine wanted) {
+    return "openssl".equals(engineName(wanted))
         ? new OpenSSLEngineOptions()
         : new JdkSSLEngineOptions();
   }
@@ -46,10 +79,29 @@ public final class TlsOptions {
   public static <T extends NetServerOptions> T apply(TlsConfig config, T options) {
     options
         .setSsl(true)
-        .setSslEngineOptions(engine())
+        .setSslEngineOptions(engine(config.engine()))
         .setKeyCertOptions(keyCert(config))
         .setEnabledSecureTransportProtocols(config.protocols())
         .setClientAuth(clientAuth(config.clientAuth()));
+    if (config.trustPath() != null) {
+      options.setTrustOptions(new PemTrustOptions().addCertPath(config.trustPath()));
+    }
+    return options;
+  }
+
+  /**
+   * Switches TLS on for the clustered event bus: each node is server and client of the others, so
+   * it presents {@code config}'s certificate both ways, trusts only peers signed by its {@code
+   * trustPath}, and (unless the config says otherwise) requires their certificates, so a member
+   * without a trusted certificate can neither deliver to nor receive from this node.
+   */
+  public static EventBusOptions applyToEventBus(TlsConfig config, EventBusOptions options) {
+    options
+        .setSsl(true)
+        .setSslEngineOptions(engine(config.engine()))
+        .setKeyCertOptions(keyCert(config))
+        .setClientAuth(clientAuth(config.clientAuth()));
+    options.setEnabledSecureTransportProtocols(config.protocols());
     if (config.trustPath() != null) {
       options.setTrustOptions(new PemTrustOptions().addCertPath(config.trustPath()));
     }

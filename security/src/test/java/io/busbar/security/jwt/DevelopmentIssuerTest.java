@@ -195,14 +195,17 @@ class DevelopmentIssuerTest {
     assertRefused(authenticator.authenticate(token), Reason.NOT_YET_VALID);
   }
 
-  /** Verifies that a token of another node's development key is a BAD_SIGNATURE. */
+  /**
+   * Verifies that a token of another node's development key is an UNKNOWN_KEY: its kid names a key
+   * this node does not have (the same answer as any issuer's with a kid missing from its keys).
+   */
   @Test
-  void tokenOfAnotherIssuerIsBadSignature(Vertx vertx) {
+  void tokenOfAnotherIssuerIsUnknownKey(Vertx vertx) {
     DevelopmentIssuer other = DevelopmentIssuer.loadOrCreate(vertx, otherDataDir);
     String token = other.mint(TokenRequest.device("d1", null, Duration.ofHours(1)));
 
     assertThat(other.kid()).isNotEqualTo(issuer.kid());
-    assertRefused(authenticator.authenticate(token), Reason.BAD_SIGNATURE);
+    assertRefused(authenticator.authenticate(token), Reason.UNKNOWN_KEY);
   }
 
   /** Verifies that a token of another key relabelled with our kid is a BAD_SIGNATURE. */
@@ -237,12 +240,14 @@ class DevelopmentIssuerTest {
     assertRefused(authenticator.authenticate(forged), Reason.BAD_SIGNATURE);
   }
 
-  /** Verifies that a genuine signature over a foreign issuer claim is refused. */
+  /** Verifies that a genuine signature over a foreign or missing issuer claim is refused. */
   @Test
   void wrongIssuerIsRefused() {
     String token = raw(new JsonObject().put("sub", "d1").put("iss", "someone-else"), 60);
+    String noIssuer = "eyJhbGciOiJFUzI1NiJ9.e30.c2ln"; // {}: neither iss nor sub
 
-    assertRefused(authenticator.authenticate(token), Reason.BAD_SIGNATURE);
+    assertRefused(authenticator.authenticate(token), Reason.UNTRUSTED_ISSUER);
+    assertRefused(authenticator.authenticate(noIssuer), Reason.UNTRUSTED_ISSUER);
   }
 
   /** Verifies that null and empty tokens are MISSING_TOKEN. */
@@ -266,7 +271,6 @@ class DevelopmentIssuerTest {
         "bnVsbA.e30.c2ln", // header is JSON null
         "eyJhbGciOiJFUzI1NiJ9.NDI.c2ln", // payload is the number 42
         "eyJhbGciOiJFUzI1NiJ9.IiI.c2ln", // payload is an empty JSON string
-        "eyJhbGciOiJFUzI1NiJ9.e30.c2ln", // {} without sub
         "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJkMSJ9.!!!" // signature not base64url
       })
   void notAJwsIsMalformed(String token) {
@@ -276,7 +280,7 @@ class DevelopmentIssuerTest {
   /** Verifies that a token of absurd length is MALFORMED without being decoded. */
   @Test
   void hugeTokenIsMalformed() {
-    String huge = "a".repeat(JwtTokenAuthenticator.MAX_TOKEN_LENGTH + 1);
+    String huge = "a".repeat(IssuerConfig.DEFAULT_MAX_TOKEN_SIZE + 1);
 
     assertRefused(authenticator.authenticate(huge), Reason.MALFORMED);
   }

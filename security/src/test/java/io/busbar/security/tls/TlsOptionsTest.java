@@ -157,6 +157,21 @@ class TlsOptionsTest {
     }
   }
 
+  /**
+   * Verifies that netty-tcnative (linux x86_64/aarch64 natives on the class path) makes {@code
+   * auto} and {@code openssl} resolve to OpenSSL, and that {@code jdk} stays the JDK's.
+   */
+  @Test
+  void engineChoice() {
+    assertThat(TlsOptions.engineName(TlsConfig.Engine.parse("k", "OpenSSL"))).isEqualTo("openssl");
+    assertThat(TlsOptions.engineName(TlsConfig.Engine.AUTO)).isEqualTo("openssl");
+    assertThat(TlsOptions.engineName(TlsConfig.Engine.parse("k", "jdk"))).isEqualTo("jdk");
+    assertThat(TlsOptions.engine(TlsConfig.Engine.JDK))
+        .isInstanceOf(io.vertx.core.net.JdkSSLEngineOptions.class);
+    assertThat(TlsOptions.engine(TlsConfig.Engine.OPENSSL))
+        .isInstanceOf(io.vertx.core.net.OpenSSLEngineOptions.class);
+  }
+
   /** Verifies that old protocols and client auth without a CA are refused in the config. */
   @Test
   void badConfigIsNamed() {
@@ -165,6 +180,11 @@ class TlsOptionsTest {
     assertThatThrownBy(() -> new TlsConfig("c", "k", TlsConfig.ClientAuthMode.REQUIRED, null, null))
         .hasMessageContaining("tls.trustPath");
     assertThat(TlsOptions.engineName()).isIn("openssl", "jdk");
+    assertThatThrownBy(() -> TlsConfig.Engine.parse("mqtt.tls-engine", "boring"))
+        .hasMessageContaining("mqtt.tls-engine");
+    assertThatThrownBy(
+            () -> TlsConfig.server("c", "k").withReloadInterval(java.time.Duration.ofSeconds(-1)))
+        .hasMessageContaining("reload-interval");
     assertThat(
             TlsOptions.sslOptions(TlsConfig.server("c", "k")).getEnabledSecureTransportProtocols())
         .containsExactlyInAnyOrder("TLSv1.2", "TLSv1.3");

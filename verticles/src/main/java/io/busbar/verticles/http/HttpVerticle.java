@@ -6,7 +6,7 @@ import io.busbar.security.Principal;
 import io.busbar.security.TokenAuthenticator;
 import io.busbar.security.acl.BackendAccess;
 import io.busbar.security.audit.AuditTrail;
-import io.busbar.security.tls.TlsOptions;
+import io.busbar.security.tls.TlsListener;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -95,6 +95,7 @@ public final class HttpVerticle extends VerticleBase {
   /** How long a REST request waits for the analytics or storage verticle. */
   public static final long BUS_TIMEOUT_MS = 5_000;
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpVerticle.class);
   private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
   private static final String JSON = "application/json";
 
@@ -124,6 +125,7 @@ public final class HttpVerticle extends VerticleBase {
 
   private HttpServer server;
   private HttpServer tlsServer;
+  private TlsListener tls;
   private LiveStream live;
   private MessageConsumer<EventBatch> events;
   private WebSocketClient mqttUpstream;
@@ -204,10 +206,10 @@ public final class HttpVerticle extends VerticleBase {
     if (config.tlsPort() >= 0) {
       // the same routes over TLS 1.2/1.3; HTTP/1.1 only (no ALPN), so WebSockets upgrade as on
       // the plain port
+      tls = new TlsListener(vertx, "http", config.tls(), registry);
       tlsServer =
           vertx.createHttpServer(
-              TlsOptions.apply(
-                  config.tls(), new HttpServerOptions(options).setPort(config.tlsPort())));
+              tls.apply(new HttpServerOptions(options).setPort(config.tlsPort())));
     }
     return events
         .completion()
@@ -216,7 +218,18 @@ public final class HttpVerticle extends VerticleBase {
             v ->
                 tlsServer == null
                     ? Future.succeededFuture()
-                    : tlsServer.requestHandler(router).listen())
+                    : tlsServer
+                        .requestHandler(router)
+                        .listen()
+                        .onSuccess(
+                            s ->
+                                LOG.info(
+                                    "HTTPS listening on {}:{} ({} engine, {})",
+                                    config.host(),
+                                    s.actualPort(),
+                                    tls.engine(),
+                                    config.tls().protocols()))
+                        .compose(s -> tls.watch(ssl -> tlsServer.updateSSLOptions(ssl, true))))
         .onSuccess(s -> ready = true);
   }
 
@@ -224,6 +237,9 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     ready = false;
+    if (tls != null) {
+      tls.close();
+    }
     if (live != null) {
       live.close();
     }

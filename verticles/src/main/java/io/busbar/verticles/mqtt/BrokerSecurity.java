@@ -7,6 +7,7 @@ import io.busbar.security.audit.AuditTrail;
 import io.busbar.security.ratelimit.AuthGuard;
 import io.busbar.security.ratelimit.RateLimiter;
 import io.busbar.security.revocation.RevocationList;
+import io.busbar.security.tls.CertificateIdentity;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -35,6 +36,9 @@ final class BrokerSecurity {
   final Counter reauthAccepted;
   final Counter reauthRefused;
 
+  /** Identity on the TLS listener: token, client certificate, either or both. */
+  final CertificateIdentity tlsIdentity;
+
   BrokerSecurity(
       MqttSecurityConfig config,
       RevocationList revocations,
@@ -44,6 +48,7 @@ final class BrokerSecurity {
     this.authGuard = new AuthGuard(config.authGuard());
     this.revocations = revocations;
     this.audit = audit;
+    this.tlsIdentity = config.tlsIdentity();
     publishThrottled = registry.counter("busbar.mqtt.publish.throttled");
     expiredDisconnects = registry.counter("busbar.mqtt.disconnect.expired");
     revokedDisconnects = registry.counter("busbar.mqtt.disconnect.revoked");

@@ -4,6 +4,7 @@ import io.busbar.security.AuthenticationException;
 import io.busbar.security.Principal;
 import io.busbar.security.audit.AuditEvent;
 import io.busbar.security.relay.RelayTrust;
+import io.busbar.security.tls.CertificateIdentity;
 import io.busbar.verticles.mqtt.BrokerMetrics.RefusalReason;
 import io.busbar.verticles.mqtt.session.Session;
 import io.busbar.verticles.mqtt.topic.TopicNames;
@@ -21,9 +22,12 @@ import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -134,14 +138,24 @@ final class ConnectHandler {
       }
     }
     Future<Principal> principal;
-    boolean anonymous = (token == null || token.isEmpty()) && broker.config().allowAnonymous();
+    // mutual TLS: on the TLS listener a verified client certificate may name the device
+    CertificateIdentity identity =
+        endpoint.isSsl() ? security.tlsIdentity : CertificateIdentity.tokensOnly();
+    String certificateDevice =
+        identity.policy().usesCertificate() ? certificateDevice(endpoint, identity) : null;
+    boolean anonymous =
+        (token == null || token.isEmpty())
+            && broker.config().allowAnonymous()
+            && identity.allowsAnonymous(certificateDevice);
     if (anonymous) {
-      principal =
-          Future.succeededFuture(
-              new Principal(clientId, ANONYMOUS_TENANT, Set.of(), Long.MAX_VALUE, null));
+      principal = Future.succeededFuture(Principal.anonymous(clientId, ANONYMOUS_TENANT));
     } else {
       try {
-        principal = security.authGuard.authenticate(source, token, tokens::authenticate);
+        principal =
+            identity.authenticate(
+                certificateDevice,
+                token,
+                t -> security.authGuard.authenticate(source, t, tokens::authenticate));
       } catch (RuntimeException e) {
         principal = Future.failedFuture(e);
       }
@@ -251,13 +265,30 @@ final class ConnectHandler {
     }
   }
 
+  /** The device id the client's verified certificate names, or {@code null}. */
+  private static String certificateDevice(MqttEndpoint endpoint, CertificateIdentity identity) {
+    try {
+      SSLSession ssl = endpoint.sslSession();
+      Certificate[] chain = ssl == null ? null : ssl.getPeerCertificates();
+      return chain != null && chain.length > 0 && chain[0] instanceof X509Certificate leaf
+          ? identity.deviceId(leaf).orElse(null)
+          : null;
+    } catch (SSLPeerUnverifiedException e) {
+      return null; // no certificate shown (client auth "request")
+    }
+  }
+
   /** The CONNACK code for a refused token, per protocol version. */
   static MqttConnectReturnCode refusalCode(AuthenticationException.Reason reason, boolean v5) {
     if (v5) {
       // MQTT 5.0 §3.2.2.2: 0x87 not authorized, 0x88 server unavailable, 0x9F connection rate
       // exceeded, 0x86 bad user name or password
       return switch (reason) {
-        case MISSING_TOKEN, TENANT_NOT_ALLOWED, REVOKED ->
+        case MISSING_TOKEN,
+            TENANT_NOT_ALLOWED,
+            REVOKED,
+            CERTIFICATE_REQUIRED,
+            CERTIFICATE_MISMATCH ->
             MqttConnectReturnCode.CONNECTION_REFUSED_NOT_AUTHORIZED_5;
         case KEYS_UNAVAILABLE -> MqttConnectReturnCode.CONNECTION_REFUSED_SERVER_UNAVAILABLE_5;
         case THROTTLED -> MqttConnectReturnCode.CONNECTION_REFUSED_CONNECTION_RATE_EXCEEDED;

@@ -8,7 +8,7 @@ import io.busbar.security.audit.AuditTrail;
 import io.busbar.security.revocation.Revocation;
 import io.busbar.security.revocation.RevocationList;
 import io.busbar.security.tls.TlsConfig;
-import io.busbar.security.tls.TlsOptions;
+import io.busbar.security.tls.TlsListener;
 import io.busbar.verticles.mqtt.session.MemoryRetainedStore;
 import io.busbar.verticles.mqtt.session.PostOffice;
 import io.busbar.verticles.mqtt.session.QueueBudget;
@@ -21,6 +21,7 @@ import io.busbar.verticles.mqtt.store.FileSessionStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.net.NetServer;
 import io.vertx.mqtt.MqttServer;
 import io.vertx.mqtt.MqttServerOptions;
 import java.util.List;
@@ -65,6 +66,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
   private final RevocationList revocations;
   private Runnable revocationListener;
   private MqttServer tlsServer;
+  private TlsListener tlsListener;
   private volatile int actualTlsPort = -1;
   private MqttServer server;
   private MqttServer webSocketServer;
@@ -288,7 +290,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
     if (securityConfig.tlsCert() != null) {
       tlsConfig =
           Future.succeededFuture(
-              TlsConfig.server(
+              securityConfig.tlsConfig(
                   securityConfig.tlsCert().toString(), securityConfig.tlsKey().toString()));
     } else {
       tlsConfig =
@@ -304,13 +306,15 @@ public final class MqttBrokerVerticle extends VerticleBase {
                         + "configure mqtt.tls-cert and mqtt.tls-key for production",
                     cert.certPath(),
                     DevCertificate.fingerprint(cert.certPath()));
-                return TlsConfig.server(cert.certPath().toString(), cert.keyPath().toString());
+                return securityConfig.tlsConfig(
+                    cert.certPath().toString(), cert.keyPath().toString());
               });
     }
     return tlsConfig.compose(
         tc -> {
+          tlsListener = new TlsListener(vertx, "mqtt", tc, registry);
           MqttServerOptions options =
-              TlsOptions.apply(tc, new MqttServerOptions(plain).setPort(securityConfig.tlsPort()));
+              tlsListener.apply(new MqttServerOptions(plain).setPort(securityConfig.tlsPort()));
           tlsServer =
               rewriter
                   .create(vertx, options)
@@ -322,13 +326,36 @@ public final class MqttBrokerVerticle extends VerticleBase {
                   s -> {
                     actualTlsPort = s.actualPort();
                     LOG.info(
-                        "MQTT over TLS listening on {}:{} ({} engine, {})",
+                        "MQTT over TLS listening on {}:{} ({} engine, {}, client certificates {},"
+                            + " device identity {})",
                         config.host(),
                         actualTlsPort,
-                        TlsOptions.engineName(),
-                        tc.protocols());
+                        tlsListener.engine(),
+                        tc.protocols(),
+                        tc.clientAuth(),
+                        securityConfig.tlsIdentity().policy());
+                  })
+              .compose(
+                  s -> {
+                    NetServer net = netServer(s);
+                    return tlsListener.watch(ssl -> net.updateSSLOptions(ssl, true)).map(s);
                   });
         });
+  }
+
+  /**
+   * The TCP server under an MQTT server, to reload its certificate: vertx-mqtt 5.0 does not expose
+   * {@code updateSSLOptions}, its {@code MqttServerImpl} keeps the {@code NetServer} in a field.
+   */
+  private static NetServer netServer(MqttServer mqtt) {
+    try {
+      java.lang.reflect.Field field = mqtt.getClass().getDeclaredField("server");
+      field.setAccessible(true);
+      return (NetServer) field.get(mqtt);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      throw new IllegalStateException(
+          "cannot reach the TCP server of " + mqtt.getClass() + " to reload certificates", e);
+    }
   }
 
   /** The port of the MQTT over TLS listener, after start; -1 when off or before. */
@@ -347,6 +374,9 @@ public final class MqttBrokerVerticle extends VerticleBase {
     }
     if (revocationListener != null) {
       revocationListener.run();
+    }
+    if (tlsListener != null) {
+      tlsListener.close();
     }
     if (broker != null) {
       for (Session s : java.util.List.copyOf(broker.sessions().all())) {

@@ -113,6 +113,109 @@ class HttpTlsTest {
     }
   }
 
+  /**
+   * Verifies that the HTTPS listener reports its engine in /metrics and serves a replaced
+   * certificate without a restart, keeping the old one when the new files are broken.
+   */
+  @Test
+  void engineInMetricsAndCertificateReload() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("busbar-https-reload");
+    java.nio.file.Path cert = dir.resolve("cert.pem");
+    java.nio.file.Path key = dir.resolve("key.pem");
+    SelfSignedCertificate first = SelfSignedCertificate.create("localhost");
+    java.nio.file.Files.copy(java.nio.file.Path.of(first.certificatePath()), cert);
+    java.nio.file.Files.copy(java.nio.file.Path.of(first.privateKeyPath()), key);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    HttpVerticle reloading =
+        new HttpVerticle(
+            new HttpConfig("127.0.0.1", 0, "node-reload")
+                .withTls(
+                    0,
+                    TlsConfig.server(cert.toString(), key.toString())
+                        .withEngine(TlsConfig.Engine.OPENSSL)
+                        .withReloadInterval(java.time.Duration.ofMillis(200))),
+            new JsonObject(),
+            registry);
+    String id = vertx.deployVerticle(reloading).await(10, TimeUnit.SECONDS);
+    try {
+      var metrics =
+          WebClient.create(vertx)
+              .get(reloading.actualPort(), "127.0.0.1", "/metrics")
+              .send()
+              .await(5, TimeUnit.SECONDS)
+              .bodyAsString();
+      assertThat(metrics)
+          .contains("busbar_tls_engine_info{engine=\"openssl\",listener=\"http\"} 1");
+      java.math.BigInteger before = served(reloading).getSerialNumber();
+
+      SelfSignedCertificate second = SelfSignedCertificate.create("localhost");
+      java.nio.file.Files.copy(
+          java.nio.file.Path.of(second.privateKeyPath()),
+          key,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      java.nio.file.Files.copy(
+          java.nio.file.Path.of(second.certificatePath()),
+          cert,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      awaitCount(registry, "reloaded");
+      java.math.BigInteger after = served(reloading).getSerialNumber();
+      assertThat(after).isNotEqualTo(before);
+
+      java.nio.file.Files.writeString(key, "not a key");
+      awaitCount(registry, "failed");
+      assertThat(served(reloading).getSerialNumber()).isEqualTo(after);
+      first.delete();
+      second.delete();
+    } finally {
+      vertx.undeploy(id).await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void awaitCount(PrometheusMeterRegistry registry, String outcome)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      var counter =
+          registry.find("busbar.tls.reload").tags("listener", "http", "outcome", outcome).counter();
+      if (counter != null && counter.count() >= 1) {
+        return;
+      }
+      assertThat(System.nanoTime()).as("reload " + outcome + " within 10 s").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  /** The certificate a JDK client is served now (any certificate accepted: we only look). */
+  private static java.security.cert.X509Certificate served(HttpVerticle v) throws Exception {
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(
+        null,
+        new javax.net.ssl.TrustManager[] {
+          new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(
+                java.security.cert.X509Certificate[] chain, String authType) {}
+
+            @Override
+            public void checkServerTrusted(
+                java.security.cert.X509Certificate[] chain, String authType) {}
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+              return new java.security.cert.X509Certificate[0];
+            }
+          }
+        },
+        null);
+    try (javax.net.ssl.SSLSocket socket =
+        (javax.net.ssl.SSLSocket)
+            context.getSocketFactory().createSocket("127.0.0.1", v.actualTlsPort())) {
+      socket.setSoTimeout(5000);
+      socket.startHandshake();
+      return (java.security.cert.X509Certificate) socket.getSession().getPeerCertificates()[0];
+    }
+  }
+
   /** Verifies that a TLS port without a certificate is refused when the config is built. */
   @Test
   void tlsPortNeedsCertificate() {
