@@ -86,9 +86,6 @@ final class MqttConnection implements Outlet {
    */
   private NetSocketInternal socket;
 
-  /** The shared QoS 0 encodings of this connection's event loop. */
-  private final SharedPublish shared = SharedPublish.current();
-
   /** Cleared by a normal DISCONNECT (MQTT §3.14.4): the will is then not published. */
   private boolean publishWill = true;
 
@@ -362,7 +359,8 @@ final class MqttConnection implements Outlet {
     if (delivery.qos() == 0
         && socket != null
         && !(v5 && (aliases.outgoingEnabled() || !delivery.subscriptionIds().isEmpty()))) {
-      ByteBuf bytes = shared.encoded(m, delivery.retain(), v5);
+      // the calling thread's: deliveries of one message to many subscribers share one encoding
+      ByteBuf bytes = SharedPublish.current().encoded(m, delivery.retain(), v5);
       if (bytes != null) {
         return publishShared(m, bytes);
       }
