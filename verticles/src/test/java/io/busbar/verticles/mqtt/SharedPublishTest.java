@@ -2,6 +2,12 @@ package io.busbar.verticles.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.busbar.verticles.mqtt.session.Message;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -18,6 +24,7 @@ import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,6 +40,95 @@ class SharedPublishTest {
       payload[i] = (byte) i;
     }
     return new Message("t", topic, Buffer.buffer(payload), 0, true, props, "pub", exp);
+  }
+
+  /**
+   * Verifies that one QoS 0 message reaches 3.1.1 subscribers over TCP and WebSocket and 5.0
+   * subscribers intact (RETAIN as each subscription asks, user properties kept), and that every
+   * delivery is counted in messages.out and bytes.out.
+   */
+  @Test
+  void deliversSharedEncodingsToEveryKindOfSubscriber() throws Exception {
+    MqttConfig config =
+        new MqttConfig("127.0.0.1", 0, MqttConfig.DEFAULT_MAX_MESSAGE_SIZE, false)
+            .withWebSocketPort(0);
+    try (BrokerFixture broker = BrokerFixture.start(config)) {
+      String token = broker.appToken("shared-app", "acme");
+      Mqtt3BlockingClient tcp3 = broker.connectV3("sh-tcp3", "shared-app", token);
+      Mqtt3BlockingClient ws3 =
+          MqttClient.builder()
+              .useMqttVersion3()
+              .identifier("sh-ws3")
+              .serverHost("127.0.0.1")
+              .serverPort(broker.verticle.actualWebSocketPort())
+              .webSocketConfig()
+              .serverPath("mqtt")
+              .applyWebSocketConfig()
+              .buildBlocking();
+      ws3.connectWith()
+          .simpleAuth()
+          .username("shared-app")
+          .password(token.getBytes(StandardCharsets.UTF_8))
+          .applySimpleAuth()
+          .send();
+      // no topic aliases: the shared bytes apply to a 5.0 receiver too
+      Mqtt5BlockingClient v5 = broker.v5Client("sh-v5");
+      v5.connectWith()
+          .simpleAuth()
+          .username("shared-app")
+          .password(token.getBytes(StandardCharsets.UTF_8))
+          .applySimpleAuth()
+          .restrictions()
+          .topicAliasMaximum(0)
+          .applyRestrictions()
+          .send();
+      var in3 = tcp3.publishes(MqttGlobalPublishFilter.ALL);
+      var inWs = ws3.publishes(MqttGlobalPublishFilter.ALL);
+      var in5 = v5.publishes(MqttGlobalPublishFilter.ALL);
+      tcp3.subscribeWith().topicFilter("shared/#").qos(MqttQos.AT_MOST_ONCE).send();
+      ws3.subscribeWith().topicFilter("shared/#").qos(MqttQos.AT_MOST_ONCE).send();
+      v5.subscribeWith()
+          .topicFilter("shared/#")
+          .qos(MqttQos.AT_MOST_ONCE)
+          .retainAsPublished(true)
+          .send();
+      double outBefore = broker.counter("busbar.mqtt.messages.out");
+      double bytesBefore = broker.counter("busbar.mqtt.bytes.out");
+
+      Mqtt5BlockingClient pub = broker.connectV5("sh-pub", "", token);
+      pub.publishWith().topic("shared/a").payload("plain".getBytes()).retain(true).send();
+      pub.publishWith()
+          .topic("shared/b")
+          .payload("with-prop".getBytes())
+          .userProperties()
+          .add("k", "v")
+          .applyUserProperties()
+          .send();
+
+      for (var in : java.util.List.of(in3, inWs)) {
+        var first = in.receive(5, TimeUnit.SECONDS).orElseThrow();
+        assertThat(first.getTopic().toString()).isEqualTo("shared/a");
+        assertThat(first.getPayloadAsBytes()).isEqualTo("plain".getBytes());
+        assertThat(first.isRetain()).isFalse(); // MQTT 3.1.1 §3.3.1.3: cleared on live delivery
+        var second = in.receive(5, TimeUnit.SECONDS).orElseThrow();
+        assertThat(second.getTopic().toString()).isEqualTo("shared/b");
+        assertThat(second.getPayloadAsBytes()).isEqualTo("with-prop".getBytes());
+      }
+      Mqtt5Publish first = in5.receive(5, TimeUnit.SECONDS).orElseThrow();
+      assertThat(first.getPayloadAsBytes()).isEqualTo("plain".getBytes());
+      assertThat(first.isRetain()).isTrue(); // retain-as-published
+      Mqtt5Publish second = in5.receive(5, TimeUnit.SECONDS).orElseThrow();
+      assertThat(second.getUserProperties().asList()).hasSize(1);
+      assertThat(second.getUserProperties().asList().get(0).getName().toString()).isEqualTo("k");
+
+      assertThat(broker.counter("busbar.mqtt.messages.out") - outBefore).isEqualTo(6);
+      assertThat(broker.counter("busbar.mqtt.bytes.out") - bytesBefore)
+          .isEqualTo(3 * ("plain".length() + "with-prop".length()));
+      pub.disconnect();
+      v5.disconnect();
+      ws3.disconnect();
+      tcp3.disconnect();
+    }
   }
 
   /** Netty's own encoding of the QoS 0 PUBLISH, on a channel that saw a CONNECT of {@code v}. */
