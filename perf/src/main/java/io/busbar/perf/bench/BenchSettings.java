@@ -36,7 +36,7 @@ public record BenchSettings(
   public static final int DEFAULT_WINDOW = 32;
   public static final double DEFAULT_LATENCY_RATE = 2000;
   public static final double DEFAULT_FANOUT_RATE = 1000;
-  public static final int DEFAULT_STORM_CONNECTIONS = 1000;
+  public static final int DEFAULT_STORM_CONNECTIONS = 10_000;
   public static final int DEFAULT_STORM_CONCURRENCY = 100;
 
   public BenchSettings {
@@ -125,7 +125,7 @@ public record BenchSettings(
           stormConnections
               + " clean-session CONNECTs, "
               + stormConcurrency
-              + " outstanding at once, then DISCONNECT";
+              + " outstanding at once, then DISCONNECT (after an unrecorded pass of the same size)";
     };
   }
 }

@@ -1,8 +1,8 @@
 package io.busbar.verticles.mqtt;
 
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.mqtt.MqttEndpoint;
 import java.lang.reflect.Field;
 import org.slf4j.Logger;
@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * call per delivered message. Netty's {@link FlushConsolidationHandler} at the head of the
  * connection's pipeline turns the flushes of one event-loop turn into one. vertx-mqtt does not
  * expose the pipeline, so it is reached through the endpoint's socket field; if a vertx-mqtt
- * version moves it, connections simply work unbatched (logged once).
+ * version moves it, connections simply work unbatched and without shared encodings (logged once).
  */
 final class FlushBatching {
 
@@ -25,16 +25,20 @@ final class FlushBatching {
 
   private static volatile boolean unavailable;
 
-  /** The endpoint's connection field and its pipeline accessor, looked up once, not per CONNECT. */
+  /** The endpoint's connection field, looked up once, not per CONNECT. */
   private static volatile Field connField;
-
-  private static volatile java.lang.reflect.Method contextMethod;
 
   private FlushBatching() {}
 
-  static void install(MqttEndpoint endpoint) {
+  /**
+   * Installs the flush consolidation on {@code endpoint}'s pipeline.
+   *
+   * @return the endpoint's socket, to write pre-encoded packets on ({@link SharedPublish}), or
+   *     {@code null} when this vertx-mqtt does not let it be reached
+   */
+  static NetSocketInternal install(MqttEndpoint endpoint) {
     if (unavailable) {
-      return;
+      return null;
     }
     try {
       Field field = connField;
@@ -43,23 +47,19 @@ final class FlushBatching {
         field.setAccessible(true);
         connField = field;
       }
-      Object conn = field.get(endpoint);
-      java.lang.reflect.Method method = contextMethod;
-      if (method == null) {
-        method = conn.getClass().getMethod("channelHandlerContext");
-        contextMethod = method;
-      }
-      ChannelHandlerContext ctx = (ChannelHandlerContext) method.invoke(conn);
-      ChannelPipeline pipeline = ctx.pipeline();
+      NetSocketInternal conn = (NetSocketInternal) field.get(endpoint);
+      ChannelPipeline pipeline = conn.channelHandlerContext().pipeline();
       if (pipeline.get(NAME) == null) {
         // consolidate also when no read is in progress: deliveries come from other connections
         pipeline.addFirst(NAME, new FlushConsolidationHandler(EXPLICIT_FLUSHES, true));
       }
+      return conn;
     } catch (ReflectiveOperationException | RuntimeException e) {
       unavailable = true;
       LOG.info(
           "flush batching unavailable with this vertx-mqtt ({}); flushing per message",
           e.toString());
+      return null;
     }
   }
 }

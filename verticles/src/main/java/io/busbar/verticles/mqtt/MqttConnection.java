@@ -10,6 +10,7 @@ import io.busbar.verticles.mqtt.session.Outlet;
 import io.busbar.verticles.mqtt.session.PostOffice;
 import io.busbar.verticles.mqtt.session.Session;
 import io.busbar.verticles.mqtt.topic.TopicNames;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttProperties;
@@ -18,6 +19,7 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.messages.MqttAuthenticationExchangeMessage;
 import io.vertx.mqtt.messages.MqttDisconnectMessage;
@@ -81,6 +83,11 @@ final class MqttConnection implements Outlet {
 
   private final TopicAliases aliases;
 
+  /**
+   * The endpoint's socket for pre-encoded QoS 0 PUBLISHes, or {@code null} (then all via vertx).
+   */
+  private NetSocketInternal socket;
+
   /** Cleared by a normal DISCONNECT (MQTT §3.14.4): the will is then not published. */
   private boolean publishWill = true;
 
@@ -131,7 +138,7 @@ final class MqttConnection implements Outlet {
   /** Called right after the CONNACK: installs the packet handlers and resumes the session. */
   void start() {
     broker.metrics().clientsConnected.incrementAndGet();
-    FlushBatching.install(endpoint);
+    socket = FlushBatching.install(endpoint);
     endpoint.publishHandler(this::onPublish);
     endpoint.publishReleaseHandler(this::onPubrel);
     endpoint.publishAcknowledgeHandler(session::acknowledged);
@@ -373,6 +380,15 @@ final class MqttConnection implements Outlet {
       return true; // stays in flight; resent on the next connection
     }
     Message m = delivery.message();
+    if (delivery.qos() == 0
+        && socket != null
+        && !(v5 && (aliases.outgoingEnabled() || !delivery.subscriptionIds().isEmpty()))) {
+      // the calling thread's: deliveries of one message to many subscribers share one encoding
+      ByteBuf bytes = SharedPublish.current().encoded(m, delivery.retain(), v5);
+      if (bytes != null) {
+        return publishShared(m, bytes);
+      }
+    }
     MqttProperties props =
         v5
             ? Mqtt5Properties.forDelivery(
@@ -418,6 +434,42 @@ final class MqttConnection implements Outlet {
             delivery.retain(),
             delivery.qos() == 0 ? 0 : packetId,
             props)
+        .onComplete(
+            ar -> {
+              backlogBytes -= size;
+              if (choked && backlogBytes <= maxBacklog / 2) {
+                choked = false;
+                session.writable(); // send what waited in the session queue
+              }
+            });
+    broker.metrics().messagesOut.increment();
+    broker.metrics().bytesOut.increment(m.payload().length());
+    return true;
+  }
+
+  /** As {@link #publish}, for the QoS 0 bytes every such subscriber of the message gets. */
+  private boolean publishShared(Message m, ByteBuf bytes) {
+    if (bytes.readableBytes() > maxPacketSize) {
+      // MQTT 5.0 §3.1.2.11.4: never send more than the client accepts; discard as if delivered
+      bytes.release();
+      broker.metrics().oversizedDropped.increment();
+      return false;
+    }
+    if (choked) {
+      // a slow subscriber: QoS 0 is dropped rather than buffered without bound (counted)
+      bytes.release();
+      broker.metrics().slowDropped.increment();
+      return true;
+    }
+    long maxBacklog = broker.config().maxConnectionBacklogBytes();
+    long size = 16L + m.topic().length() + m.payload().length();
+    backlogBytes += size;
+    if (backlogBytes >= maxBacklog) {
+      choked = true;
+    }
+    // through the socket's outbound queue, so it stays in order with vertx-mqtt's own writes
+    socket
+        .writeMessage(bytes)
         .onComplete(
             ar -> {
               backlogBytes -= size;

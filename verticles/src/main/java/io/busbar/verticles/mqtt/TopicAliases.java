@@ -53,6 +53,11 @@ final class TopicAliases {
     return topic;
   }
 
+  /** Whether outgoing PUBLISHes may carry aliases (the client allowed some, 5.0 §3.1.2.11.8). */
+  boolean outgoingEnabled() {
+    return outboundMaximum > 0;
+  }
+
   /** The topic and alias to send for {@code topic}. */
   Outgoing outgoing(String topic) {
     Integer alias = outbound.get(topic);
