@@ -3,9 +3,11 @@ package io.busbar.verticles.mqtt;
 import io.busbar.codecs.bus.Addresses;
 import io.busbar.codecs.model.DeadLetter;
 import io.busbar.codecs.model.DecodeResult;
+import io.busbar.codecs.model.Event;
 import io.busbar.codecs.model.EventBatch;
 import io.busbar.codecs.model.MessageContext;
 import io.busbar.codecs.routing.DecoderTable;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -14,6 +16,8 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,6 +32,14 @@ import java.util.Optional;
  * it down. The batch is then published on {@link Addresses#EVENTS} with {@link
  * Addresses#STORED_BY_HEADER} so the store does not take it twice. Without a local store (no
  * handler), the batch is only published.
+ *
+ * <p>Offers are coalesced: the readings of every acknowledged message decoded on this event loop
+ * before it next runs its task queue (typically the PUBLISH packets of one socket read, up to
+ * {@link #MAX_COALESCED_EVENTS} readings) go to the store as one request, which is taken or refused
+ * whole; each message's own batch is then published on {@link Addresses#EVENTS} as before. One
+ * request per read instead of per message spares the event bus a reply registration, a timeout
+ * timer and two deliveries per message. A coalesced request the store refuses as too large (413) is
+ * split into one offer per message.
  */
 final class TelemetryIngest {
 
@@ -51,6 +63,18 @@ final class TelemetryIngest {
   private final java.util.Set<String> plainTopics = new java.util.HashSet<>();
 
   private final BrokerMetrics metrics;
+
+  /** At most this many readings go in one coalesced offer; more start another. */
+  static final int MAX_COALESCED_EVENTS = 2_048;
+
+  /** Acknowledged messages decoded but not yet offered; event-loop confined. */
+  private List<Pending> pending = new ArrayList<>();
+
+  private int pendingEvents;
+  private boolean flushScheduled;
+
+  /** One message's readings and the future its PUBACK/PUBREC waits for. */
+  private record Pending(EventBatch batch, Promise<Void> taken) {}
 
   TelemetryIngest(Vertx vertx, DecoderTable decoders, BrokerMetrics metrics) {
     this.vertx = vertx;
@@ -94,7 +118,7 @@ final class TelemetryIngest {
         return Future.succeededFuture();
       }
       Promise<Void> taken = Promise.promise();
-      offer(batch, FIRST_RETRY_MS, taken);
+      queueOffer(new Pending(batch, taken));
       return taken.future();
     }
     DecodeResult.Rejected rejected = (DecodeResult.Rejected) result;
@@ -105,25 +129,74 @@ final class TelemetryIngest {
     return Future.succeededFuture();
   }
 
-  private void offer(EventBatch batch, long retryMs, Promise<Void> taken) {
-    bus.<JsonObject>request(Addresses.STORAGE_INGEST, batch, OFFER)
+  private void queueOffer(Pending message) {
+    pending.add(message);
+    pendingEvents += message.batch().events().size();
+    Context context = Vertx.currentContext();
+    if (context == null || pendingEvents >= MAX_COALESCED_EVENTS) {
+      flushOffers();
+    } else if (!flushScheduled) {
+      flushScheduled = true;
+      // runs once the event loop has handled what it read (Netty runs tasks after the I/O)
+      context.runOnContext(v -> flushOffers());
+    }
+  }
+
+  private void flushOffers() {
+    flushScheduled = false;
+    if (pending.isEmpty()) {
+      return;
+    }
+    List<Pending> group = pending;
+    pending = new ArrayList<>();
+    pendingEvents = 0;
+    offer(group, FIRST_RETRY_MS);
+  }
+
+  private static EventBatch combined(List<Pending> group) {
+    if (group.size() == 1) {
+      return group.get(0).batch();
+    }
+    int size = 0;
+    for (Pending p : group) {
+      size += p.batch().events().size();
+    }
+    List<Event> events = new ArrayList<>(size);
+    for (Pending p : group) {
+      events.addAll(p.batch().events());
+    }
+    return new EventBatch(events);
+  }
+
+  private void offer(List<Pending> group, long retryMs) {
+    bus.<JsonObject>request(Addresses.STORAGE_INGEST, combined(group), OFFER)
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
-                String storage = ar.result().body().getString("storage");
-                bus.publish(
-                    Addresses.EVENTS,
-                    batch,
-                    new DeliveryOptions().addHeader(Addresses.STORED_BY_HEADER, storage));
-                taken.complete();
+                DeliveryOptions stored =
+                    new DeliveryOptions()
+                        .addHeader(
+                            Addresses.STORED_BY_HEADER, ar.result().body().getString("storage"));
+                for (Pending p : group) {
+                  bus.publish(Addresses.EVENTS, p.batch(), stored);
+                  p.taken().complete();
+                }
               } else if (ar.cause() instanceof ReplyException re && re.failureCode() == 503) {
                 metrics.storageBackPressure.increment();
-                vertx.setTimer(
-                    retryMs, t -> offer(batch, Math.min(MAX_RETRY_MS, retryMs * 2), taken));
+                vertx.setTimer(retryMs, t -> offer(group, Math.min(MAX_RETRY_MS, retryMs * 2)));
+              } else if (ar.cause() instanceof ReplyException re
+                  && re.failureCode() == 413
+                  && group.size() > 1) {
+                // together larger than the store's queue: each message on its own
+                for (Pending p : group) {
+                  offer(List.of(p), FIRST_RETRY_MS);
+                }
               } else {
                 // no local store (or it refused the batch for good): hand it on as before
-                bus.publish(Addresses.EVENTS, batch);
-                taken.complete();
+                for (Pending p : group) {
+                  bus.publish(Addresses.EVENTS, p.batch());
+                  p.taken().complete();
+                }
               }
             });
   }

@@ -234,7 +234,8 @@ final class TelemetryStore {
       for (AuditEvent e : audits) {
         long time = e.time().toEpochMilli();
         appender.beginRow();
-        appender.appendEpochMicros(1000 * (TelemetryQuery.inRange(time) ? time : System.currentTimeMillis()));
+        appender.appendEpochMicros(
+            1000 * (TelemetryQuery.inRange(time) ? time : System.currentTimeMillis()));
         appender.append(e.tenant());
         appender.append(e.subject());
         appender.append(e.action().name());
