@@ -36,10 +36,11 @@ import java.util.Optional;
  * <p>Offers are coalesced: the readings of every acknowledged message decoded on this event loop
  * before it next runs its task queue (typically the PUBLISH packets of one socket read, up to
  * {@link #MAX_COALESCED_EVENTS} readings) go to the store as one request, which is taken or refused
- * whole; each message's own batch is then published on {@link Addresses#EVENTS} as before. One
- * request per read instead of per message spares the event bus a reply registration, a timeout
- * timer and two deliveries per message. A coalesced request the store refuses as too large (413) is
- * split into one offer per message.
+ * whole, and then published on {@link Addresses#EVENTS} as one batch (in arrival order; its
+ * consumers take events one by one and filter by device). One request and one publication per read
+ * instead of per message spare the event bus a reply registration, a timeout timer and a delivery
+ * to every {@link Addresses#EVENTS} consumer per message. A coalesced request the store refuses as
+ * too large (413) is split into one offer per message.
  */
 final class TelemetryIngest {
 
@@ -169,7 +170,8 @@ final class TelemetryIngest {
   }
 
   private void offer(List<Pending> group, long retryMs) {
-    bus.<JsonObject>request(Addresses.STORAGE_INGEST, combined(group), OFFER)
+    EventBatch batch = combined(group);
+    bus.<JsonObject>request(Addresses.STORAGE_INGEST, batch, OFFER)
         .onComplete(
             ar -> {
               if (ar.succeeded()) {
@@ -177,10 +179,8 @@ final class TelemetryIngest {
                     new DeliveryOptions()
                         .addHeader(
                             Addresses.STORED_BY_HEADER, ar.result().body().getString("storage"));
-                for (Pending p : group) {
-                  bus.publish(Addresses.EVENTS, p.batch(), stored);
-                  p.taken().complete();
-                }
+                bus.publish(Addresses.EVENTS, batch, stored);
+                group.forEach(p -> p.taken().complete());
               } else if (ar.cause() instanceof ReplyException re && re.failureCode() == 503) {
                 metrics.storageBackPressure.increment();
                 vertx.setTimer(retryMs, t -> offer(group, Math.min(MAX_RETRY_MS, retryMs * 2)));
@@ -193,10 +193,8 @@ final class TelemetryIngest {
                 }
               } else {
                 // no local store (or it refused the batch for good): hand it on as before
-                for (Pending p : group) {
-                  bus.publish(Addresses.EVENTS, p.batch());
-                  p.taken().complete();
-                }
+                bus.publish(Addresses.EVENTS, batch);
+                group.forEach(p -> p.taken().complete());
               }
             });
   }
