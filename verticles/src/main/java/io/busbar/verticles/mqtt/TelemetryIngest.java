@@ -16,6 +16,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -28,9 +29,10 @@ import java.util.Optional;
  * <p>Back-pressure: a QoS 1/2 reading is first offered to the local store ({@link
  * Addresses#STORAGE_INGEST}); the returned future — which the PUBACK/PUBREC waits for — completes
  * only once the store has taken it. While the store's queue is full (503) the offer is retried with
- * back-off, so the acknowledgement is delayed, never faked, and the client's in-flight window slows
- * it down. The batch is then published on {@link Addresses#EVENTS} with {@link
- * Addresses#STORED_BY_HEADER} so the store does not take it twice. Without a local store (no
+ * back-off (5 ms doubling to 50 ms; only the oldest refused offer of this event loop retries, later
+ * ones wait behind it in order), so the acknowledgement is delayed, never faked, and the client's
+ * in-flight window slows it down. The batch is then published on {@link Addresses#EVENTS} with
+ * {@link Addresses#STORED_BY_HEADER} so the store does not take it twice. Without a local store (no
  * handler), the batch is only published.
  *
  * <p>Offers are coalesced: the readings of every acknowledged message decoded on this event loop
@@ -44,8 +46,8 @@ import java.util.Optional;
  */
 final class TelemetryIngest {
 
-  private static final long FIRST_RETRY_MS = 10;
-  private static final long MAX_RETRY_MS = 1_000;
+  private static final long FIRST_RETRY_MS = 5;
+  private static final long MAX_RETRY_MS = 50;
   private static final DeliveryOptions OFFER =
       new DeliveryOptions().setLocalOnly(true).setSendTimeout(30_000);
 
@@ -73,6 +75,15 @@ final class TelemetryIngest {
 
   private int pendingEvents;
   private boolean flushScheduled;
+
+  /**
+   * Groups the store refused while its queue was full (503), oldest first; event-loop confined.
+   * Only the head is retried, so a full store sees one retry per event loop at a time, and the rest
+   * follow as soon as it is taken, without waiting out a back-off of their own.
+   */
+  private final ArrayDeque<List<Pending>> waiting = new ArrayDeque<>();
+
+  private long retryMs = FIRST_RETRY_MS;
 
   /** One message's readings and the future its PUBACK/PUBREC waits for. */
   private record Pending(EventBatch batch, Promise<Void> taken) {}
@@ -151,7 +162,11 @@ final class TelemetryIngest {
     List<Pending> group = pending;
     pending = new ArrayList<>();
     pendingEvents = 0;
-    offer(group, FIRST_RETRY_MS);
+    if (waiting.isEmpty()) {
+      offer(group, false);
+    } else {
+      waiting.add(group); // behind the offers the full store refused, in order
+    }
   }
 
   private static EventBatch combined(List<Pending> group) {
@@ -169,7 +184,11 @@ final class TelemetryIngest {
     return new EventBatch(events);
   }
 
-  private void offer(List<Pending> group, long retryMs) {
+  /**
+   * Offers one group to the store. {@code head}: the group is the oldest in {@link #waiting}, being
+   * retried; whatever the answer, the chain of waiting groups goes on from here.
+   */
+  private void offer(List<Pending> group, boolean head) {
     EventBatch batch = combined(group);
     bus.<JsonObject>request(Addresses.STORAGE_INGEST, batch, OFFER)
         .onComplete(
@@ -181,21 +200,60 @@ final class TelemetryIngest {
                             Addresses.STORED_BY_HEADER, ar.result().body().getString("storage"));
                 bus.publish(Addresses.EVENTS, batch, stored);
                 group.forEach(p -> p.taken().complete());
+                if (head) {
+                  nextWaiting();
+                }
               } else if (ar.cause() instanceof ReplyException re && re.failureCode() == 503) {
                 metrics.storageBackPressure.increment();
-                vertx.setTimer(retryMs, t -> offer(group, Math.min(MAX_RETRY_MS, retryMs * 2)));
+                if (head) {
+                  retryHead();
+                } else {
+                  waiting.add(group);
+                  if (waiting.size() == 1) {
+                    retryHead(); // it is the head: start the chain
+                  }
+                }
               } else if (ar.cause() instanceof ReplyException re
                   && re.failureCode() == 413
                   && group.size() > 1) {
-                // together larger than the store's queue: each message on its own
-                for (Pending p : group) {
-                  offer(List.of(p), FIRST_RETRY_MS);
+                // together larger than the store's queue: each message on its own, in order
+                boolean chainRunning = !head && !waiting.isEmpty();
+                if (head) {
+                  waiting.removeFirst();
+                  for (int k = group.size() - 1; k >= 0; k--) {
+                    waiting.addFirst(List.of(group.get(k)));
+                  }
+                } else {
+                  group.forEach(p -> waiting.add(List.of(p)));
+                }
+                if (!chainRunning) {
+                  retryMs = FIRST_RETRY_MS;
+                  offer(waiting.peekFirst(), true);
                 }
               } else {
                 // no local store (or it refused the batch for good): hand it on as before
                 bus.publish(Addresses.EVENTS, batch);
                 group.forEach(p -> p.taken().complete());
+                if (head) {
+                  nextWaiting();
+                }
               }
             });
+  }
+
+  /** The head was taken: offer the next waiting group at once. */
+  private void nextWaiting() {
+    waiting.removeFirst();
+    retryMs = FIRST_RETRY_MS;
+    if (!waiting.isEmpty()) {
+      offer(waiting.peekFirst(), true);
+    }
+  }
+
+  /** The store is still full: retry the head after a back-off. */
+  private void retryHead() {
+    long delay = retryMs;
+    retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
+    vertx.setTimer(delay, t -> offer(waiting.peekFirst(), true));
   }
 }
