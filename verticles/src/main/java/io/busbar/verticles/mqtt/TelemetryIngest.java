@@ -38,11 +38,10 @@ import java.util.Optional;
  * <p>Offers are coalesced: the readings of every acknowledged message decoded on this event loop
  * before it next runs its task queue (typically the PUBLISH packets of one socket read, up to
  * {@link #MAX_COALESCED_EVENTS} readings) go to the store as one request, which is taken or refused
- * whole, and then published on {@link Addresses#EVENTS} as one batch (in arrival order; its
- * consumers take events one by one and filter by device). One request and one publication per read
- * instead of per message spare the event bus a reply registration, a timeout timer and a delivery
- * to every {@link Addresses#EVENTS} consumer per message. A coalesced request the store refuses as
- * too large (413) is split into one offer per message.
+ * whole; each message's own batch is then published on {@link Addresses#EVENTS} as before (one
+ * batch per message, the contract of that address). One request per read instead of per message
+ * spares the event bus a reply registration, a timeout timer and two deliveries per message. A
+ * coalesced request the store refuses as too large (413) is split into one offer per message.
  */
 final class TelemetryIngest {
 
@@ -198,8 +197,11 @@ final class TelemetryIngest {
                     new DeliveryOptions()
                         .addHeader(
                             Addresses.STORED_BY_HEADER, ar.result().body().getString("storage"));
-                bus.publish(Addresses.EVENTS, batch, stored);
-                group.forEach(p -> p.taken().complete());
+                // one batch per message, as the busbar.events contract says
+                for (Pending p : group) {
+                  bus.publish(Addresses.EVENTS, p.batch(), stored);
+                  p.taken().complete();
+                }
                 if (head) {
                   nextWaiting();
                 }
@@ -232,8 +234,10 @@ final class TelemetryIngest {
                 }
               } else {
                 // no local store (or it refused the batch for good): hand it on as before
-                bus.publish(Addresses.EVENTS, batch);
-                group.forEach(p -> p.taken().complete());
+                for (Pending p : group) {
+                  bus.publish(Addresses.EVENTS, p.batch());
+                  p.taken().complete();
+                }
                 if (head) {
                   nextWaiting();
                 }

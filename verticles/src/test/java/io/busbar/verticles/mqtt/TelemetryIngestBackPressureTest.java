@@ -41,6 +41,7 @@ class TelemetryIngestBackPressureTest {
   private static final AtomicInteger offers = new AtomicInteger();
   private static final List<Integer> stored = new CopyOnWriteArrayList<>();
   private static final AtomicInteger tooLarge = new AtomicInteger();
+  private static final List<Integer> published = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() {
@@ -66,6 +67,17 @@ class TelemetryIngestBackPressureTest {
                   }
                 });
     BrokerFixture.await(store.completion());
+    MessageConsumer<EventBatch> events =
+        broker
+            .vertx
+            .eventBus()
+            .consumer(
+                Addresses.EVENTS,
+                m -> {
+                  assertThat(m.headers().get(Addresses.STORED_BY_HEADER)).isEqualTo("stand-in");
+                  published.add(m.body().events().size());
+                });
+    BrokerFixture.await(events.completion());
   }
 
   @AfterAll
@@ -76,7 +88,8 @@ class TelemetryIngestBackPressureTest {
   /**
    * Verifies that when many QoS 1 readings arrive at once while the store is full, every PUBACK
    * waits until the store has taken its reading (counted as back-pressure), offers too large for
-   * the store are split per message, and each acknowledged reading is taken exactly once.
+   * the store are split per message, each acknowledged reading is taken exactly once, and each
+   * message is still published on busbar.events as a batch of its own.
    */
   @Test
   void everyReadingIsTakenOnceBeforeItsPubAck() throws Exception {
@@ -108,5 +121,10 @@ class TelemetryIngestBackPressureTest {
     assertThat(stored).hasSize(messages).doesNotHaveDuplicates();
     assertThat(broker.counter("busbar.mqtt.storage.backpressure")).isEqualTo(REFUSALS);
     assertThat(tooLarge.get()).as("coalesced offers split per message").isPositive();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (published.size() < messages && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(published).as("busbar.events batches").hasSize(messages).containsOnly(1);
   }
 }
