@@ -12,7 +12,9 @@ import java.util.Map;
  * @param queueCapacity how many events and dead letters may wait in memory for the writer before
  *     new ones are dropped (and counted in {@code busbar.storage.dropped}) or, on {@code
  *     busbar.storage.ingest}, refused with 503
- * @param batchSize the most rows written in one DuckDB transaction; a full batch is written at once
+ * @param batchSize rows that make a batch: once that many wait, a batch is written at once; a
+ *     DuckDB transaction then takes every row waiting, up to {@value
+ *     StorageVerticle#MAX_BATCH_FACTOR} × {@code batchSize}
  * @param flushInterval how long a partial batch may wait before it is written
  * @param rawRetention how long raw readings and dead letters are kept; {@link Duration#ZERO} (the
  *     default) keeps them forever. Rollups are kept forever either way.

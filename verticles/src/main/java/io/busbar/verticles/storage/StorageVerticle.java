@@ -38,11 +38,11 @@ import org.slf4j.LoggerFactory;
  * queries.
  *
  * <p>Ingestion: {@link Addresses#EVENTS} and {@link Addresses#DEAD_LETTERS} go into one bounded
- * in-memory queue (capacity in rows). A single writer thread drains it in batches of at most {@code
- * batchSize} rows, each batch appended with the DuckDB appender in one transaction. A batch is
- * written as soon as {@code batchSize} rows wait, otherwise every {@code flushInterval}. When the
- * queue is full the row is dropped and counted in {@code
- * busbar.storage.dropped{reason=queue_full}}.
+ * in-memory queue (capacity in rows). A single writer thread drains it in batches, each appended
+ * with the DuckDB appender in one transaction. A batch is written as soon as {@code batchSize} rows
+ * wait, otherwise every {@code flushInterval}; it takes every row waiting by then, up to {@value
+ * #MAX_BATCH_FACTOR} × {@code batchSize}, so the batch grows with the load. When the queue is full
+ * the row is dropped and counted in {@code busbar.storage.dropped{reason=queue_full}}.
  *
  * <p>Acknowledged ingestion ({@link Addresses#STORAGE_INGEST}, local consumer): a batch is taken
  * whole or refused whole with 503 "storage queue full" (counted in {@code
@@ -90,6 +90,9 @@ public final class StorageVerticle extends VerticleBase {
 
   /** Queries accepted but not yet answered; beyond this they fail with 503 instead of piling up. */
   static final int MAX_PENDING_QUERIES = 64;
+
+  /** A write takes up to this many {@code batchSize} batches when that many rows wait. */
+  static final int MAX_BATCH_FACTOR = 10;
 
   private final StorageConfig config;
   private final MeterRegistry registry;
@@ -424,10 +427,16 @@ public final class StorageVerticle extends VerticleBase {
 
   // ---- writer thread ----
 
-  /** Writes at most one batch; returns the number of rows taken from the queue. */
+  /**
+   * Writes at most one batch; returns the number of rows taken from the queue. A batch takes every
+   * row waiting, up to {@link #maxBatchRows()}: under load the rows that arrived while the previous
+   * batch was written share one transaction, so the commit (a WAL write and fsync) and the appender
+   * set-up are paid per tens of thousands of rows rather than per {@code batchSize}.
+   */
   private int writeBatch() {
-    List<Object> rows = new ArrayList<>(Math.min(queue.size(), config.batchSize()));
-    queue.drainTo(rows, config.batchSize());
+    int max = maxBatchRows();
+    List<Object> rows = new ArrayList<>(Math.min(queue.size(), max));
+    queue.drainTo(rows, max);
     if (rows.isEmpty()) {
       return 0;
     }
@@ -468,6 +477,15 @@ public final class StorageVerticle extends VerticleBase {
       }
     }
     return rows.size();
+  }
+
+  /**
+   * The most rows one transaction takes: {@link #MAX_BATCH_FACTOR} batches (measured with
+   * duckdb_jdbc 1.4 on this 2-core machine: a 50,000-row transaction appends 1.3–1.7 times as many
+   * rows per second as 5,000-row ones), never more than the queue holds.
+   */
+  private int maxBatchRows() {
+    return (int) Math.min(config.queueCapacity(), (long) config.batchSize() * MAX_BATCH_FACTOR);
   }
 
   private Void drainAndClose() throws SQLException {

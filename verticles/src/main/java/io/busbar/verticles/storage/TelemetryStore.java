@@ -13,9 +13,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -185,22 +182,25 @@ final class TelemetryStore {
         appender.append(event.tenant());
         appender.append(event.deviceId());
         appender.append(event.metric());
-        appender.appendLocalDateTime(utc(event.timestamp()));
-        // one of num / txt / bool is set, the others are NULL (append((String) null) appends NULL)
+        appender.appendEpochMicros(event.timestamp() * 1000); // TIMESTAMP holds microseconds
+        // one of num / txt / bool is set, the others are NULL; since duckdb_jdbc 1.4 these (and
+        // short strings) are written into the Java-side data chunk, not through one JNI call each
         Value value = event.value();
         if (value instanceof Value.Numeric numeric) {
-          appender.append(numeric.value());
+          appender.append(numeric.value()).appendNull().appendNull();
+        } else if (value instanceof Value.Text text) {
+          appender.appendNull().append(text.value()).appendNull();
+        } else if (value instanceof Value.Bool bool) {
+          appender.appendNull().appendNull().append(bool.value());
         } else {
-          appender.append((String) null);
-        }
-        appender.append(value instanceof Value.Text text ? text.value() : null);
-        if (value instanceof Value.Bool bool) {
-          appender.append(bool.value());
-        } else {
-          appender.append((String) null);
+          appender.appendNull().appendNull().appendNull();
         }
         appender.append(event.quality().name());
-        appender.append(event.unit());
+        if (event.unit() == null) {
+          appender.appendNull();
+        } else {
+          appender.append(event.unit());
+        }
         appender.append(event.sourceTopic());
         appender.endRow();
       }
@@ -222,7 +222,7 @@ final class TelemetryStore {
         appender.append(letter.topic());
         appender.append(letter.reason());
         appender.append(letter.payload());
-        appender.appendLocalDateTime(utc(receivedAt));
+        appender.appendEpochMicros(receivedAt * 1000);
         appender.endRow();
       }
     }
@@ -234,8 +234,8 @@ final class TelemetryStore {
       for (AuditEvent e : audits) {
         long time = e.time().toEpochMilli();
         appender.beginRow();
-        appender.appendLocalDateTime(
-            utc(TelemetryQuery.inRange(time) ? time : System.currentTimeMillis()));
+        appender.appendEpochMicros(
+            1000 * (TelemetryQuery.inRange(time) ? time : System.currentTimeMillis()));
         appender.append(e.tenant());
         appender.append(e.subject());
         appender.append(e.action().name());
@@ -367,9 +367,5 @@ final class TelemetryStore {
   private static byte[] blob(ResultSet rows, int column) throws SQLException {
     java.sql.Blob blob = rows.getBlob(column);
     return blob == null ? new byte[0] : blob.getBytes(1, (int) blob.length());
-  }
-
-  private static LocalDateTime utc(long epochMs) {
-    return LocalDateTime.ofInstant(Instant.ofEpochMilli(epochMs), ZoneOffset.UTC);
   }
 }
