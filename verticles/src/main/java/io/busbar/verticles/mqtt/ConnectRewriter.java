@@ -37,6 +37,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *       server assigns an id, but vertx-mqtt refuses it (0x85). The id is assigned here and
  *       remembered until {@link #claimAssigned} tells {@link ConnectHandler} (which answers with
  *       Assigned Client Identifier). 3.1.1 still gets vertx-mqtt's 0x02 ([MQTT-3.1.3-8]).
+ *   <li><b>Password without user name</b> (MQTT 5.0 §3.1.2.9): allowed in 5.0 (a device may send
+ *       only its JWT); vertx-mqtt drops credentials without a user name, so an empty one is set.
  * </ul>
  *
  * <p>vertx-mqtt offers no hook on a connection's pipeline, so {@link #create} gives it a view of
@@ -102,7 +104,12 @@ final class ConnectRewriter extends ChannelInboundHandlerAdapter {
       clientId = ASSIGNED_PREFIX + UUID.randomUUID();
       assigned.add(clientId);
     }
-    if (keepAlive == h.keepAliveTimeSeconds() && clientId == p.clientIdentifier()) {
+    // a 5.0 password may come without a user name (§3.1.2.9); vertx-mqtt reads the credentials
+    // only when both are present, so the token would be lost: an empty user name stands in
+    boolean passwordOnly = h.hasPassword() && !h.hasUserName();
+    if (keepAlive == h.keepAliveTimeSeconds()
+        && clientId == p.clientIdentifier()
+        && !passwordOnly) {
       return connect;
     }
     return new MqttConnectMessage(
@@ -110,7 +117,7 @@ final class ConnectRewriter extends ChannelInboundHandlerAdapter {
         new MqttConnectVariableHeader(
             h.name(),
             h.version(),
-            h.hasUserName(),
+            h.hasUserName() || passwordOnly,
             h.hasPassword(),
             h.isWillRetain(),
             h.willQos(),
@@ -123,7 +130,7 @@ final class ConnectRewriter extends ChannelInboundHandlerAdapter {
             p.willProperties(),
             p.willTopic(),
             p.willMessageInBytes(),
-            p.userName(),
+            passwordOnly ? "" : p.userName(),
             p.passwordInBytes()));
   }
 

@@ -145,17 +145,17 @@ final class PostgresParquetExport {
         appender.append((String) r[0]);
         appender.append((String) r[1]);
         appender.append((String) r[2]);
-        appender.appendLocalDateTime((LocalDateTime) r[3]);
+        appender.append((LocalDateTime) r[3]);
         if (r[4] instanceof Double num) {
           appender.append(num.doubleValue());
         } else {
-          appender.append((String) null);
+          appender.appendNull();
         }
         appender.append((String) r[5]);
         if (r[6] instanceof Boolean bool) {
           appender.append(bool.booleanValue());
         } else {
-          appender.append((String) null);
+          appender.appendNull();
         }
         appender.append((String) r[7]);
         appender.append((String) r[8]);

@@ -1,6 +1,7 @@
 package io.busbar.verticles.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
@@ -63,6 +64,42 @@ class MqttConnectConformanceTest {
             .send();
     assertThat(ack.getServerKeepAlive()).hasValue(SERVER_KEEP_ALIVE);
     c.disconnect();
+  }
+
+  /**
+   * Verifies that a 5.0 client may send its token as the password without a user name (§3.1.2.9)
+   * and is let in on it, while the same CONNECT without any password is refused (0x87).
+   */
+  @Test
+  void acceptsPasswordWithoutUserName() {
+    String name = BrokerFixture.uniqueId("pw");
+    Mqtt5BlockingClient c =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier(name)
+            .serverHost("127.0.0.1")
+            .serverPort(broker.port)
+            .buildBlocking();
+    Mqtt5ConnAck ack =
+        c.connectWith()
+            .simpleAuth()
+            .password(broker.appToken(name, "acme").getBytes(StandardCharsets.UTF_8))
+            .applySimpleAuth()
+            .send();
+    assertThat(ack.getReasonCode().getCode()).isZero();
+    c.disconnect();
+
+    Mqtt5BlockingClient none =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier(name)
+            .serverHost("127.0.0.1")
+            .serverPort(broker.port)
+            .buildBlocking();
+    assertThatThrownBy(none::connect)
+        .isInstanceOfSatisfying(
+            com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException.class,
+            e -> assertThat(e.getMqttMessage().getReasonCode().getCode()).isEqualTo(0x87));
   }
 
   /**
