@@ -20,8 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -81,12 +79,11 @@ public final class PostgresStorageVerticle extends VerticleBase {
   private final MeterRegistry registry;
 
   /** Rows waiting for the writer; thread-safe only so the gauge can read its size. */
-  private final BlockingQueue<Object> queue;
+  private final StorageQueue queue;
 
   /** Names this instance in ingest replies and in {@link Addresses#STORED_BY_HEADER}. */
   private final String instanceId = UUID.randomUUID().toString();
 
-  private final Counter droppedQueueFull;
   private final Counter droppedWriteFailed;
   private final Counter droppedBadTimestamp;
   private final Counter droppedUnexpectedType;
@@ -105,9 +102,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
   private final LongSupplier clock;
   private Gauge queueDepth;
 
-  private final LogThrottle dropLog = new LogThrottle(Duration.ofSeconds(5));
   private final LogThrottle writeFailureLog = new LogThrottle(Duration.ofSeconds(5));
-  private final IngestAdmission admission;
 
   private PostgresTelemetryStore store;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
@@ -121,7 +116,6 @@ public final class PostgresStorageVerticle extends VerticleBase {
   // event-loop state
   private boolean writing;
   private boolean stopping;
-  private int acksWaiting;
   private int pendingQueries;
   private Future<Void> lastWrite = Future.succeededFuture();
 
@@ -135,12 +129,16 @@ public final class PostgresStorageVerticle extends VerticleBase {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.config = Objects.requireNonNull(config, "config");
     this.registry = Objects.requireNonNull(registry, "registry");
-    this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
-    this.droppedQueueFull = tagged("busbar.storage.dropped", "reason", "queue_full");
     this.droppedWriteFailed = tagged("busbar.storage.dropped", "reason", "write_failed");
     this.droppedBadTimestamp = tagged("busbar.storage.dropped", "reason", "bad_timestamp");
     this.droppedUnexpectedType = tagged("busbar.storage.dropped", "reason", "unexpected_type");
-    this.admission = new IngestAdmission(registry, droppedUnexpectedType);
+    this.queue =
+        new StorageQueue(
+            registry,
+            config.queueCapacity(),
+            instanceId,
+            tagged("busbar.storage.dropped", "reason", "queue_full"),
+            droppedUnexpectedType);
     this.eventsWritten =
         Counter.builder("busbar.storage.events.written")
             .description("Events committed to the database")
@@ -187,10 +185,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
         .compose(
             opened -> {
               store = opened;
-              queueDepth =
-                  Gauge.builder("busbar.storage.queue.depth", queue, BlockingQueue::size)
-                      .description("Rows waiting for the storage writer")
-                      .register(registry);
+              queueDepth = queue.registerDepthGauge(registry);
               var bus = vertx.eventBus();
               // local: in a cluster each node stores only what its own broker received
               consumers.add(bus.localConsumer(Addresses.EVENTS, this::onEvents));
@@ -262,7 +257,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
       return; // this instance already took the batch on STORAGE_INGEST
     }
     for (Event event : batch.events()) {
-      enqueue(event);
+      queue.offer(event);
     }
     if (queue.size() >= config.batchSize()) {
       requestWrite();
@@ -274,7 +269,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
       droppedUnexpectedType.increment();
       return;
     }
-    enqueue(letter);
+    queue.offer(letter);
     if (queue.size() >= config.batchSize()) {
       requestWrite();
     }
@@ -282,49 +277,11 @@ public final class PostgresStorageVerticle extends VerticleBase {
 
   /** A batch that needs an acknowledgement: all of it is queued, or none. */
   private void onIngest(Message<Object> message) {
-    EventBatch batch =
-        admission.admit(
-            message,
-            stopping,
-            config.queueCapacity(),
-            queue.remainingCapacity(),
-            config.ackOnCommit());
-    if (batch == null) {
+    if (!queue.ingest(message, stopping, config.ackOnCommit())) {
       return;
     }
-    int events = batch.events().size();
-    queue.addAll(batch.events());
-    if (config.ackOnCommit()) {
-      acksWaiting++;
-      queue.add(new IngestAck(message, events));
+    if (config.ackOnCommit() || queue.size() >= config.batchSize()) {
       requestWrite();
-    } else {
-      message.reply(ackBody(events, false));
-      if (queue.size() >= config.batchSize()) {
-        requestWrite();
-      }
-    }
-  }
-
-  private JsonObject ackBody(int events, boolean committed) {
-    return new JsonObject()
-        .put("accepted", events)
-        .put("committed", committed)
-        .put("storage", instanceId);
-  }
-
-  /** Marks where an acknowledged batch ends in the queue; answered once its batch commits. */
-  private record IngestAck(Message<Object> message, int events) {}
-
-  private void enqueue(Object row) {
-    if (!queue.offer(row)) {
-      droppedQueueFull.increment();
-      if (dropLog.tryAcquire()) {
-        LOG.warn(
-            "Storage queue full ({} rows): dropping; {} dropped so far",
-            config.queueCapacity(),
-            (long) droppedQueueFull.count());
-      }
     }
   }
 
@@ -339,7 +296,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
             .onComplete(
                 done -> {
                   writing = false;
-                  if (queue.size() >= config.batchSize() || acksWaiting > 0) {
+                  if (queue.size() >= config.batchSize() || queue.acksWaiting()) {
                     requestWrite();
                   }
                 });
@@ -347,40 +304,26 @@ public final class PostgresStorageVerticle extends VerticleBase {
 
   /** Writes at most one batch; never fails (a failed batch is counted and its acks failed). */
   private Future<Void> writeBatch() {
-    List<Object> rows = new ArrayList<>(Math.min(queue.size(), config.batchSize()));
-    queue.drainTo(rows, config.batchSize());
-    List<Event> events = new ArrayList<>(rows.size());
-    List<DeadLetter> deadLetters = new ArrayList<>();
-    List<IngestAck> acks = new ArrayList<>();
-    for (Object row : rows) {
-      if (row instanceof Event event) {
-        events.add(event);
-      } else if (row instanceof IngestAck ack) {
-        acks.add(ack);
-      } else {
-        deadLetters.add((DeadLetter) row);
-      }
-    }
-    acksWaiting -= acks.size();
+    StorageQueue.Batch batch = queue.drain(config.batchSize());
     long started = System.nanoTime();
     return store
-        .write(events, deadLetters)
+        .write(batch.events(), batch.deadLetters())
         .transform(
             done -> {
               if (done.succeeded()) {
                 int skipped = done.result();
                 batchTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-                eventsWritten.increment(events.size() - skipped);
-                deadLettersWritten.increment(deadLetters.size());
+                eventsWritten.increment(batch.events().size() - skipped);
+                deadLettersWritten.increment(batch.deadLetters().size());
                 droppedBadTimestamp.increment(skipped);
-                acks.forEach(ack -> ack.message().reply(ackBody(ack.events(), true)));
+                batch.acks().forEach(ack -> ack.message().reply(queue.ackBody(ack.events(), true)));
               } else {
-                droppedWriteFailed.increment(rows.size() - acks.size());
-                acks.forEach(ack -> ack.message().fail(500, "storage write failed"));
+                droppedWriteFailed.increment(batch.dataRows());
+                batch.acks().forEach(ack -> ack.message().fail(500, "storage write failed"));
                 if (writeFailureLog.tryAcquire()) {
                   LOG.error(
                       "Storage batch of {} rows could not be written to PostgreSQL, dropped",
-                      rows.size(),
+                      batch.rows(),
                       done.cause());
                 }
               }

@@ -22,12 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -97,17 +94,13 @@ public final class StorageVerticle extends VerticleBase {
   private final StorageConfig config;
   private final MeterRegistry registry;
   private final LongSupplier clock;
-  private final BlockingQueue<Object> queue;
+  private final StorageQueue queue;
 
   /** Names this instance in ingest replies and in {@link Addresses#STORED_BY_HEADER}. */
   private final String instanceId = UUID.randomUUID().toString();
 
-  /** Ingest acknowledgements queued but not yet taken by the writer (ackOnCommit only). */
-  private final AtomicInteger acksWaiting = new AtomicInteger();
-
   private final AtomicBoolean maintaining = new AtomicBoolean();
 
-  private final Counter droppedQueueFull;
   private final Counter droppedWriteFailed;
   private final Counter droppedBadTimestamp;
   private final Counter droppedUnexpectedType;
@@ -126,9 +119,7 @@ public final class StorageVerticle extends VerticleBase {
   private final Counter maintenanceFailed;
   private Gauge queueDepth;
 
-  private final LogThrottle dropLog = new LogThrottle(Duration.ofSeconds(5));
   private final LogThrottle writeFailureLog = new LogThrottle(Duration.ofSeconds(5));
-  private final IngestAdmission admission;
 
   // set in start(); the executors run one task at a time, in submission order
   private TelemetryStore store;
@@ -153,12 +144,16 @@ public final class StorageVerticle extends VerticleBase {
     this.config = Objects.requireNonNull(config, "config");
     this.registry = Objects.requireNonNull(registry, "registry");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.queue = new ArrayBlockingQueue<>(config.queueCapacity());
-    this.droppedQueueFull = dropped("queue_full");
     this.droppedWriteFailed = dropped("write_failed");
     this.droppedBadTimestamp = dropped("bad_timestamp");
     this.droppedUnexpectedType = dropped("unexpected_type");
-    this.admission = new IngestAdmission(registry, droppedUnexpectedType);
+    this.queue =
+        new StorageQueue(
+            registry,
+            config.queueCapacity(),
+            instanceId,
+            dropped("queue_full"),
+            droppedUnexpectedType);
     this.eventsWritten =
         Counter.builder("busbar.storage.events.written")
             .description("Events committed to the database")
@@ -235,10 +230,7 @@ public final class StorageVerticle extends VerticleBase {
         .compose(
             opened -> {
               store = opened;
-              queueDepth =
-                  Gauge.builder("busbar.storage.queue.depth", queue, BlockingQueue::size)
-                      .description("Rows waiting for the storage writer")
-                      .register(registry);
+              queueDepth = queue.registerDepthGauge(registry);
               var bus = vertx.eventBus();
               // local consumers: in a cluster each node stores the events its broker decoded (the
               // node that received the PUBLISH owns the event, docs/cluster.md), so each is stored
@@ -321,7 +313,7 @@ public final class StorageVerticle extends VerticleBase {
       return; // this instance already took the batch on STORAGE_INGEST
     }
     for (Event event : batch.events()) {
-      enqueue(event);
+      queue.offer(event);
     }
     if (queue.size() >= config.batchSize()) {
       requestWrite();
@@ -333,7 +325,7 @@ public final class StorageVerticle extends VerticleBase {
       droppedUnexpectedType.increment();
       return;
     }
-    enqueue(letter);
+    queue.offer(letter);
     if (queue.size() >= config.batchSize()) {
       requestWrite();
     }
@@ -347,7 +339,7 @@ public final class StorageVerticle extends VerticleBase {
       droppedUnexpectedType.increment();
       return;
     }
-    enqueue(event);
+    queue.offer(event);
     if (queue.size() >= config.batchSize()) {
       requestWrite();
     }
@@ -358,52 +350,13 @@ public final class StorageVerticle extends VerticleBase {
    * than the whole queue). Only this event loop adds to the queue, so the capacity check holds.
    */
   private void onIngest(Message<Object> message) {
-    EventBatch batch =
-        admission.admit(
-            message,
-            stopping,
-            config.queueCapacity(),
-            queue.remainingCapacity(),
-            config.ackOnCommit());
-    if (batch == null) {
+    if (!queue.ingest(message, stopping, config.ackOnCommit())) {
       return;
     }
-    int events = batch.events().size();
-    queue.addAll(batch.events());
-    if (config.ackOnCommit()) {
-      acksWaiting.incrementAndGet();
-      queue.add(new IngestAck(message, events));
-      // commit soon rather than at the next tick; acks arriving meanwhile share the next commit
+    if (config.ackOnCommit() || queue.size() >= config.batchSize()) {
+      // with ack-on-commit, commit soon rather than at the next tick: acks arriving meanwhile
+      // share the next commit
       requestWrite();
-    } else {
-      message.reply(ackBody(events, false));
-      if (queue.size() >= config.batchSize()) {
-        requestWrite();
-      }
-    }
-  }
-
-  private JsonObject ackBody(int events, boolean committed) {
-    return new JsonObject()
-        .put("accepted", events)
-        .put("committed", committed)
-        .put("storage", instanceId);
-  }
-
-  /** Marks where an acknowledged batch ends in the queue; answered once its batch commits. */
-  private record IngestAck(Message<Object> message, int events) {}
-
-  private void enqueue(Object row) {
-    // TODO(issue 8): back-pressure to the MQTT broker (pause reading from publishers) before the
-    // queue is full, instead of dropping here.
-    if (!queue.offer(row)) {
-      droppedQueueFull.increment();
-      if (dropLog.tryAcquire()) {
-        LOG.warn(
-            "Storage queue full ({} rows): dropping; {} dropped so far",
-            config.queueCapacity(),
-            (long) droppedQueueFull.count());
-      }
     }
   }
 
@@ -419,7 +372,7 @@ public final class StorageVerticle extends VerticleBase {
             done -> {
               writing = false;
               // a full batch or an acknowledgement is waiting: don't wait for the timer
-              if (queue.size() >= config.batchSize() || acksWaiting.get() > 0) {
+              if (queue.size() >= config.batchSize() || queue.acksWaiting()) {
                 requestWrite();
               }
             });
@@ -434,49 +387,31 @@ public final class StorageVerticle extends VerticleBase {
    * set-up are paid per tens of thousands of rows rather than per {@code batchSize}.
    */
   private int writeBatch() {
-    int max = maxBatchRows();
-    List<Object> rows = new ArrayList<>(Math.min(queue.size(), max));
-    queue.drainTo(rows, max);
-    if (rows.isEmpty()) {
+    StorageQueue.Batch batch = queue.drain(maxBatchRows());
+    if (batch.rows() == 0) {
       return 0;
     }
-    List<Event> events = new ArrayList<>(rows.size());
-    List<DeadLetter> deadLetters = new ArrayList<>();
-    List<AuditEvent> audits = new ArrayList<>();
-    List<IngestAck> acks = new ArrayList<>();
-    for (Object row : rows) {
-      if (row instanceof Event event) {
-        events.add(event);
-      } else if (row instanceof IngestAck ack) {
-        acks.add(ack);
-      } else if (row instanceof AuditEvent audit) {
-        audits.add(audit);
-      } else {
-        deadLetters.add((DeadLetter) row);
-      }
-    }
-    acksWaiting.addAndGet(-acks.size());
     long started = System.nanoTime();
     try {
-      int skipped = store.write(events, deadLetters, audits);
+      int skipped = store.write(batch.events(), batch.deadLetters(), batch.audits());
       batchTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-      eventsWritten.increment(events.size() - skipped);
-      deadLettersWritten.increment(deadLetters.size());
-      auditWritten.increment(audits.size());
+      eventsWritten.increment(batch.events().size() - skipped);
+      deadLettersWritten.increment(batch.deadLetters().size());
+      auditWritten.increment(batch.audits().size());
       droppedBadTimestamp.increment(skipped);
-      for (IngestAck ack : acks) {
-        context.runOnContext(v -> ack.message().reply(ackBody(ack.events(), true)));
+      for (StorageQueue.IngestAck ack : batch.acks()) {
+        context.runOnContext(v -> ack.message().reply(queue.ackBody(ack.events(), true)));
       }
     } catch (SQLException | RuntimeException e) {
-      droppedWriteFailed.increment(rows.size() - acks.size());
-      for (IngestAck ack : acks) {
+      droppedWriteFailed.increment(batch.dataRows());
+      for (StorageQueue.IngestAck ack : batch.acks()) {
         context.runOnContext(v -> ack.message().fail(500, "storage write failed"));
       }
       if (writeFailureLog.tryAcquire()) {
-        LOG.error("Storage batch of {} rows could not be written, dropped", rows.size(), e);
+        LOG.error("Storage batch of {} rows could not be written, dropped", batch.rows(), e);
       }
     }
-    return rows.size();
+    return batch.rows();
   }
 
   /**
