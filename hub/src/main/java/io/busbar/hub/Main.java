@@ -5,10 +5,14 @@ import io.busbar.hub.config.ConfigException;
 import io.busbar.perf.sim.FactorySimulator;
 import io.busbar.security.jwt.DevelopmentIssuer;
 import io.busbar.security.jwt.Durations;
+import io.busbar.security.jwt.JwsAlgorithm;
 import io.busbar.security.jwt.TokenRequest;
+import io.busbar.security.jwt.TokenSigner;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -174,8 +178,14 @@ public final class Main implements Runnable {
   @Command(
       name = "token",
       mixinStandardHelpOptions = true,
-      description = "Print a JWT signed with the node's development key.")
+      description = {
+        "Print a JWT signed with the node's development key (ES256), or with --key.",
+        "With --count N: N tokens, one per line, each with its own jti (benchmarks)."
+      })
   static final class Token implements java.util.concurrent.Callable<Integer> {
+    /** Most tokens one call prints. */
+    static final int MAX_COUNT = 1_000_000;
+
     @Mixin NodeOptions options;
 
     @Option(
@@ -203,19 +213,79 @@ public final class Main implements Runnable {
         description = "a role claim, repeatable; 'app' may subscribe to all topics of its tenant")
     List<String> roles = List.of();
 
+    @Option(
+        names = "--count",
+        defaultValue = "1",
+        paramLabel = "N",
+        description = "tokens to print, one per line (default: ${DEFAULT-VALUE})")
+    int count;
+
+    @Option(
+        names = "--key",
+        paramLabel = "PEM",
+        description =
+            "sign with this PKCS#8 private key (openssl genpkey) instead of the development key;"
+                + " needs --issuer, the iss of an issuers entry holding the public key")
+    Path key;
+
+    @Option(
+        names = "--alg",
+        defaultValue = "ES256",
+        description =
+            "algorithm with --key: RS256, PS256, ES256, EdDSA (default: ${DEFAULT-VALUE})")
+    String alg;
+
+    @Option(names = "--issuer", paramLabel = "ISS", description = "the iss claim with --key")
+    String issuer;
+
+    @Option(names = "--kid", description = "a kid header with --key (default: none)")
+    String kid;
+
     @Override
     public Integer call() throws Exception {
       Duration lifetime = Durations.parse(ttl);
+      if (count < 1 || count > MAX_COUNT) {
+        throw new IllegalArgumentException("--count must be 1.." + MAX_COUNT + ", was " + count);
+      }
+      TokenRequest request = new TokenRequest(device, tenant, Set.copyOf(roles), lifetime);
+      if (key != null) {
+        if (issuer == null || issuer.isBlank()) {
+          throw new IllegalArgumentException("--key needs --issuer");
+        }
+        JwsAlgorithm algorithm =
+            JwsAlgorithm.byName(alg)
+                .orElseThrow(
+                    () ->
+                        new IllegalArgumentException(
+                            "--alg " + alg + " is not one of RS256, PS256, ES256, EdDSA"));
+        TokenSigner signer = TokenSigner.fromPem(issuer, algorithm, Files.readString(key), kid);
+        print(() -> signer.mint(request));
+        return 0;
+      }
+      if (issuer != null || kid != null || !DevelopmentIssuer.ALGORITHM.equals(alg)) {
+        throw new IllegalArgumentException("--issuer, --kid and --alg go with --key");
+      }
       Path keyDir = options.resolve(System.getenv()).devKeyDir();
       Vertx vertx = Vertx.vertx();
       try {
-        DevelopmentIssuer issuer = DevelopmentIssuer.loadOrCreate(vertx, keyDir);
-        System.out.println(
-            issuer.mint(new TokenRequest(device, tenant, Set.copyOf(roles), lifetime)));
+        DevelopmentIssuer dev = DevelopmentIssuer.loadOrCreate(vertx, keyDir);
+        print(() -> dev.mint(request));
         return 0;
       } finally {
         vertx.close();
       }
+    }
+
+    private void print(java.util.function.Supplier<String> mint) {
+      // one buffered stream: a million tokens are written in seconds, not a flush per line
+      PrintWriter out =
+          new PrintWriter(
+              new java.io.BufferedWriter(
+                  new java.io.OutputStreamWriter(System.out, StandardCharsets.US_ASCII), 1 << 16));
+      for (int i = 0; i < count; i++) {
+        out.println(mint.get());
+      }
+      out.flush();
     }
   }
 }

@@ -115,4 +115,97 @@ class MainTest {
     assertThat(outcome.exitCode()).isEqualTo(2);
     assertThat(outcome.err()).contains("forever");
   }
+
+  /**
+   * Verifies that `busbar token --count 3` prints three distinct tokens, one per line, all valid.
+   */
+  @Test
+  void tokenCountPrintsDistinctValidTokens(@TempDir Path dir) throws Exception {
+    Outcome outcome =
+        execute("token", "--data-dir", dir.toString(), "--device", "bench", "--count", "3");
+    assertThat(outcome.exitCode()).as(outcome.err()).isZero();
+    java.util.List<String> tokens = outcome.out().lines().toList();
+    assertThat(tokens).hasSize(3).doesNotHaveDuplicates();
+    Vertx vertx = Vertx.vertx();
+    try {
+      var authenticator = DevelopmentIssuer.loadOrCreate(vertx, dir).authenticator();
+      for (String token : tokens) {
+        assertThat(
+                authenticator
+                    .authenticate(token)
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get()
+                    .subject())
+            .isEqualTo("bench");
+      }
+    } finally {
+      vertx.close();
+    }
+  }
+
+  /**
+   * Verifies that `busbar token --key PEM --alg RS256 --issuer ISS` signs with that RSA key, so an
+   * issuer holding its public key accepts the token.
+   */
+  @Test
+  void tokenWithKeySignsRs256(@TempDir Path dir) throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    java.security.KeyPair pair = generator.generateKeyPair();
+    Path pem = dir.resolve("rsa.pem");
+    java.nio.file.Files.writeString(
+        pem,
+        "-----BEGIN PRIVATE KEY-----\n"
+            + java.util.Base64.getMimeEncoder().encodeToString(pair.getPrivate().getEncoded())
+            + "\n-----END PRIVATE KEY-----\n");
+    Outcome outcome =
+        execute(
+            "token",
+            "--device",
+            "bench",
+            "--key",
+            pem.toString(),
+            "--alg",
+            "RS256",
+            "--issuer",
+            "bench-rsa",
+            "--count",
+            "2");
+    assertThat(outcome.exitCode()).as(outcome.err()).isZero();
+    java.util.List<String> tokens = outcome.out().lines().toList();
+    assertThat(tokens).hasSize(2).doesNotHaveDuplicates();
+    var config =
+        io.busbar.security.jwt.IssuerConfig.builder("bench-rsa")
+            .algorithms(java.util.Set.of(io.busbar.security.jwt.JwsAlgorithm.RS256))
+            .staticKeys(
+                java.util.List.of(
+                    io.busbar.security.jwt.JsonWebKeys.parsePem(
+                        "-----BEGIN PUBLIC KEY-----\n"
+                            + java.util.Base64.getMimeEncoder()
+                                .encodeToString(pair.getPublic().getEncoded())
+                            + "\n-----END PUBLIC KEY-----\n",
+                        null)))
+            .build();
+    var authenticator =
+        new io.busbar.security.jwt.MultiIssuerAuthenticator(
+            java.util.Map.of(
+                config, new io.busbar.security.jwt.StaticKeySource(config.staticKeys())),
+            null,
+            java.time.Clock.systemUTC());
+    Principal principal =
+        authenticator.authenticate(tokens.get(0)).toCompletionStage().toCompletableFuture().get();
+    assertThat(principal.issuer()).isEqualTo("bench-rsa");
+  }
+
+  /** Verifies that --key without --issuer, and --alg without --key, are refused. */
+  @Test
+  void tokenKeyOptionsAreChecked(@TempDir Path dir) {
+    assertThat(execute("token", "--device", "d", "--key", dir.resolve("k.pem").toString()).err())
+        .contains("--issuer");
+    assertThat(
+            execute("token", "--data-dir", dir.toString(), "--device", "d", "--alg", "RS256")
+                .exitCode())
+        .isEqualTo(2);
+  }
 }

@@ -71,6 +71,15 @@ public final class Bench implements Callable<Integer> {
   Path passwordFile;
 
   @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description =
+          "one password (token) per line, used round-robin by the connection storm's CONNECTs across"
+              + " its unrecorded and measured passes: 2 × --connections distinct tokens send none"
+              + " twice, one token makes every CONNECT after the first a cache hit")
+  Path tokenFile;
+
+  @Option(
       names = "--scenario",
       split = ",",
       paramLabel = "NAME",
@@ -181,6 +190,7 @@ public final class Bench implements Callable<Integer> {
             ? Arrays.asList(Scenario.values())
             : scenarios.stream().map(Scenario::of).toList();
     String secret = password();
+    List<String> stormTokens = stormTokens();
     List<ScenarioRunner> runners = new ArrayList<>();
     for (String spec : targets) {
       String name = spec.contains("=") ? spec.substring(0, spec.indexOf('=')) : spec;
@@ -199,7 +209,11 @@ public final class Bench implements Callable<Integer> {
       Long pid = pids.get(name);
       runners.add(
           new ScenarioRunner(
-              name, target, settings, pid == null ? OptionalLong.empty() : OptionalLong.of(pid)));
+              name,
+              target,
+              settings,
+              pid == null ? OptionalLong.empty() : OptionalLong.of(pid),
+              stormTokens));
     }
     if (warmupSeconds > 0) {
       for (ScenarioRunner runner : runners) {
@@ -236,6 +250,20 @@ public final class Bench implements Callable<Integer> {
           StandardOpenOption.APPEND);
     }
     return 0;
+  }
+
+  /** The lines of {@code --token-file} that are not blank, or none. */
+  private List<String> stormTokens() throws java.io.IOException {
+    if (tokenFile == null) {
+      return List.of();
+    }
+    List<String> tokens =
+        Files.readAllLines(tokenFile).stream().map(String::trim).filter(t -> !t.isEmpty()).toList();
+    if (tokens.isEmpty()) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--token-file " + tokenFile + " holds no token");
+    }
+    return tokens;
   }
 
   private String password() throws java.io.IOException {

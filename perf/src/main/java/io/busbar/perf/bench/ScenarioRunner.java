@@ -32,6 +32,8 @@ public final class ScenarioRunner {
   private final LoadGenerator.Target target;
   private final BenchSettings settings;
   private final OptionalLong brokerPid;
+  private final List<String> stormPasswords;
+  private long stormConnects;
   private int runs;
 
   /**
@@ -40,10 +42,33 @@ public final class ScenarioRunner {
    */
   public ScenarioRunner(
       String name, LoadGenerator.Target target, BenchSettings settings, OptionalLong brokerPid) {
+    this(name, target, settings, brokerPid, List.of());
+  }
+
+  /**
+   * @param stormPasswords passwords (tokens) the connection storm's CONNECTs use round-robin, in
+   *     order across its unrecorded and measured passes (so with twice as many distinct tokens as
+   *     connections no token is sent twice); empty: the target's password
+   */
+  public ScenarioRunner(
+      String name,
+      LoadGenerator.Target target,
+      BenchSettings settings,
+      OptionalLong brokerPid,
+      List<String> stormPasswords) {
     this.name = name;
     this.target = target;
     this.settings = settings;
     this.brokerPid = brokerPid;
+    this.stormPasswords = List.copyOf(stormPasswords);
+  }
+
+  /** The password of the storm's next CONNECT. */
+  private String nextStormPassword() {
+    if (stormPasswords.isEmpty()) {
+      return target.password();
+    }
+    return stormPasswords.get((int) (stormConnects++ % stormPasswords.size()));
   }
 
   public String name() {
@@ -279,7 +304,7 @@ public final class ScenarioRunner {
       long begin = System.nanoTime();
       all.add(
           generator
-              .connect(prefix + i)
+              .connect(prefix + i, nextStormPassword())
               .handle(
                   (link, error) -> {
                     outstanding.release();

@@ -84,6 +84,14 @@ public final class LoadGenerator implements AutoCloseable {
    *     the socket's own exception when the TCP connect fails
    */
   public CompletableFuture<MqttLink> connect(String clientId) {
+    return connect(clientId, target.password());
+  }
+
+  /**
+   * As {@link #connect(String)} with {@code password} instead of the target's (a token per
+   * connection in the connection storm); {@code null} or empty: none.
+   */
+  public CompletableFuture<MqttLink> connect(String clientId, String password) {
     MqttLink link = new MqttLink(clientId);
     ChannelFuture tcp =
         bootstrap
@@ -114,8 +122,8 @@ public final class LoadGenerator implements AutoCloseable {
           if (target.username() != null && !target.username().isEmpty()) {
             connect.username(target.username());
           }
-          if (target.password() != null && !target.password().isEmpty()) {
-            connect.password(target.password().getBytes(StandardCharsets.UTF_8));
+          if (password != null && !password.isEmpty()) {
+            connect.password(password.getBytes(StandardCharsets.UTF_8));
           }
           MqttConnectMessage message = connect.build();
           tcp.channel().writeAndFlush(message);
