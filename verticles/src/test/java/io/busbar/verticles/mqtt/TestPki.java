@@ -79,7 +79,8 @@ final class TestPki {
 
   TestPki(String name) {
     caKeys = keyPair();
-    caCertificate = sign(new X500Name("CN=" + name), caKeys, true, null, caKeys);
+    caCertificate =
+        sign(new X500Name("CN=" + name), caKeys, true, null, caKeys, Duration.ofDays(2));
   }
 
   /** Writes the CA certificate as a PEM file (a listener's trust for client certificates). */
@@ -101,16 +102,26 @@ final class TestPki {
               new GeneralName(GeneralName.iPAddress, "127.0.0.1")
             });
     return new Issued(
-        sign(new X500Name("CN=localhost"), keys, false, names, caKeys), keys, caCertificate);
+        sign(new X500Name("CN=localhost"), keys, false, names, caKeys, Duration.ofDays(2)),
+        keys,
+        caCertificate);
   }
 
   /** A client certificate with {@code CN=cn} and the DNS name {@code sanDns} (may be null). */
   Issued client(String cn, String sanDns) {
+    return client(cn, sanDns, Duration.ofDays(2));
+  }
+
+  /**
+   * A client certificate as above that stops being valid {@code validity} from now (X.509 times
+   * have whole seconds).
+   */
+  Issued client(String cn, String sanDns, Duration validity) {
     KeyPair keys = keyPair();
     GeneralNames names =
         sanDns == null ? null : new GeneralNames(new GeneralName(GeneralName.dNSName, sanDns));
     return new Issued(
-        sign(new X500Name("CN=" + cn + ",O=Busbar test"), keys, false, names, caKeys),
+        sign(new X500Name("CN=" + cn + ",O=Busbar test"), keys, false, names, caKeys, validity),
         keys,
         caCertificate);
   }
@@ -131,7 +142,12 @@ final class TestPki {
   }
 
   private X509Certificate sign(
-      X500Name subject, KeyPair keys, boolean ca, GeneralNames names, KeyPair signer) {
+      X500Name subject,
+      KeyPair keys,
+      boolean ca,
+      GeneralNames names,
+      KeyPair signer,
+      Duration validity) {
     try {
       Instant now = Instant.now();
       X500Name issuerName =
@@ -143,7 +159,7 @@ final class TestPki {
               issuerName,
               BigInteger.valueOf(SERIAL.incrementAndGet()),
               Date.from(now.minus(Duration.ofMinutes(5))),
-              Date.from(now.plus(Duration.ofDays(2))),
+              Date.from(now.plus(validity)),
               subject,
               keys.getPublic());
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
