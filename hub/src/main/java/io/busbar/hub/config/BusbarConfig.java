@@ -318,11 +318,33 @@ public record BusbarConfig(
           "http.tls-port needs http.tls-cert and http.tls-key (BUSBAR_HTTP_TLS_CERT,"
               + " BUSBAR_HTTP_TLS_KEY), PEM files");
     }
+    TlsConfig.ClientAuthMode clientAuth = clientAuth(values, "http.tls-client-auth");
+    String trust = values.string("http.tls-trust").trim();
+    DeviceAuthPolicy policy =
+        DeviceAuthPolicy.parse("http.tls-device-auth", values.string("http.tls-device-auth"));
+    if (policy.usesCertificate() && clientAuth == TlsConfig.ClientAuthMode.NONE) {
+      throw new ConfigException(
+          "http.tls-device-auth "
+              + values.string("http.tls-device-auth").trim()
+              + " needs http.tls-client-auth request or required");
+    }
+    if (clientAuth != TlsConfig.ClientAuthMode.NONE && trust.isEmpty()) {
+      throw new ConfigException(
+          "http.tls-client-auth needs http.tls-trust (BUSBAR_HTTP_TLS_TRUST), PEM CA certificates");
+    }
     return http.withTls(
-        tlsPort,
-        TlsConfig.server(cert, key)
-            .withEngine(TlsConfig.Engine.parse("http.tls-engine", values.string("http.tls-engine")))
-            .withReloadInterval(values.duration("http.tls-reload-interval")));
+            tlsPort,
+            TlsConfig.server(cert, key)
+                .withEngine(
+                    TlsConfig.Engine.parse("http.tls-engine", values.string("http.tls-engine")))
+                .withReloadInterval(values.duration("http.tls-reload-interval"))
+                .withClientAuth(clientAuth, trust.isEmpty() ? null : trust))
+        .withTlsIdentity(
+            new CertificateIdentity(
+                policy,
+                CertificateIdentity.Field.parse(
+                    "http.tls-device-id", values.string("http.tls-device-id")),
+                values.string("http.tls-device-tenant").trim()));
   }
 
   /** {@code acme=30d,lab=7d} → tenant → retention. */

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@code mqtt.tls-*} and {@code http.tls-engine}: engine, reload and mutual TLS settings. */
+/** {@code mqtt.tls-*} and {@code http.tls-*}: engine, reload and mutual TLS settings. */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class TlsListenerConfigTest {
 
@@ -49,6 +49,44 @@ class TlsListenerConfigTest {
         .isEqualTo(
             new CertificateIdentity(
                 DeviceAuthPolicy.BOTH, CertificateIdentity.Field.SAN_DNS, "plant-1"));
+  }
+
+  /**
+   * Verifies that the HTTPS listener's mutual TLS settings are read into its client auth, trust and
+   * device identity policy, and that a certificate policy without client certificates is refused.
+   */
+  @Test
+  void httpMutualTlsSettings() {
+    Map<String, String> https =
+        Map.of(
+            "http.tls-port", "8443",
+            "http.tls-cert", "c.pem",
+            "http.tls-key", "k.pem",
+            "http.tls-client-auth", "request",
+            "http.tls-trust", "/etc/busbar/ca.pem",
+            "http.tls-device-auth", "either",
+            "http.tls-device-id", "san-uri",
+            "http.tls-device-tenant", "plant-2");
+    var http = BusbarConfig.from(ConfigValues.defaults().with(https, "test")).http();
+    assertThat(http.tls().clientAuth()).isEqualTo(TlsConfig.ClientAuthMode.REQUEST);
+    assertThat(http.tls().trustPath()).isEqualTo("/etc/busbar/ca.pem");
+    assertThat(http.tlsIdentity())
+        .isEqualTo(
+            new CertificateIdentity(
+                DeviceAuthPolicy.EITHER, CertificateIdentity.Field.SAN_URI, "plant-2"));
+    assertThat(BusbarConfig.from(ConfigValues.defaults()).http().tlsIdentity().policy())
+        .isEqualTo(DeviceAuthPolicy.JWT);
+
+    Map<String, String> noClientAuth = new java.util.HashMap<>(https);
+    noClientAuth.put("http.tls-client-auth", "none");
+    assertThatThrownBy(() -> BusbarConfig.from(ConfigValues.defaults().with(noClientAuth, "test")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.tls-client-auth");
+    Map<String, String> badPolicy = new java.util.HashMap<>(https);
+    badPolicy.put("http.tls-device-auth", "mtls");
+    assertThatThrownBy(() -> BusbarConfig.from(ConfigValues.defaults().with(badPolicy, "test")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.tls-device-auth");
   }
 
   /** Verifies that bad values are config errors naming their key. */

@@ -14,6 +14,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * How a TLS listener turns a verified client certificate into a device, and combines it with the
@@ -77,6 +79,36 @@ public record CertificateIdentity(DeviceAuthPolicy policy, Field field, String t
   /** Tokens only, as on a listener without mutual TLS. */
   public static CertificateIdentity tokensOnly() {
     return new CertificateIdentity(DeviceAuthPolicy.JWT, Field.CN, Principal.DEFAULT_TENANT);
+  }
+
+  /**
+   * A verified client certificate as a listener uses it.
+   *
+   * @param device the device id it names in {@link #field()}
+   * @param notAfter the end of its validity (RFC 5280 §4.1.2.5), epoch milliseconds: a connection
+   *     identified by it ends then, as one identified by a token ends at the token's {@code exp}
+   */
+  public record Peer(String device, long notAfter) {}
+
+  /**
+   * The client certificate of {@code session} when this listener's policy uses certificates and it
+   * names a device; empty without TLS, without a certificate (client auth {@code request}) or under
+   * {@link DeviceAuthPolicy#JWT}.
+   */
+  public Optional<Peer> peer(SSLSession session) {
+    if (!policy.usesCertificate() || session == null) {
+      return Optional.empty();
+    }
+    try {
+      java.security.cert.Certificate[] chain = session.getPeerCertificates();
+      if (chain != null && chain.length > 0 && chain[0] instanceof X509Certificate leaf) {
+        long notAfter = leaf.getNotAfter().getTime();
+        return deviceId(leaf).map(device -> new Peer(device, notAfter));
+      }
+      return Optional.empty();
+    } catch (SSLPeerUnverifiedException e) {
+      return Optional.empty(); // no certificate shown
+    }
   }
 
   /** The device id the certificate names in {@link #field()}, if any. */

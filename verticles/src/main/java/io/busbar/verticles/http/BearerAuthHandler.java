@@ -7,8 +7,10 @@ import io.busbar.security.acl.BackendAccess;
 import io.busbar.security.acl.Permission;
 import io.busbar.security.audit.AuditEvent;
 import io.busbar.security.audit.AuditTrail;
+import io.busbar.security.tls.CertificateIdentity;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.net.SocketAddress;
@@ -41,6 +43,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * busbar.http.auth.denied} (tag {@code reason}) and recorded as an {@link AuditEvent} {@code
  * HTTP_DENIED}.
  *
+ * <p>On the TLS listener a verified client certificate may name the device instead of, or as well
+ * as, the token ({@link CertificateIdentity}, {@code http.tls-device-auth}): without one where the
+ * policy needs it, 401 "client certificate required"; naming another device than the token's {@code
+ * sub}, 401 "not authorized"; past its notAfter (a kept-alive connection outlives the handshake's
+ * check), 401 "client certificate expired".
+ *
  * <p>Runs on the HTTP verticle's event loop.
  */
 final class BearerAuthHandler implements Handler<RoutingContext> {
@@ -56,6 +64,7 @@ final class BearerAuthHandler implements Handler<RoutingContext> {
   private final MeterRegistry registry;
   private final Clock clock;
   private final Map<String, Counter> denied = new ConcurrentHashMap<>();
+  private final CertificateIdentity tlsIdentity;
 
   BearerAuthHandler(
       TokenAuthenticator authenticator,
@@ -63,6 +72,18 @@ final class BearerAuthHandler implements Handler<RoutingContext> {
       AuditTrail audit,
       MeterRegistry registry,
       Clock clock) {
+    this(authenticator, access, audit, registry, clock, CertificateIdentity.tokensOnly());
+  }
+
+  /** As above, identifying devices on the TLS listener as {@code tlsIdentity} says. */
+  BearerAuthHandler(
+      TokenAuthenticator authenticator,
+      BackendAccess access,
+      AuditTrail audit,
+      MeterRegistry registry,
+      Clock clock,
+      CertificateIdentity tlsIdentity) {
+    this.tlsIdentity = Objects.requireNonNull(tlsIdentity, "tlsIdentity");
     this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
     this.access = Objects.requireNonNull(access, "access");
     this.audit = audit;
@@ -73,41 +94,62 @@ final class BearerAuthHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     String token = token(ctx);
+    CertificateIdentity identity =
+        ctx.request().isSSL() ? tlsIdentity : CertificateIdentity.tokensOnly();
+    CertificateIdentity.Peer peer =
+        identity.policy().usesCertificate()
+            ? identity.peer(ctx.request().sslSession()).orElse(null)
+            : null;
+    if (peer != null && peer.notAfter() <= clock.millis()) {
+      deny(
+          ctx,
+          null,
+          "CERTIFICATE_EXPIRED",
+          Problem.unauthorized("client certificate expired"),
+          REALM);
+      return;
+    }
     // Vert.x Web pauses the request body only for the synchronous part; keep it until we decide
     ctx.request().pause();
-    authenticator
-        .authenticate(token)
-        .onComplete(
-            ar -> {
-              ctx.request().resume();
-              if (ar.failed()) {
-                refuseToken(ctx, ar.cause());
-                return;
-              }
-              Principal principal = ar.result();
-              Permission needed =
-                  BackendAccess.forRequest(ctx.request().method().name(), ctx.normalizedPath());
-              switch (access.decide(principal, needed)) {
-                case ALLOWED -> {
-                  ctx.put(PRINCIPAL, principal);
-                  ctx.next();
-                }
-                case MFA_REQUIRED ->
-                    deny(
-                        ctx,
-                        principal,
-                        "MFA_REQUIRED",
-                        Problem.mfaRequired(),
-                        REALM + ", error=\"insufficient_user_authentication\"");
-                case FORBIDDEN ->
-                    deny(
-                        ctx,
-                        principal,
-                        "ROLE",
-                        Problem.forbidden(needed.name()),
-                        REALM + ", error=\"insufficient_scope\"");
-              }
-            });
+    Future<Principal> authenticated;
+    try {
+      authenticated =
+          identity.authenticate(
+              peer == null ? null : peer.device(), token, authenticator::authenticate);
+    } catch (RuntimeException e) {
+      authenticated = Future.failedFuture(e);
+    }
+    authenticated.onComplete(
+        ar -> {
+          ctx.request().resume();
+          if (ar.failed()) {
+            refuseToken(ctx, ar.cause());
+            return;
+          }
+          Principal principal = ar.result();
+          Permission needed =
+              BackendAccess.forRequest(ctx.request().method().name(), ctx.normalizedPath());
+          switch (access.decide(principal, needed)) {
+            case ALLOWED -> {
+              ctx.put(PRINCIPAL, principal);
+              ctx.next();
+            }
+            case MFA_REQUIRED ->
+                deny(
+                    ctx,
+                    principal,
+                    "MFA_REQUIRED",
+                    Problem.mfaRequired(),
+                    REALM + ", error=\"insufficient_user_authentication\"");
+            case FORBIDDEN ->
+                deny(
+                    ctx,
+                    principal,
+                    "ROLE",
+                    Problem.forbidden(needed.name()),
+                    REALM + ", error=\"insufficient_scope\"");
+          }
+        });
   }
 
   private void refuseToken(RoutingContext ctx, Throwable cause) {
@@ -116,7 +158,7 @@ final class BearerAuthHandler implements Handler<RoutingContext> {
       return;
     }
     switch (ae.reason()) {
-      case MISSING_TOKEN ->
+      case MISSING_TOKEN, CERTIFICATE_REQUIRED ->
           deny(ctx, null, ae.reason().name(), Problem.unauthorized(ae.publicMessage()), REALM);
       case THROTTLED -> {
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");

@@ -1,5 +1,6 @@
 package io.busbar.verticles.http;
 
+import io.busbar.security.tls.CertificateIdentity;
 import io.busbar.security.tls.TlsConfig;
 import java.util.Objects;
 
@@ -22,6 +23,9 @@ import java.util.Objects;
  *     HttpVerticle#actualTlsPort()}), -1 off
  * @param tls that listener's certificate, key and protocols (TLS 1.2/1.3 only); {@code null} when
  *     {@code tlsPort} is -1
+ * @param tlsIdentity what proves a device's identity on that listener ({@code
+ *     http.tls-device-auth}): the Bearer token, the client certificate, either or both; applied
+ *     where {@link #requireAuth()} asks for authentication
  */
 public record HttpConfig(
     String host,
@@ -32,7 +36,8 @@ public record HttpConfig(
     int mqttUpstreamPort,
     int maxWebSocketFrameSize,
     int tlsPort,
-    TlsConfig tls) {
+    TlsConfig tls,
+    CertificateIdentity tlsIdentity) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -53,6 +58,7 @@ public record HttpConfig(
     Objects.requireNonNull(host, "http.host");
     Objects.requireNonNull(nodeId, "http.nodeId");
     Objects.requireNonNull(mqttUpstreamHost, "http.mqttUpstreamHost");
+    tlsIdentity = tlsIdentity == null ? CertificateIdentity.tokensOnly() : tlsIdentity;
     if (host.isBlank()) {
       throw new IllegalArgumentException("http.host must not be blank");
     }
@@ -78,6 +84,30 @@ public record HttpConfig(
       throw new IllegalArgumentException(
           "http.tlsPort " + tlsPort + " needs a certificate and key");
     }
+  }
+
+  /** Tokens only on the TLS listener. */
+  public HttpConfig(
+      String host,
+      int port,
+      String nodeId,
+      boolean requireAuth,
+      String mqttUpstreamHost,
+      int mqttUpstreamPort,
+      int maxWebSocketFrameSize,
+      int tlsPort,
+      TlsConfig tls) {
+    this(
+        host,
+        port,
+        nodeId,
+        requireAuth,
+        mqttUpstreamHost,
+        mqttUpstreamPort,
+        maxWebSocketFrameSize,
+        tlsPort,
+        tls,
+        CertificateIdentity.tokensOnly());
   }
 
   /** Without {@code /mqtt}. */
@@ -110,7 +140,16 @@ public record HttpConfig(
    */
   public HttpConfig withMqttUpstream(String host, int port, int maxFrameSize) {
     return new HttpConfig(
-        this.host, this.port, nodeId, requireAuth, host, port, maxFrameSize, tlsPort, tls);
+        this.host,
+        this.port,
+        nodeId,
+        requireAuth,
+        host,
+        port,
+        maxFrameSize,
+        tlsPort,
+        tls,
+        tlsIdentity);
   }
 
   /**
@@ -129,7 +168,27 @@ public record HttpConfig(
         mqttUpstreamPort,
         maxWebSocketFrameSize,
         port,
-        tls);
+        tls,
+        tlsIdentity);
+  }
+
+  /**
+   * Returns a copy whose TLS listener identifies devices as {@code identity} says; a policy other
+   * than {@code jwt} needs the listener to ask for client certificates ({@link
+   * TlsConfig#withClientAuth}).
+   */
+  public HttpConfig withTlsIdentity(CertificateIdentity identity) {
+    return new HttpConfig(
+        host,
+        port,
+        nodeId,
+        requireAuth,
+        mqttUpstreamHost,
+        mqttUpstreamPort,
+        maxWebSocketFrameSize,
+        tlsPort,
+        tls,
+        identity);
   }
 
   /** Whether {@code /mqtt} is served. */

@@ -274,7 +274,8 @@ public final class HttpVerticle extends VerticleBase {
               access,
               new AuditTrail(vertx.eventBus(), Addresses.AUDIT),
               registry,
-              Clock.systemUTC());
+              Clock.systemUTC(),
+              config.tlsIdentity());
       router.route("/api/v1/*").handler(auth);
       router.route("/ws").handler(auth);
       router.route("/eventbus/*").handler(auth);

@@ -20,9 +20,10 @@ import java.time.Instant;
  * meters. The limiter, guard and list are thread-safe; the rest is used from the broker's context.
  *
  * <p>Metrics: {@code busbar.mqtt.publish.throttled} (PUBLISH over a device's rate), {@code
- * busbar.mqtt.disconnect.expired}, {@code busbar.mqtt.disconnect.revoked}, {@code
- * busbar.mqtt.reauth} (tag {@code outcome}), {@code busbar.mqtt.auth.throttled}, gauges {@code
- * busbar.mqtt.auth.inflight} and {@code busbar.mqtt.ratelimit.keys}.
+ * busbar.mqtt.disconnect.expired}, {@code busbar.mqtt.disconnect.certificate.expired}, {@code
+ * busbar.mqtt.disconnect.revoked}, {@code busbar.mqtt.reauth} (tag {@code outcome}), {@code
+ * busbar.mqtt.auth.throttled}, gauges {@code busbar.mqtt.auth.inflight} and {@code
+ * busbar.mqtt.ratelimit.keys}.
  */
 final class BrokerSecurity {
 
@@ -32,6 +33,10 @@ final class BrokerSecurity {
   final AuditTrail audit;
   final Counter publishThrottled;
   final Counter expiredDisconnects;
+
+  /** Connections closed at the notAfter of the client certificate that identified them. */
+  final Counter certificateExpiredDisconnects;
+
   final Counter revokedDisconnects;
   final Counter reauthAccepted;
   final Counter reauthRefused;
@@ -51,6 +56,7 @@ final class BrokerSecurity {
     this.tlsIdentity = config.tlsIdentity();
     publishThrottled = registry.counter("busbar.mqtt.publish.throttled");
     expiredDisconnects = registry.counter("busbar.mqtt.disconnect.expired");
+    certificateExpiredDisconnects = registry.counter("busbar.mqtt.disconnect.certificate.expired");
     revokedDisconnects = registry.counter("busbar.mqtt.disconnect.revoked");
     reauthAccepted = registry.counter("busbar.mqtt.reauth", "outcome", "accepted");
     reauthRefused = registry.counter("busbar.mqtt.reauth", "outcome", "refused");

@@ -22,12 +22,8 @@ import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.Optional;
 import java.util.UUID;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,8 +137,11 @@ final class ConnectHandler {
     // mutual TLS: on the TLS listener a verified client certificate may name the device
     CertificateIdentity identity =
         endpoint.isSsl() ? security.tlsIdentity : CertificateIdentity.tokensOnly();
-    String certificateDevice =
-        identity.policy().usesCertificate() ? certificateDevice(endpoint, identity) : null;
+    CertificateIdentity.Peer peer =
+        identity.policy().usesCertificate()
+            ? identity.peer(endpoint.sslSession()).orElse(null)
+            : null;
+    String certificateDevice = peer == null ? null : peer.device();
     boolean anonymous =
         (token == null || token.isEmpty())
             && broker.config().allowAnonymous()
@@ -195,7 +194,8 @@ final class ConnectHandler {
                       username,
                       source);
                 } else {
-                  claimThenAccept(endpoint, v5, id, assignedId, ar.result(), method, source, gone);
+                  claimThenAccept(
+                      endpoint, v5, id, assignedId, ar.result(), method, source, peer, gone);
                 }
               };
           if (Vertx.currentContext() == context) {
@@ -218,9 +218,10 @@ final class ConnectHandler {
       Principal principal,
       String authMethod,
       String source,
+      CertificateIdentity.Peer peer,
       boolean[] gone) {
     if (broker.cluster() == null) {
-      accept(endpoint, v5, clientId, assigned, principal, authMethod, source);
+      accept(endpoint, v5, clientId, assigned, principal, authMethod, source, peer);
       return;
     }
     broker
@@ -234,7 +235,7 @@ final class ConnectHandler {
               if (gone[0]) {
                 broker.metrics().refused(RefusalReason.GONE);
               } else {
-                accept(endpoint, v5, clientId, assigned, principal, authMethod, source);
+                accept(endpoint, v5, clientId, assigned, principal, authMethod, source, peer);
               }
             });
   }
@@ -262,19 +263,6 @@ final class ConnectHandler {
       endpoint.reject(code, Mqtt5Properties.reasonString(text));
     } else {
       endpoint.reject(code);
-    }
-  }
-
-  /** The device id the client's verified certificate names, or {@code null}. */
-  private static String certificateDevice(MqttEndpoint endpoint, CertificateIdentity identity) {
-    try {
-      SSLSession ssl = endpoint.sslSession();
-      Certificate[] chain = ssl == null ? null : ssl.getPeerCertificates();
-      return chain != null && chain.length > 0 && chain[0] instanceof X509Certificate leaf
-          ? identity.deviceId(leaf).orElse(null)
-          : null;
-    } catch (SSLPeerUnverifiedException e) {
-      return null; // no certificate shown (client auth "request")
     }
   }
 
@@ -312,7 +300,8 @@ final class ConnectHandler {
       boolean assigned,
       Principal principal,
       String authMethod,
-      String source) {
+      String source,
+      CertificateIdentity.Peer peer) {
     if (broker.metrics().clientsConnected.get() >= broker.config().maxConnections()) {
       // MQTT 5.0 §3.2.2.2 0x97 quota exceeded; 3.1.1 §3.2.2.3 0x03 server unavailable
       broker.metrics().refused(RefusalReason.TOO_MANY_CONNECTIONS);
@@ -440,7 +429,17 @@ final class ConnectHandler {
     endpoint.subscriptionAutoAck(false);
     MqttConnection connection =
         new MqttConnection(
-            broker, security, tokens, endpoint, principal, session, v5, authMethod, source);
+            broker,
+            security,
+            tokens,
+            endpoint,
+            principal,
+            session,
+            v5,
+            authMethod,
+            source,
+            // a certificate that named the device bounds the connection like a token's exp
+            peer == null || principal.anonymous() ? Long.MAX_VALUE : peer.notAfter());
     LastWill.arm(broker, session, principal, will, v5);
     endpoint.accept(sessionPresent, connack);
     security.allowed(principal, AuditEvent.Action.CONNECT, clientId, source);

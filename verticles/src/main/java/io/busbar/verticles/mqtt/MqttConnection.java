@@ -39,12 +39,14 @@ import org.slf4j.LoggerFactory;
  * office, and sends the session's deliveries out. Runs on the broker verticle's event loop.
  *
  * <p>Its token bounds its life: when the token expires without a re-authentication the connection
- * is closed (5.0: DISCONNECT 0xA0 maximum connect time, reason string "token expired"); when the
- * token or device is revoked it is closed (5.0: DISCONNECT 0x87 not authorized, "revoked") without
- * its will. A 5.0 client that connected with method {@value ConnectHandler#AUTH_METHOD_JWT} may
- * re-authenticate with an AUTH packet carrying a fresh token of the same device (MQTT 5.0 §4.12.1).
- * A device's PUBLISHes are held to its rates (5.0: PUBACK/PUBREC 0x97 quota exceeded; QoS 0 and
- * 3.1.1: dropped and counted).
+ * is closed (5.0: DISCONNECT 0xA0 maximum connect time, reason string "token expired"; 3.1.1: the
+ * connection is closed). A client certificate that named the device bounds it the same way at its
+ * notAfter ("certificate expired"; a re-authentication cannot move that); with both, the earlier
+ * ends the connection. When the token or device is revoked it is closed (5.0: DISCONNECT 0x87 not
+ * authorized, "revoked") without its will. A 5.0 client that connected with method {@value
+ * ConnectHandler#AUTH_METHOD_JWT} may re-authenticate with an AUTH packet carrying a fresh token of
+ * the same device (MQTT 5.0 §4.12.1). A device's PUBLISHes are held to its rates (5.0:
+ * PUBACK/PUBREC 0x97 quota exceeded; QoS 0 and 3.1.1: dropped and counted).
  */
 final class MqttConnection implements Outlet {
 
@@ -63,6 +65,13 @@ final class MqttConnection implements Outlet {
   private final String source;
 
   private long expiryTimer = -1;
+
+  /**
+   * The notAfter (epoch ms) of the client certificate that named the device, or {@code
+   * Long.MAX_VALUE} when no certificate was used for identity.
+   */
+  private final long certificateNotAfter;
+
   private boolean reauthenticating;
   private long lastDenialAudit;
   private long lastThrottleAudit;
@@ -100,8 +109,10 @@ final class MqttConnection implements Outlet {
       Session session,
       boolean v5,
       String authMethod,
-      String source) {
+      String source,
+      long certificateNotAfter) {
     this.broker = broker;
+    this.certificateNotAfter = certificateNotAfter;
     this.security = security;
     this.tokens = tokens;
     this.authMethod = authMethod;
@@ -497,33 +508,44 @@ final class MqttConnection implements Outlet {
 
   // ---- the token's life (MQTT 5.0 §4.12) ----
 
-  /** Closes the connection when its token expires (unless re-authenticated before). */
+  /**
+   * Closes the connection when its token expires (unless re-authenticated before) or its client
+   * certificate does, whichever comes first.
+   */
   private void scheduleExpiry() {
     if (expiryTimer >= 0) {
       broker.vertx().cancelTimer(expiryTimer);
       expiryTimer = -1;
     }
-    if (principal.expiresAt() == Long.MAX_VALUE) {
+    boolean certificate = certificateNotAfter < principal.expiresAt();
+    long end = Math.min(principal.expiresAt(), certificateNotAfter);
+    if (end == Long.MAX_VALUE) {
       return;
     }
-    long delay = Math.max(1, principal.expiresAt() - System.currentTimeMillis());
-    expiryTimer = broker.vertx().setTimer(delay, t -> tokenExpired());
+    long delay = Math.max(1, end - System.currentTimeMillis());
+    expiryTimer = broker.vertx().setTimer(delay, t -> expired(certificate));
   }
 
-  private void tokenExpired() {
+  private void expired(boolean certificate) {
     expiryTimer = -1;
     if (closed || !endpoint.isConnected()) {
       return;
     }
-    security.expiredDisconnects.increment();
+    String what = certificate ? "certificate" : "token";
+    (certificate ? security.certificateExpiredDisconnects : security.expiredDisconnects)
+        .increment();
     security.denied(
-        principal, AuditEvent.Action.EXPIRED_DISCONNECT, session.clientId(), "EXPIRED", source);
-    LOG.debug("closing {}: token expired", endpoint.clientIdentifier());
+        principal,
+        AuditEvent.Action.EXPIRED_DISCONNECT,
+        session.clientId(),
+        certificate ? "CERTIFICATE_EXPIRED" : "EXPIRED",
+        source);
+    LOG.debug("closing {}: {} expired", endpoint.clientIdentifier(), what);
     if (v5) {
       // MQTT 5.0 §3.14.2.1: 0xA0 maximum connect time
       endpoint.disconnect(
           MqttDisconnectReasonCode.MAXIMUM_CONNECT_TIME,
-          Mqtt5Properties.reasonString("token expired"));
+          Mqtt5Properties.reasonString(what + " expired"));
     }
     closeQuietly(endpoint);
   }

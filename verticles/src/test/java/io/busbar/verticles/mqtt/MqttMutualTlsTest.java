@@ -6,12 +6,16 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
 import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCode;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import io.busbar.security.revocation.RevocationList;
 import io.busbar.security.tls.CertificateIdentity;
 import io.busbar.security.tls.DeviceAuthPolicy;
@@ -24,6 +28,8 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
@@ -36,7 +42,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The MQTT TLS listener with real HiveMQ clients and a test CA: the OpenSSL engine (reported in a
  * gauge) over TLS 1.3 and 1.2 with TLS 1.1 refused, client certificates as device identity under
- * the {@code certificate} and {@code both} policies, and certificate hot reload on a live node.
+ * the {@code certificate}, {@code both} and {@code either} policies, live connections ended at the
+ * certificate's notAfter, and certificate hot reload on a live node.
  */
 @Timeout(60)
 class MqttMutualTlsTest {
@@ -52,6 +59,9 @@ class MqttMutualTlsTest {
   /** Policy {@code both}: certificate and token, naming the same device. */
   private static BrokerFixture bothBroker;
 
+  /** Policy {@code either}: a token if given (matching the certificate, if any), else the cert. */
+  private static BrokerFixture eitherBroker;
+
   @BeforeAll
   static void start() throws Exception {
     pki = new TestPki("busbar-test-ca");
@@ -63,6 +73,8 @@ class MqttMutualTlsTest {
     certificateBroker =
         BrokerFixture.start(config, security(DeviceAuthPolicy.CERTIFICATE), new RevocationList());
     bothBroker = BrokerFixture.start(config, security(DeviceAuthPolicy.BOTH), new RevocationList());
+    eitherBroker =
+        BrokerFixture.start(config, security(DeviceAuthPolicy.EITHER), new RevocationList());
   }
 
   private static MqttSecurityConfig security(DeviceAuthPolicy policy) {
@@ -79,6 +91,7 @@ class MqttMutualTlsTest {
   static void stop() {
     certificateBroker.close();
     bothBroker.close();
+    eitherBroker.close();
   }
 
   // ---- engine ----
@@ -251,6 +264,126 @@ class MqttMutualTlsTest {
         .isGreaterThanOrEqualTo(2);
   }
 
+  // ---- policy either ----
+
+  /**
+   * Verifies that under {@code either} a certificate without token logs in, a token without
+   * certificate logs in, and a token whose sub is not the device the certificate names is refused
+   * (5.0 0x87, 3.1.1 0x05).
+   */
+  @Test
+  void eitherAcceptsCertificateOrTokenButNotAContradiction() {
+    String device = BrokerFixture.uniqueId("either");
+    Mqtt5BlockingClient certOnly = v5(eitherBroker, device, pki.client(device, null), null);
+    certOnly.connect();
+    roundTrip(certOnly, device);
+    certOnly.disconnect();
+
+    String tokenDevice = BrokerFixture.uniqueId("etok");
+    Mqtt5BlockingClient tokenOnly = v5(eitherBroker, tokenDevice, null, null);
+    tokenOnly
+        .connectWith()
+        .simpleAuth()
+        .username(tokenDevice)
+        .password(eitherBroker.deviceToken(tokenDevice, TENANT).getBytes(StandardCharsets.UTF_8))
+        .applySimpleAuth()
+        .send();
+    roundTrip(tokenOnly, tokenDevice);
+    tokenOnly.disconnect();
+
+    String other = BrokerFixture.uniqueId("eother");
+    Mqtt5BlockingClient contradiction = v5(eitherBroker, device, pki.client(device, null), null);
+    Mqtt5ConnAckException e =
+        catchThrowableOfType(
+            Mqtt5ConnAckException.class,
+            () ->
+                contradiction
+                    .connectWith()
+                    .simpleAuth()
+                    .password(
+                        eitherBroker.deviceToken(other, TENANT).getBytes(StandardCharsets.UTF_8))
+                    .applySimpleAuth()
+                    .send());
+    assertThat(e).isNotNull();
+    assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
+
+    Mqtt3BlockingClient c3 = v3(eitherBroker, device, pki.client(device, null));
+    Mqtt3ConnAckException e3 =
+        catchThrowableOfType(
+            Mqtt3ConnAckException.class,
+            () ->
+                c3.connectWith()
+                    .simpleAuth()
+                    .username(other)
+                    .password(
+                        eitherBroker.deviceToken(other, TENANT).getBytes(StandardCharsets.UTF_8))
+                    .applySimpleAuth()
+                    .send());
+    assertThat(e3).isNotNull();
+    assertThat(e3.getMqttMessage().getReturnCode())
+        .isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED);
+    assertThat(
+            eitherBroker.counter("busbar.mqtt.connect.refused", "reason", "certificate_mismatch"))
+        .isGreaterThanOrEqualTo(2);
+  }
+
+  // ---- certificate expiry on live connections ----
+
+  /**
+   * Verifies that a device logged in by a short-lived client certificate alone is disconnected at
+   * the certificate's notAfter: 5.0 DISCONNECT 0xA0 "certificate expired", 3.1.1 closed.
+   */
+  @Test
+  void certificateExpiryDisconnects() throws Exception {
+    String device = BrokerFixture.uniqueId("certexp");
+    CompletableFuture<Throwable> gone = new CompletableFuture<>();
+    Mqtt5AsyncClient c =
+        v5Async(certificateBroker, device, pki.client(device, null, Duration.ofSeconds(3)), gone);
+    c.connect().get(10, TimeUnit.SECONDS);
+    String device3 = BrokerFixture.uniqueId("certexp3");
+    Mqtt3BlockingClient c3 =
+        v3(certificateBroker, device3, pki.client(device3, null, Duration.ofSeconds(3)));
+    assertThat(c3.connect().getReturnCode()).isEqualTo(Mqtt3ConnAckReturnCode.SUCCESS);
+
+    Mqtt5DisconnectException e = serverDisconnect(gone);
+    assertThat(e.getMqttMessage().getReasonCode())
+        .isEqualTo(Mqtt5DisconnectReasonCode.MAXIMUM_CONNECT_TIME);
+    assertThat(e.getMqttMessage().getReasonString())
+        .hasValueSatisfying(r -> assertThat(r.toString()).isEqualTo("certificate expired"));
+    await(() -> !c3.getState().isConnected());
+    assertThat(certificateBroker.counter("busbar.mqtt.disconnect.certificate.expired"))
+        .isGreaterThanOrEqualTo(2);
+  }
+
+  /**
+   * Verifies that under {@code both} the earlier of the token's exp and the certificate's notAfter
+   * ends the connection, each with its own reason string.
+   */
+  @Test
+  void bothEndsAtTheEarlierOfTokenAndCertificate() throws Exception {
+    String shortCert = BrokerFixture.uniqueId("shortcert");
+    CompletableFuture<Throwable> certGone = new CompletableFuture<>();
+    Mqtt5AsyncClient a =
+        v5Async(
+            bothBroker, shortCert, pki.client(shortCert, null, Duration.ofSeconds(3)), certGone);
+    connectWithToken(a, bothBroker.deviceToken(shortCert, TENANT, Duration.ofHours(1)));
+
+    String shortToken = BrokerFixture.uniqueId("shorttok");
+    CompletableFuture<Throwable> tokenGone = new CompletableFuture<>();
+    Mqtt5AsyncClient b = v5Async(bothBroker, shortToken, pki.client(shortToken, null), tokenGone);
+    connectWithToken(b, bothBroker.deviceToken(shortToken, TENANT, Duration.ofSeconds(2)));
+
+    for (var expected :
+        List.of(
+            Map.entry(certGone, "certificate expired"), Map.entry(tokenGone, "token expired"))) {
+      Mqtt5DisconnectException e = serverDisconnect(expected.getKey());
+      assertThat(e.getMqttMessage().getReasonCode())
+          .isEqualTo(Mqtt5DisconnectReasonCode.MAXIMUM_CONNECT_TIME);
+      assertThat(e.getMqttMessage().getReasonString())
+          .hasValueSatisfying(r -> assertThat(r.toString()).isEqualTo(expected.getValue()));
+    }
+  }
+
   // ---- hot reload ----
 
   /**
@@ -339,6 +472,39 @@ class MqttMutualTlsTest {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  private static Mqtt5AsyncClient v5Async(
+      BrokerFixture fixture,
+      String id,
+      TestPki.Issued clientCert,
+      CompletableFuture<Throwable> disconnected) {
+    return MqttClient.builder()
+        .useMqttVersion5()
+        .identifier(id)
+        .serverHost("localhost")
+        .serverPort(fixture.verticle.actualTlsPort())
+        .sslConfig(ssl(clientCert, null))
+        .addDisconnectedListener(
+            (MqttClientDisconnectedContext ctx) -> disconnected.complete(ctx.getCause()))
+        .buildAsync();
+  }
+
+  private static void connectWithToken(Mqtt5AsyncClient c, String token) throws Exception {
+    c.connectWith()
+        .simpleAuth()
+        .password(token.getBytes(StandardCharsets.UTF_8))
+        .applySimpleAuth()
+        .send()
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  /** The DISCONNECT the server sent, waiting up to 10 s. */
+  private static Mqtt5DisconnectException serverDisconnect(CompletableFuture<Throwable> gone)
+      throws Exception {
+    Throwable cause = gone.get(10, TimeUnit.SECONDS);
+    assertThat(cause).isInstanceOf(Mqtt5DisconnectException.class);
+    return (Mqtt5DisconnectException) cause;
   }
 
   private static Mqtt5BlockingClient v5(

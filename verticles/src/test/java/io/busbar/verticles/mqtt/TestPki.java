@@ -34,15 +34,15 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * certificates for {@code localhost}/127.0.0.1 and client certificates naming a device (CN and a
  * SAN), written as PEM files or handed to a client as key and trust managers.
  */
-final class TestPki {
+public final class TestPki {
 
   private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
   /** A certificate with its key. */
-  record Issued(X509Certificate certificate, KeyPair keys, X509Certificate issuer) {
+  public record Issued(X509Certificate certificate, KeyPair keys, X509Certificate issuer) {
 
     /** Writes the certificate (with its issuer) and the PKCS#8 key as PEM files. */
-    void write(Path certFile, Path keyFile) {
+    public void write(Path certFile, Path keyFile) {
       try {
         Files.writeString(certFile, pem(certificate) + pem(issuer));
         // PKCS#8 ("PRIVATE KEY"), the form every TLS engine reads
@@ -58,7 +58,7 @@ final class TestPki {
     }
 
     /** Key managers presenting this certificate (mutual TLS clients). */
-    KeyManagerFactory keyManagers() {
+    public KeyManagerFactory keyManagers() {
       try {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
@@ -77,13 +77,14 @@ final class TestPki {
   final X509Certificate caCertificate;
   private final KeyPair caKeys;
 
-  TestPki(String name) {
+  public TestPki(String name) {
     caKeys = keyPair();
-    caCertificate = sign(new X500Name("CN=" + name), caKeys, true, null, caKeys);
+    caCertificate =
+        sign(new X500Name("CN=" + name), caKeys, true, null, caKeys, Duration.ofDays(2));
   }
 
   /** Writes the CA certificate as a PEM file (a listener's trust for client certificates). */
-  void writeCa(Path file) {
+  public void writeCa(Path file) {
     try {
       Files.writeString(file, pem(caCertificate));
     } catch (IOException e) {
@@ -92,7 +93,7 @@ final class TestPki {
   }
 
   /** A server certificate for {@code localhost} and 127.0.0.1. */
-  Issued server() {
+  public Issued server() {
     KeyPair keys = keyPair();
     GeneralNames names =
         new GeneralNames(
@@ -101,22 +102,32 @@ final class TestPki {
               new GeneralName(GeneralName.iPAddress, "127.0.0.1")
             });
     return new Issued(
-        sign(new X500Name("CN=localhost"), keys, false, names, caKeys), keys, caCertificate);
+        sign(new X500Name("CN=localhost"), keys, false, names, caKeys, Duration.ofDays(2)),
+        keys,
+        caCertificate);
   }
 
   /** A client certificate with {@code CN=cn} and the DNS name {@code sanDns} (may be null). */
-  Issued client(String cn, String sanDns) {
+  public Issued client(String cn, String sanDns) {
+    return client(cn, sanDns, Duration.ofDays(2));
+  }
+
+  /**
+   * A client certificate as above that stops being valid {@code validity} from now (X.509 times
+   * have whole seconds).
+   */
+  public Issued client(String cn, String sanDns, Duration validity) {
     KeyPair keys = keyPair();
     GeneralNames names =
         sanDns == null ? null : new GeneralNames(new GeneralName(GeneralName.dNSName, sanDns));
     return new Issued(
-        sign(new X500Name("CN=" + cn + ",O=Busbar test"), keys, false, names, caKeys),
+        sign(new X500Name("CN=" + cn + ",O=Busbar test"), keys, false, names, caKeys, validity),
         keys,
         caCertificate);
   }
 
   /** Trust managers trusting this CA only. */
-  TrustManagerFactory trustManagers() {
+  public TrustManagerFactory trustManagers() {
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
@@ -131,7 +142,12 @@ final class TestPki {
   }
 
   private X509Certificate sign(
-      X500Name subject, KeyPair keys, boolean ca, GeneralNames names, KeyPair signer) {
+      X500Name subject,
+      KeyPair keys,
+      boolean ca,
+      GeneralNames names,
+      KeyPair signer,
+      Duration validity) {
     try {
       Instant now = Instant.now();
       X500Name issuerName =
@@ -143,7 +159,7 @@ final class TestPki {
               issuerName,
               BigInteger.valueOf(SERIAL.incrementAndGet()),
               Date.from(now.minus(Duration.ofMinutes(5))),
-              Date.from(now.plus(Duration.ofDays(2))),
+              Date.from(now.plus(validity)),
               subject,
               keys.getPublic());
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
