@@ -16,6 +16,7 @@ import io.netty.handler.codec.mqtt.MqttProperties.StringProperty;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.mqtt.MqttAuth;
 import io.vertx.mqtt.MqttEndpoint;
@@ -72,7 +73,14 @@ final class ConnectHandler {
   private final TokenCache tokens;
   private final ConnectRewriter rewriter;
 
-  ConnectHandler(Broker broker, BrokerSecurity security, ConnectRewriter rewriter) {
+  /** Token verifications waiting for the worker pool at most (beyond: refused, retry later). */
+  static final int MAX_PENDING_VERIFICATIONS = 1_000;
+
+  /**
+   * @param verifiers the worker pool that verifies tokens not in the cache, off the event loop
+   */
+  ConnectHandler(
+      Broker broker, BrokerSecurity security, ConnectRewriter rewriter, WorkerExecutor verifiers) {
     this.broker = broker;
     this.rewriter = rewriter;
     this.security = security;
@@ -81,7 +89,9 @@ final class ConnectHandler {
         new TokenCache(
             broker.authenticator(),
             broker.config().tokenCacheSeconds() * 1000L,
-            TOKEN_CACHE_ENTRIES);
+            TOKEN_CACHE_ENTRIES,
+            verifiers,
+            MAX_PENDING_VERIFICATIONS);
   }
 
   void handle(MqttEndpoint endpoint) {

@@ -21,6 +21,7 @@ import io.busbar.verticles.mqtt.store.FileSessionStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.net.NetServer;
 import io.vertx.mqtt.MqttServer;
 import io.vertx.mqtt.MqttServerOptions;
@@ -67,6 +68,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
   private Runnable revocationListener;
   private MqttServer tlsServer;
   private TlsListener tlsListener;
+  private WorkerExecutor tokenVerifiers;
   private volatile int actualTlsPort = -1;
   private MqttServer server;
   private MqttServer webSocketServer;
@@ -209,7 +211,11 @@ public final class MqttBrokerVerticle extends VerticleBase {
             new AuditTrail(vertx.eventBus(), Addresses.AUDIT),
             registry);
     ConnectRewriter rewriter = new ConnectRewriter(config.serverKeepAliveSeconds());
-    ConnectHandler connects = new ConnectHandler(broker, security, rewriter);
+    // one thread per core: signature checks of new tokens run in parallel, off the event loop
+    tokenVerifiers =
+        vertx.createSharedWorkerExecutor(
+            "busbar-token-verify", Runtime.getRuntime().availableProcessors());
+    ConnectHandler connects = new ConnectHandler(broker, security, rewriter, tokenVerifiers);
     io.vertx.core.Context brokerContext = context;
     Broker shared = broker;
     // the list calls on the revoking thread: hand each revocation to the broker's context
@@ -377,6 +383,9 @@ public final class MqttBrokerVerticle extends VerticleBase {
     }
     if (tlsListener != null) {
       tlsListener.close();
+    }
+    if (tokenVerifiers != null) {
+      tokenVerifiers.close();
     }
     if (broker != null) {
       for (Session s : java.util.List.copyOf(broker.sessions().all())) {

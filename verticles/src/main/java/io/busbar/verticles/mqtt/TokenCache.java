@@ -1,8 +1,11 @@
 package io.busbar.verticles.mqtt;
 
+import io.busbar.security.AuthenticationException;
+import io.busbar.security.AuthenticationException.Reason;
 import io.busbar.security.Principal;
 import io.busbar.security.TokenAuthenticator;
 import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,8 +19,13 @@ import java.util.Map;
  * is the largest CPU cost of a CONNECT. Entries are keyed by the token's SHA-256 (no bearer tokens
  * kept), live at most {@code ttlMillis} and never past the token's {@code exp}, and the least
  * recently used go first beyond {@code maxEntries}. Failures are never cached. A token revoked
- * after it was cached is still accepted for at most {@code ttlMillis}. Not thread-safe: one broker,
- * one context.
+ * after it was cached is still accepted for at most {@code ttlMillis}.
+ *
+ * <p>A token not in the cache is verified on {@code verifiers}, a worker pool, when one is given:
+ * an ES256 signature costs about a millisecond of CPU here, which on the broker's event loop would
+ * stall every other connection during a storm of new tokens. At most {@code maxPending}
+ * verifications wait at once; beyond, the CONNECT is refused as {@link Reason#THROTTLED} (retry
+ * later) rather than queued without bound. Not thread-safe: called on the broker's context only.
  */
 final class TokenCache {
 
@@ -27,10 +35,30 @@ final class TokenCache {
   private final long ttlMillis;
   private final int maxEntries;
   private final Map<String, Entry> entries;
+  private final WorkerExecutor verifiers;
+  private final int maxPending;
+  private int pending;
   private MessageDigest digest;
 
+  /** Verifies on the caller's thread (tests, and callers without a worker pool). */
   TokenCache(TokenAuthenticator authenticator, long ttlMillis, int maxEntries) {
+    this(authenticator, ttlMillis, maxEntries, null, 0);
+  }
+
+  /**
+   * @param verifiers where tokens not in the cache are verified; {@code null} on the caller's
+   *     thread
+   * @param maxPending verifications waiting at most before new ones are refused as throttled
+   */
+  TokenCache(
+      TokenAuthenticator authenticator,
+      long ttlMillis,
+      int maxEntries,
+      WorkerExecutor verifiers,
+      int maxPending) {
     this.authenticator = authenticator;
+    this.verifiers = verifiers;
+    this.maxPending = maxPending;
     this.ttlMillis = ttlMillis;
     this.maxEntries = maxEntries;
     this.entries =
@@ -45,7 +73,7 @@ final class TokenCache {
   /** As {@link TokenAuthenticator#authenticate}, answering from the cache when it can. */
   Future<Principal> authenticate(String token) {
     if (ttlMillis <= 0 || token == null || token.isEmpty()) {
-      return authenticator.authenticate(token);
+      return verify(token);
     }
     String key = sha256(token);
     long now = System.currentTimeMillis();
@@ -56,8 +84,7 @@ final class TokenCache {
       }
       entries.remove(key);
     }
-    return authenticator
-        .authenticate(token)
+    return verify(token)
         .onSuccess(
             p -> {
               long until = Math.min(System.currentTimeMillis() + ttlMillis, p.expiresAt());
@@ -67,6 +94,23 @@ final class TokenCache {
 
   int size() {
     return entries.size();
+  }
+
+  private Future<Principal> verify(String token) {
+    if (verifiers == null || token == null || token.isEmpty()) {
+      return authenticator.authenticate(token);
+    }
+    if (pending >= maxPending) {
+      return Future.failedFuture(
+          new AuthenticationException(Reason.THROTTLED, "too many tokens being verified"));
+    }
+    pending++;
+    // the authenticator answers synchronously on the worker, or later when a JWKS fetch runs;
+    // either way the outcome comes back on the broker's context
+    return verifiers
+        .executeBlocking(() -> authenticator.authenticate(token), false)
+        .compose(outcome -> outcome)
+        .andThen(done -> pending--);
   }
 
   private String sha256(String token) {

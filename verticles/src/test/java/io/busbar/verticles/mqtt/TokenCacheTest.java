@@ -4,8 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.busbar.security.AuthenticationException;
 import io.busbar.security.Principal;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -58,5 +67,70 @@ class TokenCacheTest {
       cache.authenticate("t" + i);
     }
     assertThat(cache.size()).isEqualTo(3);
+  }
+
+  /**
+   * Verifies that tokens not in the cache are verified on the worker pool, never on the broker's
+   * event loop, that the answer (and the cache entry) comes back on the event loop, and that
+   * verifications beyond the bound are refused as throttled instead of queued.
+   */
+  @Test
+  void verifiesOnWorkersAndBoundsWaiting() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    WorkerExecutor workers = vertx.createSharedWorkerExecutor("token-cache-test", 2);
+    CountDownLatch release = new CountDownLatch(1);
+    List<Boolean> verifiedOnEventLoop = new ArrayList<>();
+    try {
+      Context loop = vertx.getOrCreateContext();
+      CompletableFuture<List<Object>> outcome = new CompletableFuture<>();
+      loop.runOnContext(
+          v -> {
+            TokenCache cache =
+                new TokenCache(
+                    token -> {
+                      synchronized (verifiedOnEventLoop) {
+                        verifiedOnEventLoop.add(Context.isOnEventLoopThread());
+                      }
+                      if (token.startsWith("slow")) {
+                        try {
+                          release.await(5, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                      }
+                      return verify(token);
+                    },
+                    60_000,
+                    100,
+                    workers,
+                    2);
+            Future<Principal> first = cache.authenticate("slow-1");
+            Future<Principal> second = cache.authenticate("slow-2");
+            Future<Principal> third = cache.authenticate("slow-3"); // beyond the bound of 2
+            release.countDown();
+            Promise<Boolean> answeredOnLoop = Promise.promise();
+            Future.all(first, second)
+                .onComplete(
+                    ar -> {
+                      answeredOnLoop.complete(Context.isOnEventLoopThread());
+                      // the verified token is now answered from the cache, synchronously
+                      Future<Principal> again = cache.authenticate("slow-1");
+                      outcome.complete(
+                          List.of(
+                              ar.succeeded(),
+                              third.failed()
+                                  && third.cause() instanceof AuthenticationException ae
+                                  && ae.reason() == AuthenticationException.Reason.THROTTLED,
+                              answeredOnLoop.future().result(),
+                              again.isComplete() && again.succeeded()));
+                    });
+          });
+      assertThat(outcome.get(5, TimeUnit.SECONDS)).containsExactly(true, true, true, true);
+      assertThat(verifiedOnEventLoop).containsExactly(false, false);
+    } finally {
+      release.countDown();
+      workers.close();
+      vertx.close().await();
+    }
   }
 }
