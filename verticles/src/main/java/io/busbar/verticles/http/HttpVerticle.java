@@ -306,9 +306,11 @@ public final class HttpVerticle extends VerticleBase {
         .handler(ctx -> ask(ctx, Addresses.DEVICES_QUERY, new JsonObject()));
     router.get("/api/v1/devices/:id/telemetry").handler(this::telemetry);
     DeviceIngest upload = new DeviceIngest(vertx.eventBus(), ingest, registry);
+    // the media type is checked on a route of its own, before the body is read (a route's body
+    // handler must come first on that route)
+    router.post("/api/v1/devices/:id/telemetry").handler(upload::checkMediaType);
     router
         .post("/api/v1/devices/:id/telemetry")
-        .handler(upload::checkMediaType)
         .handler(BodyHandler.create(false).setBodyLimit(upload.maxBodySize()))
         .handler(upload::handle)
         .failureHandler(upload::failure);
