@@ -92,6 +92,15 @@ final class DeviceIngest {
    */
   void checkMediaType(RoutingContext ctx) {
     String device = ctx.pathParam("id");
+    if (!validDeviceId(device)) {
+      count("bad_device");
+      HttpVerticle.problem(
+          ctx,
+          Problem.badParameter(
+              new BadParameterException(
+                  "id", device, "a device id is one topic level: no '/', '+', '#' or NUL")));
+      return;
+    }
     Optional<DecoderTable.Match> match =
         config.decoders().resolve(DecoderTable.telemetryTopic(device));
     if (match.isEmpty()) {
@@ -207,6 +216,23 @@ final class DeviceIngest {
             .put("readings", batch.events().size())
             .put("committed", committed)
             .encode());
+  }
+
+  /**
+   * Whether {@code device} can name a topic level, as a device publishing over MQTT could: not
+   * empty, no level separator, no wildcard (MQTT 5.0 §4.7.1) and no NUL (§1.5.4).
+   */
+  static boolean validDeviceId(String device) {
+    if (device == null || device.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < device.length(); i++) {
+      char c = device.charAt(i);
+      if (c == '/' || c == '+' || c == '#' || c == '\u0000') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The token's tenant when authenticated, else {@code ?tenant=} or {@code default}. */

@@ -229,6 +229,21 @@ class HttpIngestTest {
     assertThat(outcome("unsupported_type")).isGreaterThanOrEqualTo(2);
   }
 
+  /**
+   * Verifies that a device id that cannot be a topic level (an MQTT wildcard, an encoded slash) is
+   * a 400 problem+json, even for an app allowed to write for any device.
+   */
+  @Test
+  void wildcardDeviceIdIsBadRequest() throws Exception {
+    String app = dev.mint(TokenRequest.application("mes", TENANT, Duration.ofHours(1)));
+    byte[] body = "{\"metrics\":{\"a\":1}}".getBytes(StandardCharsets.UTF_8);
+    for (String id : List.of("%23", "%2B", "a%2Fb")) {
+      HttpResponse<String> answer = post(id, app, "application/json", body);
+      assertThat(answer.statusCode()).as(id + ": " + answer.body()).isEqualTo(400);
+      assertThat(answer.headers().firstValue("Content-Type")).hasValue(Problem.MEDIA_TYPE);
+    }
+  }
+
   /** Verifies that a body over the configured limit is 413 problem+json, counted. */
   @Test
   void oversizedBodyIsTooLarge() throws Exception {
