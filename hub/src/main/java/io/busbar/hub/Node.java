@@ -9,6 +9,7 @@ import io.busbar.codecs.sparkplug.SparkplugHostState;
 import io.busbar.codecs.sparkplug.SparkplugRoute;
 import io.busbar.hub.config.BusbarConfig;
 import io.busbar.hub.config.ClusterConfig;
+import io.busbar.security.acl.BackendAccess;
 import io.busbar.security.jwt.DevelopmentIssuer;
 import io.busbar.security.jwt.IssuerConfig;
 import io.busbar.security.jwt.MultiIssuerAuthenticator;
@@ -20,6 +21,7 @@ import io.busbar.verticles.command.CommandVerticle;
 import io.busbar.verticles.command.SparkplugHostVerticle;
 import io.busbar.verticles.http.HttpConfig;
 import io.busbar.verticles.http.HttpVerticle;
+import io.busbar.verticles.http.IngestConfig;
 import io.busbar.verticles.kafka.KafkaCommandSourceVerticle;
 import io.busbar.verticles.kafka.KafkaSinkVerticle;
 import io.busbar.verticles.mqtt.MqttBrokerVerticle;
@@ -171,6 +173,8 @@ public final class Node {
     // config has none, an ephemeral one is opened for that purpose alone
     MqttConfig mqtt =
         config.mqtt().webSocketPort() < 0 ? config.mqtt().withWebSocketPort(0) : config.mqtt();
+    // one table for both transports: HTTP ingest decodes as the broker does
+    DecoderTable decoders = decoders();
     MqttBrokerVerticle broker =
         new MqttBrokerVerticle(
             mqtt,
@@ -178,7 +182,7 @@ public final class Node {
             authenticator,
             revocations,
             config.acl(),
-            decoders(),
+            decoders,
             registry,
             clusterManager == null ? null : ClusterSetup.view(clusterManager));
     listenForRevocations();
@@ -220,7 +224,9 @@ public final class Node {
                                   HttpConfig.DEFAULT_MAX_WEBSOCKET_FRAME_SIZE)),
                       issuer.jwks(),
                       registry,
-                      authenticator);
+                      authenticator,
+                      new BackendAccess(BackendAccess.MfaPolicy.none()),
+                      new IngestConfig(decoders, mqtt.maxMessageSize()));
               return deploy(http[0]);
             })
         .compose(

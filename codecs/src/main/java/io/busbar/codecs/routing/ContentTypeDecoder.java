@@ -47,6 +47,21 @@ public final class ContentTypeDecoder implements PayloadDecoder {
     return decoder.decode(context, payload);
   }
 
+  /** The media types this decoder reads by name (lower case, without parameters). */
+  public java.util.Set<String> contentTypes() {
+    return new java.util.TreeSet<>(byContentType.keySet());
+  }
+
+  /**
+   * Whether a message of {@code contentType} has a decoder here: a named one, or the default for
+   * none. Parameters and case are ignored as in {@link #decode}.
+   */
+  public boolean reads(String contentType) {
+    return contentType == null
+        || contentType.isBlank()
+        || byContentType.containsKey(mediaType(contentType));
+  }
+
   private static String mediaType(String contentType) {
     int semicolon = contentType.indexOf(';');
     String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);

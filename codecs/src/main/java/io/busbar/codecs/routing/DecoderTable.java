@@ -4,7 +4,10 @@ import io.busbar.codecs.cbor.CborTelemetryDecoder;
 import io.busbar.codecs.frame.FrameLayout;
 import io.busbar.codecs.frame.FrameLayoutDecoder;
 import io.busbar.codecs.json.JsonTelemetryDecoder;
+import io.busbar.codecs.model.DecodeResult;
+import io.busbar.codecs.model.MessageContext;
 import io.busbar.codecs.model.PayloadDecoder;
+import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +22,15 @@ import java.util.Optional;
  * plain MQTT traffic: routed to subscribers, not decoded.
  */
 public final class DecoderTable {
+
+  /**
+   * The telemetry topic of device {@code deviceId} in the default table: what HTTP ingest ({@code
+   * POST /api/v1/devices/{id}/telemetry}) resolves its decoder by, as if the device had published
+   * there.
+   */
+  public static String telemetryTopic(String deviceId) {
+    return TELEMETRY_PATTERN.replace("{device}", deviceId);
+  }
 
   /** The default telemetry topic: JSON or CBOR, by MQTT 5 content type. */
   public static final String TELEMETRY_PATTERN = "devices/{device}/telemetry";
@@ -57,7 +69,36 @@ public final class DecoderTable {
   }
 
   /** A topic a rule matched: the device it names and the decoder to use. */
-  public record Match(String deviceId, PayloadDecoder decoder) {}
+  public record Match(String deviceId, PayloadDecoder decoder) {
+
+    /**
+     * Decodes {@code payload} with {@link #decoder()}. Decoders must not throw; if one does, the
+     * failure becomes a rejection (so the message still becomes a dead letter), never an exception
+     * on the transport's thread. Shared by every transport that ingests readings (MQTT, HTTP).
+     */
+    public DecodeResult decode(MessageContext context, Buffer payload) {
+      try {
+        return decoder.decode(context, payload);
+      } catch (RuntimeException e) {
+        return DecodeResult.rejected("decoder failed: " + e);
+      }
+    }
+
+    /**
+     * Whether the decoder reads {@code contentType}: for a {@link ContentTypeDecoder} only the
+     * media types it names (or none given); any other decoder is asked about every payload.
+     */
+    public boolean reads(String contentType) {
+      return !(decoder instanceof ContentTypeDecoder byType) || byType.reads(contentType);
+    }
+
+    /** The media types the decoder names, empty when it does not choose by content type. */
+    public java.util.Set<String> contentTypes() {
+      return decoder instanceof ContentTypeDecoder byType
+          ? byType.contentTypes()
+          : java.util.Set.of();
+    }
+  }
 
   private final List<Route> routes;
 

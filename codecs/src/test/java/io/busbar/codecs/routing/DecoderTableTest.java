@@ -20,6 +20,36 @@ class DecoderTableTest {
   }
 
   /**
+   * Verifies what HTTP ingest asks of a match: which media types its decoder reads, and that a
+   * decoder that throws yields a rejection (a dead letter), not an exception.
+   */
+  @Test
+  void matchTellsMediaTypesAndNeverThrows() {
+    DecoderTable.Match telemetry =
+        DecoderTable.defaults().resolve(DecoderTable.telemetryTopic("d1")).orElseThrow();
+    assertThat(telemetry.contentTypes()).containsExactly("application/cbor", "application/json");
+    assertThat(telemetry.reads("Application/CBOR")).isTrue();
+    assertThat(telemetry.reads("application/json; charset=utf-8")).isTrue();
+    assertThat(telemetry.reads("text/plain")).isFalse();
+
+    DecoderTable.Match broken =
+        new DecoderTable.Match(
+            "d1",
+            (context, payload) -> {
+              throw new IllegalStateException("bug");
+            });
+    assertThat(broken.reads("text/plain")).isTrue(); // not by content type: it decides itself
+    assertThat(broken.contentTypes()).isEmpty();
+    io.busbar.codecs.model.DecodeResult result =
+        broken.decode(
+            new io.busbar.codecs.model.MessageContext("t", "d1", "x", 0, null),
+            io.vertx.core.buffer.Buffer.buffer("{}"));
+    assertThat(result).isInstanceOf(io.busbar.codecs.model.DecodeResult.Rejected.class);
+    assertThat(((io.busbar.codecs.model.DecodeResult.Rejected) result).reason())
+        .contains("decoder failed");
+  }
+
+  /**
    * Verifies that a pattern without exactly one {device} level is refused at configuration time.
    */
   @Test

@@ -92,14 +92,33 @@ public final class BackendAccess {
   }
 
   /**
-   * The permission an HTTP request needs: {@code GET}/{@code HEAD} under {@code /api/v1/} and
-   * {@code /ws} read; {@code /api/v1/commands…} commands; {@code /api/v1/admin…} administers; any
-   * other change configures.
+   * Whether {@code principal} may write readings for {@code deviceId} of its own tenant: a device
+   * (a principal without roles, identified by token {@code sub} or client certificate) only for
+   * itself, whatever its roles say; anyone else as {@link #decide} rules for {@link
+   * Permission#INGEST}. The tenant is always the principal's, so no principal writes into another
+   * tenant.
    */
+  public Decision decideIngest(Principal principal, String deviceId) {
+    if (principal.roles().isEmpty() && !principal.anonymous()) {
+      return principal.subject().equals(deviceId) ? Decision.ALLOWED : Decision.FORBIDDEN;
+    }
+    return decide(principal, Permission.INGEST);
+  }
+
   /** {@code POST /api/v1/devices/{id}/commands/{name}}: a command sent to a device. */
   private static final java.util.regex.Pattern COMMAND_PATH =
       java.util.regex.Pattern.compile("/api/v1/devices/[^/]+/commands/[^/]+/?");
 
+  /** {@code POST /api/v1/devices/{id}/telemetry}: readings written by or for a device. */
+  private static final java.util.regex.Pattern INGEST_PATH =
+      java.util.regex.Pattern.compile("/api/v1/devices/([^/]+)/telemetry/?");
+
+  /**
+   * The permission an HTTP request needs: {@code GET}/{@code HEAD} under {@code /api/v1/} and
+   * {@code /ws} read; {@code POST /api/v1/devices/{id}/telemetry} ingests (see {@link
+   * #decideIngest}); {@code /api/v1/commands…} commands; {@code /api/v1/admin…} administers; any
+   * other change configures.
+   */
   public static Permission forRequest(String method, String path) {
     if (path.startsWith("/api/v1/admin") || path.startsWith("/api/v1/audit")) {
       return Permission.ADMINISTER; // the audit trail shows who was refused and why
@@ -107,9 +126,21 @@ public final class BackendAccess {
     if ("GET".equals(method) || "HEAD".equals(method)) {
       return Permission.READ;
     }
+    if ("POST".equals(method) && INGEST_PATH.matcher(path).matches()) {
+      return Permission.INGEST;
+    }
     if (path.startsWith("/api/v1/commands") || COMMAND_PATH.matcher(path).matches()) {
       return Permission.COMMAND;
     }
     return Permission.CONFIGURE;
+  }
+
+  /**
+   * The device an ingest request ({@link Permission#INGEST}) writes for, from its path as {@link
+   * #forRequest} saw it; {@code null} for any other path.
+   */
+  public static String ingestDevice(String path) {
+    java.util.regex.Matcher m = INGEST_PATH.matcher(path);
+    return m.matches() ? m.group(1) : null;
   }
 }

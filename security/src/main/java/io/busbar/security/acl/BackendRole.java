@@ -13,10 +13,11 @@ import java.util.Set;
 public enum BackendRole {
   /** Looks: dashboards, state, history. */
   VIEWER(EnumSet.of(Permission.READ)),
-  /** Runs the plant: also sends commands. */
-  OPERATOR(EnumSet.of(Permission.READ, Permission.COMMAND)),
+  /** Runs the plant: also sends commands and writes readings for devices. */
+  OPERATOR(EnumSet.of(Permission.READ, Permission.COMMAND, Permission.INGEST)),
   /** Engineers it: also changes configuration. */
-  ENGINEER(EnumSet.of(Permission.READ, Permission.COMMAND, Permission.CONFIGURE)),
+  ENGINEER(
+      EnumSet.of(Permission.READ, Permission.COMMAND, Permission.INGEST, Permission.CONFIGURE)),
   /** Administers Busbar itself. */
   ADMIN(EnumSet.allOf(Permission.class));
 

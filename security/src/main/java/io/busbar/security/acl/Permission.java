@@ -6,6 +6,12 @@ public enum Permission {
   READ,
   /** Send commands to devices. */
   COMMAND,
+  /**
+   * Write readings on behalf of any device of the tenant ({@code POST
+   * /api/v1/devices/{id}/telemetry}), as a backend app may publish on any device's topic over MQTT.
+   * A device needs no role to write its own readings (see {@link BackendAccess#decideIngest}).
+   */
+  INGEST,
   /** Change configuration: decoders, alarms, ACL templates. */
   CONFIGURE,
   /** Manage issuers, revocations, users; read the audit trail. */

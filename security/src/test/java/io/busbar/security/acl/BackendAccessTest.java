@@ -85,5 +85,33 @@ class BackendAccessTest {
     assertThat(BackendAccess.forRequest("GET", "/api/v1/audit")).isEqualTo(Permission.ADMINISTER);
     assertThat(BackendAccess.forRequest("POST", "/api/v1/devices/press-1/config"))
         .isEqualTo(Permission.CONFIGURE);
+    assertThat(BackendAccess.forRequest("POST", "/api/v1/devices/press-1/telemetry"))
+        .isEqualTo(Permission.INGEST);
+    assertThat(BackendAccess.forRequest("GET", "/api/v1/devices/press-1/telemetry"))
+        .isEqualTo(Permission.READ);
+    assertThat(BackendAccess.ingestDevice("/api/v1/devices/press-1/telemetry"))
+        .isEqualTo("press-1");
+    assertThat(BackendAccess.ingestDevice("/api/v1/devices/press-1/commands/x")).isNull();
+  }
+
+  /**
+   * Verifies that a device may write only its own readings, whatever the path says, and that of
+   * backend principals operators and up (and apps) may write for any device of their tenant.
+   */
+  @Test
+  void devicesIngestOnlyForThemselves() {
+    BackendAccess access = new BackendAccess(MfaPolicy.none());
+    Principal device = new Principal("press-1", "acme", Set.of(), Long.MAX_VALUE, null);
+
+    assertThat(access.decideIngest(device, "press-1")).isEqualTo(Decision.ALLOWED);
+    assertThat(access.decideIngest(device, "press-2")).isEqualTo(Decision.FORBIDDEN);
+    assertThat(access.decideIngest(Principal.anonymous("press-1", "acme"), "press-1"))
+        .isEqualTo(Decision.FORBIDDEN);
+    assertThat(access.decideIngest(user(Set.of("app"), Set.of(), null), "press-2"))
+        .isEqualTo(Decision.ALLOWED);
+    assertThat(access.decideIngest(user(Set.of("operator"), Set.of(), null), "press-2"))
+        .isEqualTo(Decision.ALLOWED);
+    assertThat(access.decideIngest(user(Set.of("viewer"), Set.of(), null), "press-2"))
+        .isEqualTo(Decision.FORBIDDEN);
   }
 }

@@ -24,8 +24,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Requires a Bearer token (RFC 6750 §2.1 {@code Authorization} header; for {@code /ws} also the
  * {@code access_token} query parameter of §2.3, since browsers cannot set headers on a WebSocket)
- * and a role that grants the request's {@link Permission}. On success the {@link Principal} is put
- * in the routing context under {@link #PRINCIPAL} and the next handler runs.
+ * and a role that grants the request's {@link Permission} (a device, which has no role, may {@code
+ * POST} its own readings to {@code /api/v1/devices/{its id}/telemetry}; another device's id is
+ * 403). On success the {@link Principal} is put in the routing context under {@link #PRINCIPAL} and
+ * the next handler runs.
  *
  * <p>Refusals are RFC 7807 problems with the RFC 6750 §3 challenge:
  *
@@ -129,7 +131,12 @@ final class BearerAuthHandler implements Handler<RoutingContext> {
           Principal principal = ar.result();
           Permission needed =
               BackendAccess.forRequest(ctx.request().method().name(), ctx.normalizedPath());
-          switch (access.decide(principal, needed)) {
+          // a device (token or certificate) has no role but may write its own readings
+          BackendAccess.Decision decision =
+              needed == Permission.INGEST
+                  ? access.decideIngest(principal, BackendAccess.ingestDevice(ctx.normalizedPath()))
+                  : access.decide(principal, needed);
+          switch (decision) {
             case ALLOWED -> {
               ctx.put(PRINCIPAL, principal);
               ctx.next();
@@ -146,7 +153,9 @@ final class BearerAuthHandler implements Handler<RoutingContext> {
                     ctx,
                     principal,
                     "ROLE",
-                    Problem.forbidden(needed.name()),
+                    needed == Permission.INGEST && principal.roles().isEmpty()
+                        ? Problem.forbiddenDevice()
+                        : Problem.forbidden(needed.name()),
                     REALM + ", error=\"insufficient_scope\"");
           }
         });

@@ -54,6 +54,10 @@ import java.util.function.Consumer;
  *       latest=true} gives the newest reading per metric. A page is the latest {@code limit} rows
  *       of the window, oldest first; when older rows may remain the response carries {@code
  *       X-Next-Cursor} and a {@code Link: <…&cursor=…>; rel="next"} header for the next page
+ *   <li>{@code POST /api/v1/devices/:id/telemetry} — a device writes readings ({@code
+ *       application/json} or {@code application/cbor}, decoded as on MQTT): 202 once the store took
+ *       them, 400 undecodable (and a dead letter), 403 another device's id, 413, 415, 503 store
+ *       full with {@code Retry-After} (see {@link DeviceIngest})
  *   <li>{@code GET /api/v1/export?from=&to=[&device=]} — the raw readings of the window as a
  *       Parquet file ({@code application/vnd.apache.parquet}), written by {@link
  *       Addresses#STORAGE_EXPORT} on this node to a temporary file that is deleted once sent
@@ -122,6 +126,7 @@ public final class HttpVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private final TokenAuthenticator authenticator;
   private final BackendAccess access;
+  private final IngestConfig ingest;
 
   private HttpServer server;
   private HttpServer tlsServer;
@@ -164,6 +169,21 @@ public final class HttpVerticle extends VerticleBase {
       PrometheusMeterRegistry registry,
       TokenAuthenticator authenticator,
       BackendAccess access) {
+    this(config, jwks, registry, authenticator, access, IngestConfig.defaults());
+  }
+
+  /**
+   * As above, decoding readings written over HTTP ({@code POST /api/v1/devices/:id/telemetry}) as
+   * {@code ingest} says (the hub gives the broker's decoder table and message size limit).
+   */
+  public HttpVerticle(
+      HttpConfig config,
+      JsonObject jwks,
+      PrometheusMeterRegistry registry,
+      TokenAuthenticator authenticator,
+      BackendAccess access,
+      IngestConfig ingest) {
+    this.ingest = Objects.requireNonNull(ingest, "ingest");
     this.config = Objects.requireNonNull(config, "config");
     this.jwks = Objects.requireNonNull(jwks, "jwks").copy();
     this.registry = Objects.requireNonNull(registry, "registry");
@@ -285,6 +305,15 @@ public final class HttpVerticle extends VerticleBase {
         .get("/api/v1/devices")
         .handler(ctx -> ask(ctx, Addresses.DEVICES_QUERY, new JsonObject()));
     router.get("/api/v1/devices/:id/telemetry").handler(this::telemetry);
+    DeviceIngest upload = new DeviceIngest(vertx.eventBus(), ingest, registry);
+    // the media type is checked on a route of its own, before the body is read (a route's body
+    // handler must come first on that route)
+    router.post("/api/v1/devices/:id/telemetry").handler(upload::checkMediaType);
+    router
+        .post("/api/v1/devices/:id/telemetry")
+        .handler(BodyHandler.create(false).setBodyLimit(upload.maxBodySize()))
+        .handler(upload::handle)
+        .failureHandler(upload::failure);
     router.get("/api/v1/state").handler(this::state);
     router.get("/api/v1/deadletters").handler(this::deadLetters);
     router
@@ -632,11 +661,11 @@ public final class HttpVerticle extends VerticleBase {
     socket.endHandler(v -> vertx.cancelTimer(timer));
   }
 
-  private static void json(RoutingContext ctx, int status, String body) {
+  static void json(RoutingContext ctx, int status, String body) {
     ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body);
   }
 
-  private static void problem(RoutingContext ctx, Problem problem) {
+  static void problem(RoutingContext ctx, Problem problem) {
     if (ctx.response().ended()) {
       return;
     }

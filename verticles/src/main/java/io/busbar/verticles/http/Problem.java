@@ -94,6 +94,49 @@ public record Problem(String type, String title, int status, String detail) {
         "urn:busbar:problem:forbidden", "Forbidden", 403, "no role grants " + permission);
   }
 
+  /** 403: a device wrote readings for another device. */
+  public static Problem forbiddenDevice() {
+    return new Problem(
+        "urn:busbar:problem:forbidden",
+        "Forbidden",
+        403,
+        "a device may write only its own readings");
+  }
+
+  /** 415: no decoder reads the body's media type; {@code accepted} lists those that are read. */
+  public static Problem unsupportedMediaType(String contentType, java.util.Set<String> accepted) {
+    return new Problem(
+        "urn:busbar:problem:unsupported-media-type",
+        "Unsupported media type",
+        415,
+        (contentType == null ? "no Content-Type" : "Content-Type '" + contentType + "'")
+            + " is not decoded here: expected one of "
+            + accepted);
+  }
+
+  /** 400: the body could not be decoded; it went to the dead letters with {@code reason}. */
+  public static Problem undecodable(String reason) {
+    return new Problem("urn:busbar:problem:undecodable", "Undecodable payload", 400, reason);
+  }
+
+  /** 413: the body is larger than {@code limit} bytes. */
+  public static Problem tooLarge(long limit) {
+    return new Problem(
+        "urn:busbar:problem:too-large",
+        "Payload too large",
+        413,
+        "the body is larger than " + limit + " bytes");
+  }
+
+  /** 503: the store's queue is full; nothing was taken, retry after {@code Retry-After}. */
+  public static Problem storeFull() {
+    return new Problem(
+        "urn:busbar:problem:store-full",
+        "Store full",
+        503,
+        "the store's queue is full: nothing was taken, retry later");
+  }
+
   /** 429: too many authentication attempts from this address. */
   public static Problem throttled() {
     return new Problem(

@@ -115,13 +115,7 @@ final class TelemetryIngest {
     long now = System.currentTimeMillis();
     String deviceId = match.get().deviceId();
     MessageContext context = new MessageContext(tenant, deviceId, topic, now, contentType);
-    DecodeResult result;
-    try {
-      result = match.get().decoder().decode(context, payload);
-    } catch (RuntimeException e) {
-      // decoders must not throw; if one does, the message still becomes a dead letter
-      result = DecodeResult.rejected("decoder failed: " + e);
-    }
+    DecodeResult result = match.get().decode(context, payload);
     if (result instanceof DecodeResult.Decoded decoded) {
       EventBatch batch = new EventBatch(decoded.events());
       if (qos == 0) {

@@ -50,6 +50,7 @@ class HttpMutualTlsTest {
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
+    io.busbar.codecs.bus.BusCodecs.register(vertx.eventBus());
     pki = new TestPki("busbar-http-test-ca");
     Path dir = Files.createTempDirectory("busbar-https-mtls");
     pki.writeCa(dir.resolve("ca.pem"));
@@ -145,6 +146,37 @@ class HttpMutualTlsTest {
     assertThat(late.statusCode()).isEqualTo(401);
     assertThat(new JsonObject(late.body()).getString("detail"))
         .isEqualTo("client certificate expired");
+  }
+
+  /**
+   * Verifies that a device known only by its client certificate (no role) may POST its own readings
+   * (202; no store on this node, so they are published as the MQTT path does) but not another
+   * device's (403 problem+json).
+   */
+  @Test
+  void certificateDeviceWritesItsOwnReadings() throws Exception {
+    HttpClient device = client(pki.client("press-5", null));
+    assertThat(postReadings(device, "press-5").statusCode()).isEqualTo(202);
+    HttpResponse<String> other = postReadings(device, "press-6");
+    assertThat(other.statusCode()).isEqualTo(403);
+    assertThat(other.headers().firstValue("Content-Type")).hasValue(Problem.MEDIA_TYPE);
+  }
+
+  private static HttpResponse<String> postReadings(HttpClient client, String device)
+      throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(
+                URI.create(
+                    "https://localhost:"
+                        + certificateOnly.actualTlsPort()
+                        + "/api/v1/devices/"
+                        + device
+                        + "/telemetry"))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"metrics\":{\"temp\":20}}"))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static String viewerToken() {
