@@ -66,10 +66,13 @@ public final class AuthGuard {
     }
 
     /**
-     * 8 pending per address, 1024 in total, 1 failure/s per address (burst 10), 500/s node-wide.
+     * 128 pending per address, 4096 in total, 1 failure/s per address (burst 10), 500/s node-wide.
+     * New tokens are verified on a worker pool, so a gateway's devices reconnecting at once from
+     * one address (behind NAT) have many verifications pending together; 128 lets such a burst
+     * through while still bounding what one address can hold.
      */
     public static Config defaults() {
-      return new Config(8, 1024, 1, 10, 500, 100_000);
+      return new Config(128, 4096, 1, 10, 500, 100_000);
     }
   }
 
