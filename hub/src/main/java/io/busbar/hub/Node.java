@@ -106,6 +106,8 @@ public final class Node {
       HazelcastClusterManager clusterManager) {
     VertxOptions options =
         new VertxOptions()
+            // epoll on Linux when its native library loads (falls back to NIO by itself)
+            .setPreferNativeTransport(true)
             .setMetricsOptions(
                 new MicrometerMetricsOptions()
                     .setEnabled(true)
@@ -139,6 +141,7 @@ public final class Node {
       PrometheusMeterRegistry registry,
       HazelcastClusterManager clusterManager) {
     BusCodecs.register(vertx.eventBus());
+    LOG.info("Network transport: {}", vertx.isNativeTransportEnabled() ? "epoll" : "nio");
     DevelopmentIssuer issuer;
     try {
       issuer = DevelopmentIssuer.loadOrCreate(vertx, config.devKeyDir());
