@@ -98,8 +98,8 @@ class HttpIngestEndToEndTest {
 
   /**
    * Verifies that readings POSTed over HTTP reach an MQTT 5 app subscribed to devices/# as a QoS 1
-   * publish with the original payload and content type, are stored exactly once, and are never
-   * seen by a subscriber of another tenant.
+   * publish with the original payload and content type, are stored exactly once, and are never seen
+   * by a subscriber of another tenant.
    */
   @Test
   void httpReadingsReachMqttSubscribersOfTheTenantOnly() throws Exception {
@@ -109,8 +109,7 @@ class HttpIngestEndToEndTest {
     Mqtt5BlockingClient rival =
         TestClients.connect(node.mqttPort(), "rival", mint("rival", "other", "app"));
     try (Mqtt5BlockingClient.Mqtt5Publishes seen = app.publishes(MqttGlobalPublishFilter.ALL);
-        Mqtt5BlockingClient.Mqtt5Publishes foreign =
-            rival.publishes(MqttGlobalPublishFilter.ALL)) {
+        Mqtt5BlockingClient.Mqtt5Publishes foreign = rival.publishes(MqttGlobalPublishFilter.ALL)) {
       app.subscribeWith().topicFilter("devices/#").qos(MqttQos.AT_LEAST_ONCE).send();
       rival.subscribeWith().topicFilter("devices/#").qos(MqttQos.AT_LEAST_ONCE).send();
 

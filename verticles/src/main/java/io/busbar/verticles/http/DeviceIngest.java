@@ -218,8 +218,8 @@ final class DeviceIngest {
 
   /**
    * Hands the original body to this node's MQTT broker ({@link Addresses#MQTT_INGESTED}), so MQTT
-   * subscribers see it as a publish by the device; only once the readings are stored and on
-   * {@link Addresses#EVENTS}, which is why the broker must not decode it again.
+   * subscribers see it as a publish by the device; only once the readings are stored and on {@link
+   * Addresses#EVENTS}, which is why the broker must not decode it again.
    */
   private void toSubscribers(
       String tenant,

@@ -29,9 +29,9 @@ import java.util.Set;
  * {@link PostOffice#route} directly, never through {@link TelemetryIngest} (which would decode and
  * store it a second time); the post office's cluster routing forwards it to other nodes.
  *
- * <p>Runs on the broker verticle's event-loop context. Metrics: {@code
- * busbar.mqtt.ingested.routed} (messages routed), {@code busbar.mqtt.ingested.refused} (tag {@code
- * reason}: {@code acl}, {@code malformed}).
+ * <p>Runs on the broker verticle's event-loop context. Metrics: {@code busbar.mqtt.ingested.routed}
+ * (messages routed), {@code busbar.mqtt.ingested.refused} (tag {@code reason}: {@code acl}, {@code
+ * malformed}).
  */
 final class IngestedPublish {
 
@@ -105,8 +105,7 @@ final class IngestedPublish {
     if (attrs != null) {
       attrs.forEach(e -> attributes.put(e.getKey(), String.valueOf(e.getValue())));
     }
-    return new Principal(
-        subject, tenant, roles, Long.MAX_VALUE, null, null, Set.of(), attributes);
+    return new Principal(subject, tenant, roles, Long.MAX_VALUE, null, null, Set.of(), attributes);
   }
 
   /**
@@ -130,14 +129,7 @@ final class IngestedPublish {
     }
     // the device id stands for its client id, for no-local (MQTT 5.0 §3.8.3.1)
     return new Message(
-        device.tenant(),
-        topic,
-        payload,
-        1,
-        false,
-        props,
-        required(body, "device"),
-        Long.MAX_VALUE);
+        device.tenant(), topic, payload, 1, false, props, required(body, "device"), Long.MAX_VALUE);
   }
 
   private static String required(JsonObject body, String field) {
