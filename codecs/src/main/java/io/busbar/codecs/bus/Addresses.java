@@ -132,10 +132,11 @@ public final class Addresses {
    * over HTTP that the store has already taken and {@link #EVENTS} already carries. This node's
    * MQTT broker routes the payload to matching subscribers as a QoS 1 PUBLISH by that device (MQTT
    * 5 content type as sent, retain false), in its tenant only and only if the ACL lets the device
-   * ({@code subject}, {@code roles}, {@code attributes}; anonymous when no {@code subject}) publish
-   * on {@code topic}; its cluster routing forwards it to other nodes' subscribers. It is never
-   * decoded again (no second {@link #EVENTS} batch, no second store). Without a broker on the node
-   * the message is dropped.
+   * ({@code subject}, {@code roles}, {@code attributes} when the device posted itself; anonymous
+   * when no {@code subject}; a plain device when an app posted for it) publish on {@code topic};
+   * its cluster routing forwards it to other nodes' subscribers. It is never decoded again (no
+   * second {@link #EVENTS} batch, no second store). Without a broker on the node the message is
+   * dropped.
    */
   public static final String MQTT_INGESTED = "busbar.mqtt.ingested";
 

@@ -25,9 +25,10 @@ import java.util.Set;
  * Routes readings a device wrote over HTTP ({@link Addresses#MQTT_INGESTED}) to MQTT subscribers,
  * as the PUBLISH the device would have sent: QoS 1, retain false, the MQTT 5 content type as sent
  * (§3.3.2.3.9), in the device's tenant only, and only where the ACL lets the device publish on the
- * topic. The readings are already stored and on {@link Addresses#EVENTS}, so the message goes to
- * {@link PostOffice#route} directly, never through {@link TelemetryIngest} (which would decode and
- * store it a second time); the post office's cluster routing forwards it to other nodes.
+ * topic (the device's own ACL even when an app posted for it). The readings are already stored and
+ * on {@link Addresses#EVENTS}, so the message goes to {@link PostOffice#route} directly, never
+ * through {@link TelemetryIngest} (which would decode and store it a second time); the post
+ * office's cluster routing forwards it to other nodes.
  *
  * <p>Runs on the broker verticle's event-loop context. Metrics: {@code busbar.mqtt.ingested.routed}
  * (messages routed), {@code busbar.mqtt.ingested.refused} (tag {@code reason}: {@code acl}, {@code
@@ -88,12 +89,20 @@ final class IngestedPublish {
     routed.increment();
   }
 
-  /** The device as its MQTT connection would be: the token's claims, or anonymous without one. */
+  /**
+   * The device as its own MQTT connection would be: anonymous without a token; the token's claims
+   * when the device posted itself; a plain device (no roles) when an app or user posted on its
+   * behalf, so the ACL judges the device's publish, not the poster's.
+   */
   static Principal principal(JsonObject body) {
     String tenant = body.getString("tenant", Principal.DEFAULT_TENANT);
+    String device = required(body, "device");
     String subject = body.getString("subject");
     if (subject == null) {
-      return Principal.anonymous(required(body, "device"), tenant);
+      return Principal.anonymous(device, tenant);
+    }
+    if (!subject.equals(device)) {
+      return new Principal(device, tenant, Set.of(), Long.MAX_VALUE, null);
     }
     Set<String> roles = new HashSet<>();
     JsonArray list = body.getJsonArray("roles");

@@ -109,7 +109,8 @@ class MqttIngestedPublishTest {
 
   /**
    * Verifies that a reading on a topic the device's ACL does not let it publish on, and one for
-   * another tenant's subscribers, reach no one; the denial is counted.
+   * another tenant's subscribers, reach no one (the denial is counted), while one an app posted for
+   * a device is judged by the device's ACL.
    */
   @Test
   void honoursAclAndTenant() throws Exception {
@@ -131,8 +132,21 @@ class MqttIngestedPublishTest {
         .eventBus()
         .send(Addresses.MQTT_INGESTED, ingested("ing-4", "devices/ing-4/telemetry"), LOCAL);
 
+    // an app posting for a device is judged as the device: its own topic is allowed
+    broker
+        .vertx
+        .eventBus()
+        .send(
+            Addresses.MQTT_INGESTED,
+            ingested("ing-7", "devices/ing-7/telemetry")
+                .put("subject", "mes")
+                .put("roles", new JsonArray().add("app")),
+            LOCAL);
+
     Mqtt5Publish p = in.receive(5, TimeUnit.SECONDS).orElseThrow();
     assertThat(p.getTopic().toString()).isEqualTo("devices/ing-4/telemetry");
+    p = in.receive(5, TimeUnit.SECONDS).orElseThrow();
+    assertThat(p.getTopic().toString()).isEqualTo("devices/ing-7/telemetry");
     assertThat(in.receive(300, TimeUnit.MILLISECONDS)).isEmpty();
     assertThat(foreign.receive(100, TimeUnit.MILLISECONDS)).isEmpty();
     assertThat(refused("acl")).isEqualTo(denied + 1);
