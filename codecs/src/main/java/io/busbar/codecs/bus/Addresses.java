@@ -127,6 +127,20 @@ public final class Addresses {
   public static final String MQTT_UNSUBSCRIBE = "busbar.mqtt.unsubscribe";
 
   /**
+   * Send (local only, no reply): JsonObject {@code {tenant, device, topic, payload (base64),
+   * contentType?, subject?, roles? ([..]), attributes? ({name: value})}}, readings a device wrote
+   * over HTTP that the store has already taken and {@link #EVENTS} already carries. This node's
+   * MQTT broker routes the payload to matching subscribers as a QoS 1 PUBLISH by that device (MQTT
+   * 5 content type as sent, retain false), in its tenant only and only if the ACL lets the device
+   * ({@code subject}, {@code roles}, {@code attributes} when the device posted itself; anonymous
+   * when no {@code subject}; a plain device when an app posted for it) publish on {@code topic};
+   * its cluster routing forwards it to other nodes' subscribers. It is never decoded again (no
+   * second {@link #EVENTS} batch, no second store). Without a broker on the node the message is
+   * dropped.
+   */
+  public static final String MQTT_INGESTED = "busbar.mqtt.ingested";
+
+  /**
    * Request: JsonObject {@code {limit?, subject?, tenant?}}; reply: JsonArray of audit events
    * ({@code AuditEvent.toJson}), newest first, as stored by this node.
    */

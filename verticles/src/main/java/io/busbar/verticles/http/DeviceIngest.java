@@ -15,8 +15,11 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -29,7 +32,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * choosing the decoder as the MQTT 5 content type does ({@code application/json}, {@code
  * application/cbor}); the events then take the path of MQTT telemetry: offered to the local store
  * on {@link Addresses#STORAGE_INGEST} first, then published as one {@link EventBatch} on {@link
- * Addresses#EVENTS} with {@link Addresses#STORED_BY_HEADER} (live state, {@code /ws}, Kafka).
+ * Addresses#EVENTS} with {@link Addresses#STORED_BY_HEADER} (live state, {@code /ws}, Kafka), and
+ * the original body goes to the node's MQTT broker on {@link Addresses#MQTT_INGESTED}, which routes
+ * it to MQTT subscribers of {@code devices/{id}/telemetry} as a QoS 1 publish by the device.
  *
  * <p>Answers:
  *
@@ -64,6 +69,9 @@ final class DeviceIngest {
   /** The store is on this node, as for MQTT ({@link Addresses#STORAGE_INGEST} is local only). */
   private static final DeliveryOptions OFFER =
       new DeliveryOptions().setLocalOnly(true).setSendTimeout(HttpVerticle.BUS_TIMEOUT_MS);
+
+  /** The broker of this node routes it; its cluster routing reaches the others. */
+  private static final DeliveryOptions TO_BROKER = new DeliveryOptions().setLocalOnly(true);
 
   private final EventBus bus;
   private final IngestConfig config;
@@ -158,6 +166,7 @@ final class DeviceIngest {
       return;
     }
     EventBatch batch = new EventBatch(decoded.events());
+    Buffer payload = body;
     bus.<JsonObject>request(Addresses.STORAGE_INGEST, batch, OFFER)
         .onComplete(
             ar -> {
@@ -168,11 +177,13 @@ final class DeviceIngest {
                     batch,
                     new DeliveryOptions()
                         .addHeader(Addresses.STORED_BY_HEADER, reply.getString("storage")));
+                toSubscribers(tenant, device, topic, principal, contentType, payload);
                 accepted(ctx, device, batch, reply.getBoolean("committed", false));
               } else if (ar.cause() instanceof ReplyException re
                   && re.failureType() == ReplyFailure.NO_HANDLERS) {
                 // no local store: hand the readings on, as the MQTT path does
                 bus.publish(Addresses.EVENTS, batch);
+                toSubscribers(tenant, device, topic, principal, contentType, payload);
                 accepted(ctx, device, batch, false);
               } else if (ar.cause() instanceof ReplyException re
                   && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
@@ -203,6 +214,34 @@ final class DeviceIngest {
     } else {
       ctx.next();
     }
+  }
+
+  /**
+   * Hands the original body to this node's MQTT broker ({@link Addresses#MQTT_INGESTED}), so MQTT
+   * subscribers see it as a publish by the device; only once the readings are stored and on {@link
+   * Addresses#EVENTS}, which is why the broker must not decode it again.
+   */
+  private void toSubscribers(
+      String tenant,
+      String device,
+      String topic,
+      Principal principal,
+      String contentType,
+      Buffer payload) {
+    JsonObject message =
+        new JsonObject()
+            .put("tenant", tenant)
+            .put("device", device)
+            .put("topic", topic)
+            .put("payload", Base64.getEncoder().encodeToString(payload.getBytes()))
+            .put("contentType", contentType);
+    if (principal != null) {
+      message
+          .put("subject", principal.subject())
+          .put("roles", new JsonArray(List.copyOf(principal.roles())))
+          .put("attributes", new JsonObject(new java.util.HashMap<>(principal.attributes())));
+    }
+    bus.send(Addresses.MQTT_INGESTED, message, TO_BROKER);
   }
 
   private void accepted(RoutingContext ctx, String device, EventBatch batch, boolean committed) {

@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Deploy one instance: all broker state lives on this verticle's event-loop context. Other
  * verticles reach the broker over the event bus through {@link BusBridge} ({@code
- * busbar.mqtt.publish}, {@code busbar.mqtt.subscribe}, {@code busbar.mqtt.unsubscribe}).
+ * busbar.mqtt.publish}, {@code busbar.mqtt.subscribe}, {@code busbar.mqtt.unsubscribe}); readings
+ * written over HTTP reach MQTT subscribers through {@link IngestedPublish} ({@code
+ * busbar.mqtt.ingested}).
  *
  * <p>Metrics: {@code busbar.mqtt.messages.in}, {@code busbar.mqtt.messages.out}, {@code
  * busbar.mqtt.bytes.in}, {@code busbar.mqtt.bytes.out}, gauge {@code
@@ -74,6 +76,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
   private MqttServer webSocketServer;
   private Broker broker;
   private BusBridge bridge;
+  private IngestedPublish ingested;
   private volatile int actualPort = -1;
   private volatile int actualWebSocketPort = -1;
 
@@ -203,7 +206,8 @@ public final class MqttBrokerVerticle extends VerticleBase {
 
   private Future<?> bind() {
     bridge = new BusBridge(broker, registry);
-    Future<Void> bridged = bridge.start();
+    ingested = new IngestedPublish(broker, registry);
+    Future<Void> bridged = Future.all(bridge.start(), ingested.start()).mapEmpty();
     BrokerSecurity security =
         new BrokerSecurity(
             securityConfig,
@@ -395,7 +399,10 @@ public final class MqttBrokerVerticle extends VerticleBase {
         }
       }
     }
-    Future<Void> bridged = bridge == null ? Future.succeededFuture() : bridge.stop();
+    Future<Void> bridged =
+        bridge == null
+            ? Future.succeededFuture()
+            : Future.all(bridge.stop(), ingested.stop()).mapEmpty();
     Future<Void> tcp = server == null ? Future.succeededFuture() : server.close();
     Future<Void> ws = webSocketServer == null ? Future.succeededFuture() : webSocketServer.close();
     Future<Void> tlsClosed = tlsServer == null ? Future.succeededFuture() : tlsServer.close();
