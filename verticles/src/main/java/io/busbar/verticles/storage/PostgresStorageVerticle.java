@@ -1,9 +1,6 @@
 package io.busbar.verticles.storage;
 
 import io.busbar.codecs.bus.Addresses;
-import io.busbar.codecs.model.DeadLetter;
-import io.busbar.codecs.model.Event;
-import io.busbar.codecs.model.EventBatch;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -249,27 +246,14 @@ public final class PostgresStorageVerticle extends VerticleBase {
   // ---- ingestion ----
 
   private void onEvents(Message<Object> message) {
-    if (!(message.body() instanceof EventBatch batch)) {
-      droppedUnexpectedType.increment();
-      return;
-    }
-    if (instanceId.equals(message.headers().get(Addresses.STORED_BY_HEADER))) {
-      return; // this instance already took the batch on STORAGE_INGEST
-    }
-    for (Event event : batch.events()) {
-      queue.offer(event);
-    }
+    queue.offerEvents(message);
     if (queue.size() >= config.batchSize()) {
       requestWrite();
     }
   }
 
   private void onDeadLetter(Message<Object> message) {
-    if (!(message.body() instanceof DeadLetter letter)) {
-      droppedUnexpectedType.increment();
-      return;
-    }
-    queue.offer(letter);
+    queue.offerDeadLetter(message);
     if (queue.size() >= config.batchSize()) {
       requestWrite();
     }

@@ -1,5 +1,6 @@
 package io.busbar.verticles.storage;
 
+import io.busbar.codecs.bus.Addresses;
 import io.busbar.codecs.model.DeadLetter;
 import io.busbar.codecs.model.Event;
 import io.busbar.codecs.model.EventBatch;
@@ -36,6 +37,7 @@ final class StorageQueue {
   private final String instanceId;
   private final IngestAdmission admission;
   private final Counter droppedQueueFull;
+  private final Counter droppedUnexpectedType;
   private final LogThrottle dropLog = new LogThrottle(Duration.ofSeconds(5));
 
   /** Ingest acknowledgements queued but not yet taken by the writer (ack-on-commit only). */
@@ -56,6 +58,7 @@ final class StorageQueue {
     this.capacity = capacity;
     this.instanceId = instanceId;
     this.droppedQueueFull = droppedQueueFull;
+    this.droppedUnexpectedType = droppedUnexpectedType;
     this.admission = new IngestAdmission(registry, droppedUnexpectedType);
   }
 
@@ -76,6 +79,33 @@ final class StorageQueue {
             capacity,
             (long) droppedQueueFull.count());
       }
+    }
+  }
+
+  /**
+   * Queues the events of a batch published on {@code busbar.events}, unless this store already took
+   * it on {@code busbar.storage.ingest} (marked with {@link Addresses#STORED_BY_HEADER}); anything
+   * but an {@link EventBatch} is counted and dropped. Event loop only.
+   */
+  void offerEvents(Message<Object> message) {
+    if (!(message.body() instanceof EventBatch batch)) {
+      droppedUnexpectedType.increment();
+      return;
+    }
+    if (instanceId.equals(message.headers().get(Addresses.STORED_BY_HEADER))) {
+      return;
+    }
+    for (Event event : batch.events()) {
+      offer(event);
+    }
+  }
+
+  /** Queues a dead letter published on {@code busbar.deadletters}. Event loop only. */
+  void offerDeadLetter(Message<Object> message) {
+    if (message.body() instanceof DeadLetter letter) {
+      offer(letter);
+    } else {
+      droppedUnexpectedType.increment();
     }
   }
 

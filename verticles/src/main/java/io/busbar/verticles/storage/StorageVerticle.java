@@ -1,9 +1,6 @@
 package io.busbar.verticles.storage;
 
 import io.busbar.codecs.bus.Addresses;
-import io.busbar.codecs.model.DeadLetter;
-import io.busbar.codecs.model.Event;
-import io.busbar.codecs.model.EventBatch;
 import io.busbar.security.audit.AuditEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -305,27 +302,14 @@ public final class StorageVerticle extends VerticleBase {
   // ---- ingestion (event loop) ----
 
   private void onEvents(Message<Object> message) {
-    if (!(message.body() instanceof EventBatch batch)) {
-      droppedUnexpectedType.increment();
-      return;
-    }
-    if (instanceId.equals(message.headers().get(Addresses.STORED_BY_HEADER))) {
-      return; // this instance already took the batch on STORAGE_INGEST
-    }
-    for (Event event : batch.events()) {
-      queue.offer(event);
-    }
+    queue.offerEvents(message);
     if (queue.size() >= config.batchSize()) {
       requestWrite();
     }
   }
 
   private void onDeadLetter(Message<Object> message) {
-    if (!(message.body() instanceof DeadLetter letter)) {
-      droppedUnexpectedType.increment();
-      return;
-    }
-    queue.offer(letter);
+    queue.offerDeadLetter(message);
     if (queue.size() >= config.batchSize()) {
       requestWrite();
     }
