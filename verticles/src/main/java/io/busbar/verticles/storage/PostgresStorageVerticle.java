@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -19,9 +18,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +47,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Queries: {@link Addresses#STORAGE_TELEMETRY_QUERY} and {@link
  * Addresses#STORAGE_DEAD_LETTERS_QUERY} with the same requests, replies and errors (400 naming the
- * field, 503 beyond {@link #MAX_PENDING_QUERIES} waiting, 500 on a database error). {@link
+ * field, 503 beyond {@link QueryGate#MAX_PENDING} waiting, 500 on a database error). {@link
  * Addresses#STORAGE_EXPORT} (local: the file is on this node's disk) streams the window from
  * PostgreSQL into a Parquet file of the DuckDB store's layout ({@link PostgresParquetExport}).
  *
@@ -70,9 +67,8 @@ public final class PostgresStorageVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresStorageVerticle.class);
 
   /** Queries accepted but not yet answered; beyond this they fail with 503. */
-  static final int MAX_PENDING_QUERIES = StorageVerticle.MAX_PENDING_QUERIES;
-
   private final PostgresStorageConfig config;
+
   private final MeterRegistry registry;
 
   /** Rows waiting for the writer; thread-safe only so the gauge can read its size. */
@@ -82,14 +78,12 @@ public final class PostgresStorageVerticle extends VerticleBase {
   private final String instanceId = UUID.randomUUID().toString();
 
   private final Counter droppedWriteFailed;
+  private final QueryGate queries;
   private final Counter droppedBadTimestamp;
   private final Counter droppedUnexpectedType;
   private final Counter eventsWritten;
   private final Counter deadLettersWritten;
   private final Timer batchTimer;
-  private final Counter queriesBadRequest;
-  private final Counter queriesBusy;
-  private final Counter queriesError;
   private final Counter rollupHourly;
   private final Counter rollupDaily;
   private final Counter deletedReadings;
@@ -113,7 +107,6 @@ public final class PostgresStorageVerticle extends VerticleBase {
   // event-loop state
   private boolean writing;
   private boolean stopping;
-  private int pendingQueries;
   private Future<Void> lastWrite = Future.succeededFuture();
 
   public PostgresStorageVerticle(PostgresStorageConfig config, MeterRegistry registry) {
@@ -148,9 +141,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
         Timer.builder("busbar.storage.batch")
             .description("Time to append and commit one batch")
             .register(registry);
-    this.queriesBadRequest = tagged("busbar.storage.queries.failed", "code", "400");
-    this.queriesBusy = tagged("busbar.storage.queries.failed", "code", "503");
-    this.queriesError = tagged("busbar.storage.queries.failed", "code", "500");
+    this.queries = new QueryGate(registry);
     this.rollupHourly = tagged("busbar.storage.rollup.rows", "table", "1h");
     this.rollupDaily = tagged("busbar.storage.rollup.rows", "table", "1d");
     this.deletedReadings = tagged("busbar.storage.retention.deleted", "table", "telemetry");
@@ -318,49 +309,28 @@ public final class PostgresStorageVerticle extends VerticleBase {
   // ---- queries ----
 
   private void onTelemetryQuery(Message<Object> message) {
-    TelemetryQuery query;
-    try {
-      query = TelemetryQuery.fromJson(StorageRequests.body(message));
-    } catch (InvalidRequestException e) {
-      queriesBadRequest.increment();
-      message.fail(400, e.getMessage());
+    TelemetryQuery query = queries.parse(message, TelemetryQuery::fromJson);
+    if (query == null) {
       return;
     }
-    runQuery(
-        message,
-        () -> store.telemetry(query),
-        page -> {
-          DeliveryOptions options = new DeliveryOptions();
-          if (page.next() != null) {
-            options.addHeader(Addresses.NEXT_CURSOR_HEADER, page.next().encode());
-          }
-          message.reply(page.rows(), options);
-        });
+    queries.run(message, () -> store.telemetry(query), page -> QueryGate.replyPage(message, page));
   }
 
   private void onDeadLetterQuery(Message<Object> message) {
-    DeadLetterQuery query;
-    try {
-      query = DeadLetterQuery.fromJson(StorageRequests.body(message));
-    } catch (InvalidRequestException e) {
-      queriesBadRequest.increment();
-      message.fail(400, e.getMessage());
+    DeadLetterQuery query = queries.parse(message, DeadLetterQuery::fromJson);
+    if (query == null) {
       return;
     }
-    runQuery(message, () -> store.deadLetters(query), message::reply);
+    queries.run(message, () -> store.deadLetters(query), message::reply);
   }
 
   private void onExport(Message<Object> message) {
-    JsonObject body;
-    try {
-      body = StorageRequests.body(message);
-    } catch (InvalidRequestException e) {
-      queriesBadRequest.increment();
-      message.fail(400, e.getMessage());
+    JsonObject body = queries.parse(message, json -> json == null ? new JsonObject() : json);
+    if (body == null) {
       return;
     }
     // parsed on the worker: it checks the file system
-    runQuery(
+    queries.run(
         message,
         () ->
             exportThread
@@ -417,31 +387,6 @@ public final class PostgresStorageVerticle extends VerticleBase {
                       sum.deletedReadings() + pass.deletedReadings(),
                       sum.deletedDeadLetters() + pass.deletedDeadLetters(),
                       pass.caughtUp()));
-            });
-  }
-
-  private <T> void runQuery(Message<Object> message, Supplier<Future<T>> query, Consumer<T> reply) {
-    if (pendingQueries >= MAX_PENDING_QUERIES) {
-      queriesBusy.increment();
-      message.fail(503, "storage is busy: " + pendingQueries + " queries waiting");
-      return;
-    }
-    pendingQueries++;
-    query
-        .get()
-        .onComplete(
-            done -> {
-              pendingQueries--;
-              if (done.succeeded()) {
-                reply.accept(done.result());
-              } else if (done.cause() instanceof InvalidRequestException bad) {
-                queriesBadRequest.increment();
-                message.fail(400, bad.getMessage());
-              } else {
-                queriesError.increment();
-                LOG.error("Storage query failed", done.cause());
-                message.fail(500, "storage query failed");
-              }
             });
   }
 }

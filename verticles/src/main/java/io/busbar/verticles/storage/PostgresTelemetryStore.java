@@ -108,7 +108,7 @@ final class PostgresTelemetryStore {
     PoolOptions options =
         new PoolOptions()
             .setMaxSize(config.poolSize())
-            .setMaxWaitQueueSize(PostgresStorageVerticle.MAX_PENDING_QUERIES + 16)
+            .setMaxWaitQueueSize(QueryGate.MAX_PENDING + 16)
             .setName("busbar-storage-pg");
     Pool pool = PgBuilder.pool().with(options).connectingTo(connect).using(vertx).build();
     return timescale(pool)

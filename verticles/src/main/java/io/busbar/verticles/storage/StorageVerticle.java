@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -83,7 +82,6 @@ public final class StorageVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(StorageVerticle.class);
 
   /** Queries accepted but not yet answered; beyond this they fail with 503 instead of piling up. */
-  static final int MAX_PENDING_QUERIES = 64;
 
   /** A write takes up to this many {@code batchSize} batches when that many rows wait. */
   static final int MAX_BATCH_FACTOR = 10;
@@ -99,15 +97,13 @@ public final class StorageVerticle extends VerticleBase {
   private final AtomicBoolean maintaining = new AtomicBoolean();
 
   private final Counter droppedWriteFailed;
+  private final QueryGate queries;
   private final Counter droppedBadTimestamp;
   private final Counter droppedUnexpectedType;
   private final Counter eventsWritten;
   private final Counter deadLettersWritten;
   private final Counter auditWritten;
   private final Timer batchTimer;
-  private final Counter queriesBadRequest;
-  private final Counter queriesBusy;
-  private final Counter queriesError;
   private final Counter rollupHourly;
   private final Counter rollupDaily;
   private final Counter deletedReadings;
@@ -130,7 +126,6 @@ public final class StorageVerticle extends VerticleBase {
   // event-loop state: only touched on this verticle's context
   private boolean writing;
   private boolean stopping;
-  private int pendingQueries;
 
   public StorageVerticle(StorageConfig config, MeterRegistry registry) {
     this(config, registry, System::currentTimeMillis);
@@ -167,9 +162,7 @@ public final class StorageVerticle extends VerticleBase {
         Timer.builder("busbar.storage.batch")
             .description("Time to append and commit one batch")
             .register(registry);
-    this.queriesBadRequest = queriesFailed("400");
-    this.queriesBusy = queriesFailed("503");
-    this.queriesError = queriesFailed("500");
+    this.queries = new QueryGate(registry);
     this.rollupHourly = rollupRows("1h");
     this.rollupDaily = rollupRows("1d");
     this.deletedReadings = retentionDeleted("telemetry");
@@ -202,13 +195,6 @@ public final class StorageVerticle extends VerticleBase {
     return Counter.builder("busbar.storage.dropped")
         .description("Events and dead letters that were not stored")
         .tag("reason", reason)
-        .register(registry);
-  }
-
-  private Counter queriesFailed(String code) {
-    return Counter.builder("busbar.storage.queries.failed")
-        .description("Storage queries answered with an error")
-        .tag("code", code)
         .register(registry);
   }
 
@@ -420,57 +406,32 @@ public final class StorageVerticle extends VerticleBase {
   // ---- queries (event loop, then query thread) ----
 
   private void onTelemetryQuery(Message<Object> message) {
-    TelemetryQuery query;
-    try {
-      query = TelemetryQuery.fromJson(StorageRequests.body(message));
-    } catch (InvalidRequestException e) {
-      queriesBadRequest.increment();
-      message.fail(400, e.getMessage());
+    TelemetryQuery query = queries.parse(message, TelemetryQuery::fromJson);
+    if (query == null) {
       return;
     }
-    runQuery(
-        message,
-        () -> store.telemetry(query),
-        page -> {
-          DeliveryOptions options = new DeliveryOptions();
-          if (page.next() != null) {
-            options.addHeader(Addresses.NEXT_CURSOR_HEADER, page.next().encode());
-          }
-          message.reply(page.rows(), options);
-        });
+    runQuery(message, () -> store.telemetry(query), page -> QueryGate.replyPage(message, page));
   }
 
   private void onDeadLetterQuery(Message<Object> message) {
-    DeadLetterQuery query;
-    try {
-      query = DeadLetterQuery.fromJson(StorageRequests.body(message));
-    } catch (InvalidRequestException e) {
-      queriesBadRequest.increment();
-      message.fail(400, e.getMessage());
+    DeadLetterQuery query = queries.parse(message, DeadLetterQuery::fromJson);
+    if (query == null) {
       return;
     }
     runQuery(message, () -> store.deadLetters(query), message::reply);
   }
 
   private void onAuditQuery(Message<Object> message) {
-    AuditQuery query;
-    try {
-      query = AuditQuery.fromJson(StorageRequests.body(message));
-    } catch (InvalidRequestException e) {
-      queriesBadRequest.increment();
-      message.fail(400, e.getMessage());
+    AuditQuery query = queries.parse(message, AuditQuery::fromJson);
+    if (query == null) {
       return;
     }
     runQuery(message, () -> store.audit(query), message::reply);
   }
 
   private void onExport(Message<Object> message) {
-    JsonObject body;
-    try {
-      body = StorageRequests.body(message);
-    } catch (InvalidRequestException e) {
-      queriesBadRequest.increment();
-      message.fail(400, e.getMessage());
+    JsonObject body = queries.parse(message, json -> json == null ? new JsonObject() : json);
+    if (body == null) {
       return;
     }
     // parsed on the query thread: it checks the file system
@@ -529,28 +490,8 @@ public final class StorageVerticle extends VerticleBase {
                         pass.caughtUp())));
   }
 
+  /** Runs a blocking query on the query thread, through the shared {@link QueryGate}. */
   private <T> void runQuery(Message<Object> message, Callable<T> query, Consumer<T> reply) {
-    if (pendingQueries >= MAX_PENDING_QUERIES) {
-      queriesBusy.increment();
-      message.fail(503, "storage is busy: " + pendingQueries + " queries waiting");
-      return;
-    }
-    pendingQueries++;
-    queryThread
-        .executeBlocking(query, true)
-        .onComplete(
-            done -> {
-              pendingQueries--;
-              if (done.succeeded()) {
-                reply.accept(done.result());
-              } else if (done.cause() instanceof InvalidRequestException bad) {
-                queriesBadRequest.increment();
-                message.fail(400, bad.getMessage());
-              } else {
-                queriesError.increment();
-                LOG.error("Storage query failed", done.cause());
-                message.fail(500, "storage query failed");
-              }
-            });
+    queries.run(message, () -> queryThread.executeBlocking(query, true), reply);
   }
 }
