@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * The node's development token issuer: an ES256 (P-256) key pair kept under the data directory,
@@ -105,17 +104,7 @@ public final class DevelopmentIssuer {
    * {@code iat + ttl}, {@code jti} a random UUID.
    */
   public String mint(TokenRequest request) {
-    long issuedAt = clock.millis() / 1000;
-    JsonObject claims =
-        new JsonObject()
-            .put("sub", request.subject())
-            .put("tenant", request.tenant())
-            .put("iat", issuedAt)
-            .put("exp", issuedAt + request.ttl().toSeconds())
-            .put("jti", UUID.randomUUID().toString());
-    if (!request.roles().isEmpty()) {
-      claims.put("roles", new JsonArray(request.roles().stream().sorted().toList()));
-    }
+    JsonObject claims = request.claims(clock.millis() / 1000);
     // exp and iat come from our clock, so vertx must not add its own (expiresInSeconds stays 0)
     return signer.generateToken(claims, new JWTOptions().setAlgorithm(ALGORITHM).setIssuer(ISSUER));
   }

@@ -2,9 +2,12 @@ package io.busbar.security.jwt;
 
 import io.busbar.security.Principal;
 import io.busbar.security.acl.TopicAcl;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * What to put in a token minted by {@link DevelopmentIssuer#mint(TokenRequest)}.
@@ -50,5 +53,24 @@ public record TokenRequest(String subject, String tenant, Set<String> roles, Dur
   /** An application token: roles = {@code [app]}. */
   public static TokenRequest application(String name, String tenant, Duration ttl) {
     return new TokenRequest(name, tenant, Set.of(Principal.ROLE_APP), ttl);
+  }
+
+  /**
+   * The claims of a token minted at {@code issuedAt} (epoch seconds), the same for every signer:
+   * {@code sub}, {@code tenant}, {@code iat}, {@code exp} = {@code iat + ttl}, a random {@code
+   * jti}, {@code roles} (left out when empty). The signer adds {@code iss}.
+   */
+  JsonObject claims(long issuedAt) {
+    JsonObject claims =
+        new JsonObject()
+            .put("sub", subject)
+            .put("tenant", tenant)
+            .put("iat", issuedAt)
+            .put("exp", issuedAt + ttl.toSeconds())
+            .put("jti", UUID.randomUUID().toString());
+    if (!roles.isEmpty()) {
+      claims.put("roles", new JsonArray(roles.stream().sorted().toList()));
+    }
+    return claims;
   }
 }

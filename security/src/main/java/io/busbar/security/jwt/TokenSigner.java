@@ -1,6 +1,5 @@
 package io.busbar.security.jwt;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -13,7 +12,6 @@ import java.security.spec.PSSParameterSpec;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.Objects;
-import java.util.UUID;
 
 /**
  * Signs tokens with a private key given as a PKCS#8 PEM, for any {@link JwsAlgorithm}: the tokens
@@ -78,18 +76,7 @@ public final class TokenSigner {
 
   /** Mints one signed token for {@code request}. */
   public String mint(TokenRequest request) {
-    long issuedAt = clock.millis() / 1000;
-    JsonObject claims =
-        new JsonObject()
-            .put("iss", issuer)
-            .put("sub", request.subject())
-            .put("tenant", request.tenant())
-            .put("iat", issuedAt)
-            .put("exp", issuedAt + request.ttl().toSeconds())
-            .put("jti", UUID.randomUUID().toString());
-    if (!request.roles().isEmpty()) {
-      claims.put("roles", new JsonArray(request.roles().stream().sorted().toList()));
-    }
+    JsonObject claims = request.claims(clock.millis() / 1000).put("iss", issuer);
     JsonObject header = new JsonObject().put("alg", alg.name()).put("typ", "JWT");
     if (kid != null) {
       header.put("kid", kid);
