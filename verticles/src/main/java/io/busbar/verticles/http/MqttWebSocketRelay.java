@@ -115,7 +115,22 @@ final class MqttWebSocketRelay {
             socket -> {
               connections.increment();
               active.incrementAndGet();
-              socket.closeHandler(v -> active.decrementAndGet());
+              // a client gone without a WebSocket close frame (TCP reset, killed process) ends
+              // no stream: only its close handler runs, and it must close the broker side, or the
+              // broker would keep the MQTT connection (and its will) until the keep-alive ran out
+              socket.closeHandler(
+                  v -> {
+                    active.decrementAndGet();
+                    if (!upstream.isClosed()) {
+                      upstream.close();
+                    }
+                  });
+              upstream.closeHandler(
+                  v -> {
+                    if (!socket.isClosed()) {
+                      socket.close();
+                    }
+                  });
               relay(socket, upstream);
               relay(upstream, socket);
               upstream.resume();
