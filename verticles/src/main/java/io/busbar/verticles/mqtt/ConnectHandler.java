@@ -451,6 +451,7 @@ final class ConnectHandler {
             // a certificate that named the device bounds the connection like a token's exp
             peer == null || principal.anonymous() ? Long.MAX_VALUE : peer.notAfter());
     LastWill.arm(broker, session, principal, will, v5);
+    connection.countConnected();
     endpoint.accept(sessionPresent, connack);
     security.allowed(principal, AuditEvent.Action.CONNECT, clientId, source);
     connection.start();

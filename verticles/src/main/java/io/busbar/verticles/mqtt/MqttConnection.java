@@ -146,9 +146,17 @@ final class MqttConnection implements Outlet {
     return principal;
   }
 
+  /**
+   * Called right before the CONNACK: counts the connection (its close uncounts it), so a client
+   * that has its CONNACK finds itself in {@code busbar.mqtt.clients.connected} and {@code
+   * $SYS/broker/clients/connected}.
+   */
+  void countConnected() {
+    broker.metrics().clientsConnected.incrementAndGet();
+  }
+
   /** Called right after the CONNACK: installs the packet handlers and resumes the session. */
   void start() {
-    broker.metrics().clientsConnected.incrementAndGet();
     socket = FlushBatching.install(endpoint);
     endpoint.publishHandler(this::onPublish);
     endpoint.publishReleaseHandler(this::onPubrel);
