@@ -97,6 +97,12 @@ final class MqttConnection implements Outlet {
    */
   private NetSocketInternal socket;
 
+  /**
+   * QoS 1 PUBLISHes of a 5.0 client not yet answered with PUBACK, and QoS 2 ones not yet answered
+   * with PUBCOMP or a failing PUBREC (MQTT 5.0 §4.9): at most the Receive Maximum of the CONNACK.
+   */
+  private int inboundUnacknowledged;
+
   /** Cleared by a normal DISCONNECT (MQTT §3.14.4): the will is then not published. */
   private boolean publishWill = true;
 
@@ -182,8 +188,22 @@ final class MqttConnection implements Outlet {
     String topic = m.topicName();
     int qos = m.qosLevel().value();
     int packetId = m.messageId();
+    if (v5 && qos > 0 && !(qos == 2 && session.hasIncomingQos2(packetId))) {
+      // a retransmitted QoS 2 PUBLISH (its id still awaits PUBREL) is not a new one in flight
+      if (inboundUnacknowledged >= broker.config().receiveMaximum()) {
+        // MQTT 5.0 §3.3.4: more than Receive Maximum unacknowledged is a protocol error, 0x93
+        protocolViolation(
+            MqttDisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
+            "more than " + broker.config().receiveMaximum() + " unacknowledged QoS 1/2 PUBLISHes");
+        return;
+      }
+      inboundUnacknowledged++;
+    }
     if (v5) {
-      int alias = (int) Mqtt5Properties.integer(m.properties(), MqttPropertyType.TOPIC_ALIAS, 0);
+      int alias =
+          (int)
+              Mqtt5Properties.integer(
+                  m.properties(), MqttPropertyType.TOPIC_ALIAS, TopicAliases.ABSENT);
       Object resolved = aliases.resolve(topic, alias);
       if (resolved instanceof TopicAliases.Problem p) {
         protocolViolation(
@@ -268,6 +288,7 @@ final class MqttConnection implements Outlet {
         durable,
         () -> {
           if (qos == 1) {
+            inboundAnswered();
             if (v5 && receivers == 0) {
               endpoint.publishAcknowledge(
                   packetId,
@@ -295,8 +316,10 @@ final class MqttConnection implements Outlet {
         null,
         () -> {
           if (qos == 1) {
+            inboundAnswered();
             endpoint.publishAcknowledge(packetId, ack, Mqtt5Properties.reasonString(reason));
           } else if (qos == 2) {
+            inboundAnswered(); // a PUBREC of 0x80 or more ends the exchange (MQTT 5.0 §4.3.3)
             endpoint.publishReceived(packetId, rec, Mqtt5Properties.reasonString(reason));
           }
         });
@@ -337,6 +360,7 @@ final class MqttConnection implements Outlet {
 
   private void sendDenial(int qos, int packetId) {
     if (qos == 1) {
+      inboundAnswered();
       if (v5) {
         endpoint.publishAcknowledge(
             packetId,
@@ -348,6 +372,7 @@ final class MqttConnection implements Outlet {
       }
     } else if (qos == 2) {
       if (v5) {
+        inboundAnswered(); // 0x87 ends the exchange
         endpoint.publishReceived(
             packetId,
             MqttPubRecReasonCode.NOT_AUTHORIZED,
@@ -372,7 +397,19 @@ final class MqttConnection implements Outlet {
       return;
     }
     // a persistent session's store forgets the id before PUBCOMP (MQTT 5.0 §4.3.3)
-    acks.inOrder(session.releaseIncomingQos2(packetId), () -> endpoint.publishComplete(packetId));
+    acks.inOrder(
+        session.releaseIncomingQos2(packetId),
+        () -> {
+          inboundAnswered();
+          endpoint.publishComplete(packetId);
+        });
+  }
+
+  /** A QoS 1/2 PUBLISH of the client is answered for good: one more may be in flight. */
+  private void inboundAnswered() {
+    if (inboundUnacknowledged > 0) {
+      inboundUnacknowledged--;
+    }
   }
 
   /** Both futures (either may be {@code null}: nothing to wait for). */
