@@ -103,6 +103,9 @@ final class MqttConnection implements Outlet {
    */
   private int inboundUnacknowledged;
 
+  /** A DISCONNECT was sent and the connection is closing: nothing more is written to it. */
+  private boolean disconnecting;
+
   /** Cleared by a normal DISCONNECT (MQTT §3.14.4): the will is then not published. */
   private boolean publishWill = true;
 
@@ -158,12 +161,13 @@ final class MqttConnection implements Outlet {
     socket = FlushBatching.install(endpoint);
     endpoint.publishHandler(this::onPublish);
     endpoint.publishReleaseHandler(this::onPubrel);
-    endpoint.publishAcknowledgeHandler(session::acknowledged);
-    endpoint.publishReceivedHandler(session::received);
-    endpoint.publishCompletionHandler(session::completed);
+    // packets decoded in the same read as one that ended the connection are not acted on
+    endpoint.publishAcknowledgeHandler(id -> unlessDisconnecting(() -> session.acknowledged(id)));
+    endpoint.publishReceivedHandler(id -> unlessDisconnecting(() -> session.received(id)));
+    endpoint.publishCompletionHandler(id -> unlessDisconnecting(() -> session.completed(id)));
     subscriptions = new SubscriptionHandler(broker, security, endpoint, principal, session, v5);
-    endpoint.subscribeHandler(subscriptions::onSubscribe);
-    endpoint.unsubscribeHandler(subscriptions::onUnsubscribe);
+    endpoint.subscribeHandler(m -> unlessDisconnecting(() -> subscriptions.onSubscribe(m)));
+    endpoint.unsubscribeHandler(m -> unlessDisconnecting(() -> subscriptions.onUnsubscribe(m)));
     endpoint.disconnectMessageHandler(this::onDisconnect);
     endpoint.exceptionHandler(this::onException);
     endpoint.closeHandler(v -> onClose());
@@ -183,6 +187,9 @@ final class MqttConnection implements Outlet {
   // ---- incoming PUBLISH (MQTT 3.1.1 §3.3, 5.0 §3.3) ----
 
   private void onPublish(MqttPublishMessage m) {
+    if (disconnecting) {
+      return; // decoded before the DISCONNECT went out; ignored like what follows it
+    }
     broker.metrics().messagesIn.increment();
     broker.metrics().bytesIn.increment(m.payload().length());
     String topic = m.topicName();
@@ -385,6 +392,9 @@ final class MqttConnection implements Outlet {
   }
 
   private void onPubrel(int packetId) {
+    if (disconnecting) {
+      return;
+    }
     if (v5 && !session.hasIncomingQos2(packetId)) {
       // MQTT 5.0 §3.7.2.1: 0x92 packet identifier not found
       acks.inOrder(
@@ -403,6 +413,12 @@ final class MqttConnection implements Outlet {
           inboundAnswered();
           endpoint.publishComplete(packetId);
         });
+  }
+
+  private void unlessDisconnecting(Runnable action) {
+    if (!disconnecting) {
+      action.run();
+    }
   }
 
   /** A QoS 1/2 PUBLISH of the client is answered for good: one more may be in flight. */
@@ -424,7 +440,7 @@ final class MqttConnection implements Outlet {
 
   @Override
   public boolean publish(int packetId, Delivery delivery, boolean dup) {
-    if (closed || !endpoint.isConnected()) {
+    if (closed || disconnecting || !endpoint.isConnected()) {
       return true; // stays in flight; resent on the next connection
     }
     Message m = delivery.message();
@@ -693,14 +709,15 @@ final class MqttConnection implements Outlet {
     if (t instanceof TooLongFrameException) {
       protocolViolation(
           MqttDisconnectReasonCode.PACKET_TOO_LARGE,
-          "packet larger than " + broker.config().maxMessageSize() + " bytes");
+          "packet larger than " + broker.config().maxMessageSize() + " bytes",
+          false);
     } else if (t instanceof DecoderException && isWildcardTopicName(t)) {
       // MQTT 5.0 §3.3.2.1 / §4.7.1: a topic name must not contain wildcards; Netty's decoder
       // refuses the PUBLISH before we see it, but the reason is 0x90, not malformed (0x81)
       protocolViolation(
-          MqttDisconnectReasonCode.TOPIC_NAME_INVALID, "topic name contains a wildcard");
+          MqttDisconnectReasonCode.TOPIC_NAME_INVALID, "topic name contains a wildcard", false);
     } else if (t instanceof DecoderException) {
-      protocolViolation(MqttDisconnectReasonCode.MALFORMED_PACKET, "malformed packet");
+      protocolViolation(MqttDisconnectReasonCode.MALFORMED_PACKET, "malformed packet", false);
     } else {
       broker.metrics().protocolErrors.increment();
       closeQuietly(endpoint);
@@ -716,9 +733,28 @@ final class MqttConnection implements Outlet {
   }
 
   private void protocolViolation(MqttDisconnectReasonCode code, String reason) {
+    protocolViolation(code, reason, true);
+  }
+
+  /**
+   * Ends the connection for a protocol violation (5.0: DISCONNECT {@code code}).
+   *
+   * @param linger whether to close as {@link LingeringClose} does; not after a decoder failure,
+   *     where vertx-mqtt closes the connection itself and the decoder discards what follows
+   */
+  private void protocolViolation(MqttDisconnectReasonCode code, String reason, boolean linger) {
+    if (disconnecting) {
+      return; // one DISCONNECT per connection (MQTT 5.0 §4.13.2)
+    }
     broker.metrics().protocolErrors.increment();
     LOG.debug("closing {}: {}", endpoint.clientIdentifier(), reason);
     if (v5 && endpoint.isConnected()) {
+      if (socket != null && linger) {
+        disconnecting = true;
+        // the client may be pipelining: let it read the reason code (no reset, see LingeringClose)
+        LingeringClose.disconnect(socket, code.value(), Mqtt5Properties.reasonString(reason));
+        return;
+      }
       endpoint.disconnect(code, Mqtt5Properties.reasonString(reason));
     }
     closeQuietly(endpoint);

@@ -149,6 +149,40 @@ class MqttInteropRegressionTest {
   }
 
   /**
+   * Verifies that a client that pipelines past its Receive Maximum, and goes on answering PUBRECs
+   * with PUBRELs as it reads them, reads every PUBREC and then the DISCONNECT 0x93 and its writes
+   * do not fail: the broker discards what follows the DISCONNECT and closes without a TCP reset
+   * (Paho test_flow_control2, whose client got "broken pipe" and never saw the reason code). Before
+   * the fix the broker closed with the burst unread, and the kernel's reset lost the DISCONNECT.
+   */
+  @Test
+  void pipeliningClientReadsTheDisconnectReason() throws Exception {
+    try (RawMqttClient raw = rawV5(BrokerFixture.uniqueId("burst"))) {
+      java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+      byte[] payload = new byte[1024];
+      for (int id = 1; id <= RECEIVE_MAXIMUM + 200; id++) {
+        burst.writeBytes(
+            RawMqttClient.publish(true, "interop/burst", 2, id, false, false, payload));
+      }
+      raw.send(burst.toByteArray());
+      // like the Paho client, which reads only once it has sent everything: by then the broker
+      // has long answered the one PUBLISH too many
+      Thread.sleep(500);
+      int pubrecs = 0;
+      Packet p;
+      while ((p = raw.read(5000)) != null && p.type() != Packet.DISCONNECT) {
+        assertThat(p.type()).isEqualTo(Packet.PUBREC);
+        pubrecs++;
+        raw.send(RawMqttClient.ack(0x62, p.packetId())); // PUBREL, as the Paho client does
+      }
+      assertThat(pubrecs).isEqualTo(RECEIVE_MAXIMUM);
+      assertThat(p).isNotNull();
+      assertThat(p.body()[0] & 0xFF).isEqualTo(0x93);
+      assertThat(raw.closedByBroker((int) LingeringClose.LINGER_MILLIS + 3000)).isTrue();
+    }
+  }
+
+  /**
    * Verifies that QoS 1 PUBLISHes answered with a failing PUBACK (here 0x87, a topic outside the
    * device's ACL) leave the window, so a device refused many times is not disconnected for it.
    */
