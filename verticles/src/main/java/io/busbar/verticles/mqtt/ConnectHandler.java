@@ -412,6 +412,10 @@ final class ConnectHandler {
       connack.add(
           new IntegerProperty(
               MqttPropertyType.TOPIC_ALIAS_MAXIMUM.value(), broker.config().topicAliasMaximum()));
+      // MQTT 5.0 §3.2.2.3.3: the client's in-flight window towards us (absent means 65,535)
+      connack.add(
+          new IntegerProperty(
+              MqttPropertyType.RECEIVE_MAXIMUM.value(), broker.config().receiveMaximum()));
       // MQTT 5.0 §3.2.2.3: say explicitly what is available (some clients assume otherwise)
       connack.add(new IntegerProperty(MqttPropertyType.RETAIN_AVAILABLE.value(), 1));
       connack.add(new IntegerProperty(MqttPropertyType.WILDCARD_SUBSCRIPTION_AVAILABLE.value(), 1));

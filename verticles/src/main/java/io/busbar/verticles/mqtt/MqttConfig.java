@@ -65,7 +65,8 @@ public record MqttConfig(
     int maxRetainedMessages,
     int tokenCacheSeconds,
     Path dataDir,
-    int serverKeepAliveSeconds) {
+    int serverKeepAliveSeconds,
+    int receiveMaximum) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 1883;
@@ -100,6 +101,12 @@ public record MqttConfig(
 
   /** 0: the keep alive the client asks for is used. */
   public static final int DEFAULT_SERVER_KEEP_ALIVE_SECONDS = 0;
+
+  /**
+   * QoS 1/2 PUBLISHes one 5.0 client may have unacknowledged: a bounded in-flight window per
+   * connection, wide enough that a publisher waiting for its PUBACKs is not slowed down.
+   */
+  public static final int DEFAULT_RECEIVE_MAXIMUM = 1024;
 
   /** Off: MQTT over WebSocket is opt-in. */
   public static final int DEFAULT_WEB_SOCKET_PORT = -1;
@@ -173,6 +180,10 @@ public record MqttConfig(
       throw new IllegalArgumentException(
           "mqtt.webSocketPort must be -1 (off) or 0..65535, was " + webSocketPort);
     }
+    if (receiveMaximum < 1 || receiveMaximum > 65_535) {
+      throw new IllegalArgumentException(
+          "mqtt.receiveMaximum must be 1..65535, was " + receiveMaximum);
+    }
   }
 
   /** The listener settings with default session settings. */
@@ -197,7 +208,8 @@ public record MqttConfig(
         DEFAULT_MAX_RETAINED_MESSAGES,
         DEFAULT_TOKEN_CACHE_SECONDS,
         null,
-        DEFAULT_SERVER_KEEP_ALIVE_SECONDS);
+        DEFAULT_SERVER_KEEP_ALIVE_SECONDS,
+        DEFAULT_RECEIVE_MAXIMUM);
   }
 
   /** The defaults: 127.0.0.1:1883, 1 MiB packets, no anonymous access. */
@@ -227,7 +239,8 @@ public record MqttConfig(
         maxRetainedMessages,
         tokenCacheSeconds,
         dataDir,
-        serverKeepAliveSeconds);
+        serverKeepAliveSeconds,
+        receiveMaximum);
   }
 
   public MqttConfig withMaxSessionExpirySeconds(long seconds) {
@@ -251,7 +264,8 @@ public record MqttConfig(
         maxRetainedMessages,
         tokenCacheSeconds,
         dataDir,
-        serverKeepAliveSeconds);
+        serverKeepAliveSeconds,
+        receiveMaximum);
   }
 
   public MqttConfig withSysInterval(int seconds) {
@@ -275,7 +289,8 @@ public record MqttConfig(
         maxRetainedMessages,
         tokenCacheSeconds,
         dataDir,
-        serverKeepAliveSeconds);
+        serverKeepAliveSeconds,
+        receiveMaximum);
   }
 
   public MqttConfig withTopicAliasMaximum(int aliases) {
@@ -299,7 +314,8 @@ public record MqttConfig(
         maxRetainedMessages,
         tokenCacheSeconds,
         dataDir,
-        serverKeepAliveSeconds);
+        serverKeepAliveSeconds,
+        receiveMaximum);
   }
 
   public MqttConfig withMaxConnections(int connections) {
@@ -323,7 +339,8 @@ public record MqttConfig(
         maxRetainedMessages,
         tokenCacheSeconds,
         dataDir,
-        serverKeepAliveSeconds);
+        serverKeepAliveSeconds,
+        receiveMaximum);
   }
 
   public MqttConfig withTopicLimits(int length, int levels) {
@@ -347,7 +364,8 @@ public record MqttConfig(
         maxRetainedMessages,
         tokenCacheSeconds,
         dataDir,
-        serverKeepAliveSeconds);
+        serverKeepAliveSeconds,
+        receiveMaximum);
   }
 
   public MqttConfig withWebSocketPort(int port) {
@@ -371,7 +389,8 @@ public record MqttConfig(
         maxRetainedMessages,
         tokenCacheSeconds,
         dataDir,
-        serverKeepAliveSeconds);
+        serverKeepAliveSeconds,
+        receiveMaximum);
   }
 
   /** The same settings keeping retained messages in {@code dir} ({@code null}: memory only). */
@@ -396,7 +415,8 @@ public record MqttConfig(
         maxRetainedMessages,
         tokenCacheSeconds,
         dir,
-        serverKeepAliveSeconds);
+        serverKeepAliveSeconds,
+        receiveMaximum);
   }
 
   public MqttConfig withMaxQueuedBytes(long bytes) {
@@ -420,7 +440,8 @@ public record MqttConfig(
         maxRetainedMessages,
         tokenCacheSeconds,
         dataDir,
-        serverKeepAliveSeconds);
+        serverKeepAliveSeconds,
+        receiveMaximum);
   }
 
   public MqttConfig withMaxConnectsPerSecond(int perSecond) {
@@ -444,7 +465,8 @@ public record MqttConfig(
         maxRetainedMessages,
         tokenCacheSeconds,
         dataDir,
-        serverKeepAliveSeconds);
+        serverKeepAliveSeconds,
+        receiveMaximum);
   }
 
   public MqttConfig withMaxConnectionBacklogBytes(long bytes) {
@@ -468,7 +490,8 @@ public record MqttConfig(
         maxRetainedMessages,
         tokenCacheSeconds,
         dataDir,
-        serverKeepAliveSeconds);
+        serverKeepAliveSeconds,
+        receiveMaximum);
   }
 
   public MqttConfig withMaxRetainedMessages(int max) {
@@ -492,7 +515,8 @@ public record MqttConfig(
         max,
         tokenCacheSeconds,
         dataDir,
-        serverKeepAliveSeconds);
+        serverKeepAliveSeconds,
+        receiveMaximum);
   }
 
   public MqttConfig withTokenCacheSeconds(int seconds) {
@@ -516,7 +540,8 @@ public record MqttConfig(
         maxRetainedMessages,
         seconds,
         dataDir,
-        serverKeepAliveSeconds);
+        serverKeepAliveSeconds,
+        receiveMaximum);
   }
 
   public MqttConfig withServerKeepAliveSeconds(int seconds) {
@@ -540,6 +565,32 @@ public record MqttConfig(
         maxRetainedMessages,
         tokenCacheSeconds,
         dataDir,
-        seconds);
+        seconds,
+        receiveMaximum);
+  }
+
+  public MqttConfig withReceiveMaximum(int maximum) {
+    return new MqttConfig(
+        host,
+        port,
+        maxMessageSize,
+        allowAnonymous,
+        maxQueuedMessages,
+        queuePolicy,
+        maxSessionExpirySeconds,
+        sysIntervalSeconds,
+        topicAliasMaximum,
+        maxConnections,
+        maxTopicLength,
+        maxTopicLevels,
+        webSocketPort,
+        maxQueuedBytes,
+        maxConnectsPerSecond,
+        maxConnectionBacklogBytes,
+        maxRetainedMessages,
+        tokenCacheSeconds,
+        dataDir,
+        serverKeepAliveSeconds,
+        maximum);
   }
 }

@@ -97,6 +97,15 @@ final class MqttConnection implements Outlet {
    */
   private NetSocketInternal socket;
 
+  /**
+   * QoS 1 PUBLISHes of a 5.0 client not yet answered with PUBACK, and QoS 2 ones not yet answered
+   * with PUBCOMP or a failing PUBREC (MQTT 5.0 §4.9): at most the Receive Maximum of the CONNACK.
+   */
+  private int inboundUnacknowledged;
+
+  /** A DISCONNECT was sent and the connection is closing: nothing more is written to it. */
+  private boolean disconnecting;
+
   /** Cleared by a normal DISCONNECT (MQTT §3.14.4): the will is then not published. */
   private boolean publishWill = true;
 
@@ -160,12 +169,13 @@ final class MqttConnection implements Outlet {
     socket = FlushBatching.install(endpoint);
     endpoint.publishHandler(this::onPublish);
     endpoint.publishReleaseHandler(this::onPubrel);
-    endpoint.publishAcknowledgeHandler(session::acknowledged);
-    endpoint.publishReceivedHandler(session::received);
-    endpoint.publishCompletionHandler(session::completed);
+    // packets decoded in the same read as one that ended the connection are not acted on
+    endpoint.publishAcknowledgeHandler(id -> unlessDisconnecting(() -> session.acknowledged(id)));
+    endpoint.publishReceivedHandler(id -> unlessDisconnecting(() -> session.received(id)));
+    endpoint.publishCompletionHandler(id -> unlessDisconnecting(() -> session.completed(id)));
     subscriptions = new SubscriptionHandler(broker, security, endpoint, principal, session, v5);
-    endpoint.subscribeHandler(subscriptions::onSubscribe);
-    endpoint.unsubscribeHandler(subscriptions::onUnsubscribe);
+    endpoint.subscribeHandler(m -> unlessDisconnecting(() -> subscriptions.onSubscribe(m)));
+    endpoint.unsubscribeHandler(m -> unlessDisconnecting(() -> subscriptions.onUnsubscribe(m)));
     endpoint.disconnectMessageHandler(this::onDisconnect);
     endpoint.exceptionHandler(this::onException);
     endpoint.closeHandler(v -> onClose());
@@ -185,13 +195,30 @@ final class MqttConnection implements Outlet {
   // ---- incoming PUBLISH (MQTT 3.1.1 §3.3, 5.0 §3.3) ----
 
   private void onPublish(MqttPublishMessage m) {
+    if (disconnecting) {
+      return; // decoded before the DISCONNECT went out; ignored like what follows it
+    }
     broker.metrics().messagesIn.increment();
     broker.metrics().bytesIn.increment(m.payload().length());
     String topic = m.topicName();
     int qos = m.qosLevel().value();
     int packetId = m.messageId();
+    if (v5 && qos > 0 && !(qos == 2 && session.hasIncomingQos2(packetId))) {
+      // a retransmitted QoS 2 PUBLISH (its id still awaits PUBREL) is not a new one in flight
+      if (inboundUnacknowledged >= broker.config().receiveMaximum()) {
+        // MQTT 5.0 §3.3.4: more than Receive Maximum unacknowledged is a protocol error, 0x93
+        protocolViolation(
+            MqttDisconnectReasonCode.RECEIVE_MAXIMUM_EXCEEDED,
+            "more than " + broker.config().receiveMaximum() + " unacknowledged QoS 1/2 PUBLISHes");
+        return;
+      }
+      inboundUnacknowledged++;
+    }
     if (v5) {
-      int alias = (int) Mqtt5Properties.integer(m.properties(), MqttPropertyType.TOPIC_ALIAS, 0);
+      int alias =
+          (int)
+              Mqtt5Properties.integer(
+                  m.properties(), MqttPropertyType.TOPIC_ALIAS, TopicAliases.ABSENT);
       Object resolved = aliases.resolve(topic, alias);
       if (resolved instanceof TopicAliases.Problem p) {
         protocolViolation(
@@ -276,6 +303,7 @@ final class MqttConnection implements Outlet {
         durable,
         () -> {
           if (qos == 1) {
+            inboundAnswered();
             if (v5 && receivers == 0) {
               endpoint.publishAcknowledge(
                   packetId,
@@ -303,8 +331,10 @@ final class MqttConnection implements Outlet {
         null,
         () -> {
           if (qos == 1) {
+            inboundAnswered();
             endpoint.publishAcknowledge(packetId, ack, Mqtt5Properties.reasonString(reason));
           } else if (qos == 2) {
+            inboundAnswered(); // a PUBREC of 0x80 or more ends the exchange (MQTT 5.0 §4.3.3)
             endpoint.publishReceived(packetId, rec, Mqtt5Properties.reasonString(reason));
           }
         });
@@ -345,6 +375,7 @@ final class MqttConnection implements Outlet {
 
   private void sendDenial(int qos, int packetId) {
     if (qos == 1) {
+      inboundAnswered();
       if (v5) {
         endpoint.publishAcknowledge(
             packetId,
@@ -356,6 +387,7 @@ final class MqttConnection implements Outlet {
       }
     } else if (qos == 2) {
       if (v5) {
+        inboundAnswered(); // 0x87 ends the exchange
         endpoint.publishReceived(
             packetId,
             MqttPubRecReasonCode.NOT_AUTHORIZED,
@@ -368,6 +400,9 @@ final class MqttConnection implements Outlet {
   }
 
   private void onPubrel(int packetId) {
+    if (disconnecting) {
+      return;
+    }
     if (v5 && !session.hasIncomingQos2(packetId)) {
       // MQTT 5.0 §3.7.2.1: 0x92 packet identifier not found
       acks.inOrder(
@@ -380,7 +415,25 @@ final class MqttConnection implements Outlet {
       return;
     }
     // a persistent session's store forgets the id before PUBCOMP (MQTT 5.0 §4.3.3)
-    acks.inOrder(session.releaseIncomingQos2(packetId), () -> endpoint.publishComplete(packetId));
+    acks.inOrder(
+        session.releaseIncomingQos2(packetId),
+        () -> {
+          inboundAnswered();
+          endpoint.publishComplete(packetId);
+        });
+  }
+
+  private void unlessDisconnecting(Runnable action) {
+    if (!disconnecting) {
+      action.run();
+    }
+  }
+
+  /** A QoS 1/2 PUBLISH of the client is answered for good: one more may be in flight. */
+  private void inboundAnswered() {
+    if (inboundUnacknowledged > 0) {
+      inboundUnacknowledged--;
+    }
   }
 
   /** Both futures (either may be {@code null}: nothing to wait for). */
@@ -395,7 +448,7 @@ final class MqttConnection implements Outlet {
 
   @Override
   public boolean publish(int packetId, Delivery delivery, boolean dup) {
-    if (closed || !endpoint.isConnected()) {
+    if (closed || disconnecting || !endpoint.isConnected()) {
       return true; // stays in flight; resent on the next connection
     }
     Message m = delivery.message();
@@ -664,14 +717,15 @@ final class MqttConnection implements Outlet {
     if (t instanceof TooLongFrameException) {
       protocolViolation(
           MqttDisconnectReasonCode.PACKET_TOO_LARGE,
-          "packet larger than " + broker.config().maxMessageSize() + " bytes");
+          "packet larger than " + broker.config().maxMessageSize() + " bytes",
+          false);
     } else if (t instanceof DecoderException && isWildcardTopicName(t)) {
       // MQTT 5.0 §3.3.2.1 / §4.7.1: a topic name must not contain wildcards; Netty's decoder
       // refuses the PUBLISH before we see it, but the reason is 0x90, not malformed (0x81)
       protocolViolation(
-          MqttDisconnectReasonCode.TOPIC_NAME_INVALID, "topic name contains a wildcard");
+          MqttDisconnectReasonCode.TOPIC_NAME_INVALID, "topic name contains a wildcard", false);
     } else if (t instanceof DecoderException) {
-      protocolViolation(MqttDisconnectReasonCode.MALFORMED_PACKET, "malformed packet");
+      protocolViolation(MqttDisconnectReasonCode.MALFORMED_PACKET, "malformed packet", false);
     } else {
       broker.metrics().protocolErrors.increment();
       closeQuietly(endpoint);
@@ -687,9 +741,28 @@ final class MqttConnection implements Outlet {
   }
 
   private void protocolViolation(MqttDisconnectReasonCode code, String reason) {
+    protocolViolation(code, reason, true);
+  }
+
+  /**
+   * Ends the connection for a protocol violation (5.0: DISCONNECT {@code code}).
+   *
+   * @param linger whether to close as {@link LingeringClose} does; not after a decoder failure,
+   *     where vertx-mqtt closes the connection itself and the decoder discards what follows
+   */
+  private void protocolViolation(MqttDisconnectReasonCode code, String reason, boolean linger) {
+    if (disconnecting) {
+      return; // one DISCONNECT per connection (MQTT 5.0 §4.13.2)
+    }
     broker.metrics().protocolErrors.increment();
     LOG.debug("closing {}: {}", endpoint.clientIdentifier(), reason);
     if (v5 && endpoint.isConnected()) {
+      if (socket != null && linger) {
+        disconnecting = true;
+        // the client may be pipelining: let it read the reason code (no reset, see LingeringClose)
+        LingeringClose.disconnect(socket, code.value(), Mqtt5Properties.reasonString(reason));
+        return;
+      }
       endpoint.disconnect(code, Mqtt5Properties.reasonString(reason));
     }
     closeQuietly(endpoint);

@@ -17,6 +17,9 @@ final class TopicAliases {
   /** Why an inbound alias was refused: the DISCONNECT reason and a reason string. */
   record Problem(int reasonCode, String reason) {}
 
+  /** The alias of a PUBLISH without a Topic Alias property (0 is a value, and an invalid one). */
+  static final int ABSENT = -1;
+
   private final int inboundMaximum;
   private final int outboundMaximum;
   private final Map<Integer, String> inbound = new HashMap<>();
@@ -31,15 +34,19 @@ final class TopicAliases {
    * Resolves the topic of an incoming PUBLISH.
    *
    * @param topic the topic name as received, possibly empty
-   * @param alias the topic alias property, or 0 when absent
+   * @param alias the topic alias property, or {@link #ABSENT} when the PUBLISH has none
    * @return the topic, or a {@link Problem} for a DISCONNECT
    */
   Object resolve(String topic, int alias) {
-    if (alias == 0) {
+    if (alias == ABSENT) {
       return topic;
     }
+    if (alias == 0) {
+      // §3.3.2.3.4 [MQTT-3.3.2-8]: an alias of 0 is not permitted; 0x94 topic alias invalid
+      return new Problem(0x94, "topic alias 0 is not permitted");
+    }
     if (alias > inboundMaximum) {
-      // §3.3.2.3.4: 0 or more than the maximum is a protocol error, 0x94 topic alias invalid
+      // §3.3.2.3.4: more than the maximum is a protocol error, 0x94 topic alias invalid
       return new Problem(0x94, "topic alias " + alias + " is above the maximum " + inboundMaximum);
     }
     if (topic.isEmpty()) {
