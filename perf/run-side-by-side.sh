@@ -92,8 +92,8 @@ started="$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "run-side-by-side: busbar on $busbar_port (pid $busbar_pid), mosquitto on $mosquitto_port (pid $mosquitto_pid)" >&2
 
-# 10 s warm-up per scenario kind and broker: Busbar's JIT compiler is still busy after 3 s (its
-# compiler threads count in the broker CPU time), Mosquitto needs none
+# 10 s warm-up per scenario kind and broker (and a storm): Busbar's JIT compiler is still busy after
+# 3 s (its compiler threads count in the broker CPU time), Mosquitto needs none
 java -cp "$jar" io.busbar.perf.Bench \
   --target "busbar=127.0.0.1:$busbar_port" --target "mosquitto=127.0.0.1:$mosquitto_port" \
   --pid "busbar=$busbar_pid" --pid "mosquitto=$mosquitto_pid" \

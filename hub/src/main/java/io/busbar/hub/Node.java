@@ -114,7 +114,13 @@ public final class Node {
                     .setJvmMetricsEnabled(true)
                     // per-address event-bus meters are looked up on every message (~10 % of the
                     // event loops' time at 100k readings/s); the busbar.* meters count what matters
-                    .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS));
+                    .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)
+                    // per-connection TCP meters (vertx_net_server_*): a gauge registered and looked
+                    // up in the registry on every accept (~10 % of a CONNECT's event-loop time)
+                    // and a counter on every read and write; busbar.mqtt.clients.connected and
+                    // busbar.mqtt.bytes.* count what the MQTT listeners need
+                    .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
+                    .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT));
     var builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
     if (clusterManager == null) {
       return Future.succeededFuture(builder.with(options).build());

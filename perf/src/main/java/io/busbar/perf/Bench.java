@@ -98,7 +98,7 @@ public final class Bench implements Callable<Integer> {
       defaultValue = "0",
       paramLabel = "SECONDS",
       description =
-          "unrecorded QoS 0 and QoS 1 fan-in and fan-out per target before its first scenario (default: ${DEFAULT-VALUE})")
+          "unrecorded QoS 0 and QoS 1 fan-in, fan-out, fixed-rate QoS 1 and connection storm per target before its first scenario (default: ${DEFAULT-VALUE})")
   int warmupSeconds;
 
   @Option(

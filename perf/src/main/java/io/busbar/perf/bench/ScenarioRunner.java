@@ -81,8 +81,10 @@ public final class ScenarioRunner {
   }
 
   /**
-   * Runs a short unrecorded QoS 0 fan-in, QoS 1 fan-in and fan-out so a JIT-compiled broker is
-   * measured warm (the connection storm warms itself, {@link #storm}).
+   * Runs a short unrecorded QoS 0 fan-in, QoS 1 fan-in, fan-out, fixed-rate QoS 1 and connection
+   * storm so a JIT-compiled broker is measured warm. The fixed-rate and connect paths are warmed
+   * too: after the fan-ins and the fan-out alone, a JVM broker's compiler threads still took most
+   * of its CPU time in the measured latency scenario and the storm's first two passes.
    */
   public void warmUp(java.time.Duration duration) {
     BenchSettings brief =
@@ -101,6 +103,8 @@ public final class ScenarioRunner {
     run(Scenario.QOS1_FANIN, brief);
     // the fan-out runs other broker code (many subscribers per message): warm it too
     run(Scenario.FANOUT, brief);
+    run(Scenario.LATENCY, brief);
+    run(Scenario.CONNECT_STORM, brief);
   }
 
   private ScenarioResult run(Scenario scenario, BenchSettings s) {

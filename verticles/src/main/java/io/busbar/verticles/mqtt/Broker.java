@@ -8,7 +8,8 @@ import io.vertx.core.Vertx;
 
 /**
  * What every connection of one broker verticle shares; {@code cluster} is {@code null} on a node
- * that is not clustered. All of it is used from the verticle's one event-loop context.
+ * that is not clustered; {@code deadlines} holds the token expiry of every connection on one timer.
+ * All of it is used from the verticle's one event-loop context.
  */
 record Broker(
     Vertx vertx,
@@ -21,7 +22,8 @@ record Broker(
     BrokerMetrics metrics,
     io.busbar.verticles.mqtt.session.QueueBudget queueBudget,
     io.busbar.verticles.mqtt.session.SessionStore sessionStore,
-    io.busbar.verticles.mqtt.cluster.BrokerCluster cluster) {
+    io.busbar.verticles.mqtt.cluster.BrokerCluster cluster,
+    Deadlines deadlines) {
 
   /**
    * Decodes a message on a decoder topic onto the event bus, then routes it to subscribers.

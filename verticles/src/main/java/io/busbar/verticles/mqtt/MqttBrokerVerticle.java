@@ -190,7 +190,20 @@ public final class MqttBrokerVerticle extends VerticleBase {
             metrics,
             new QueueBudget(config.maxQueuedBytes()),
             sessionStore,
-            cluster);
+            cluster,
+            new Deadlines(
+                new Deadlines.Timer() {
+                  @Override
+                  public long set(long delayMillis, Runnable fire) {
+                    return vertx.setTimer(delayMillis, t -> fire.run());
+                  }
+
+                  @Override
+                  public void cancel(long id) {
+                    vertx.cancelTimer(id);
+                  }
+                },
+                System::currentTimeMillis));
     restoreSessions(broker);
     if (cluster == null) {
       return bind();

@@ -64,7 +64,8 @@ final class MqttConnection implements Outlet {
   /** The client's IP address, for the audit trail and per-source limits. */
   private final String source;
 
-  private long expiryTimer = -1;
+  /** When the token (or certificate) ends this connection, on the broker's one timer. */
+  private Deadlines.Deadline tokenDeadline;
 
   /**
    * The notAfter (epoch ms) of the client certificate that named the device, or {@code
@@ -574,21 +575,18 @@ final class MqttConnection implements Outlet {
    * certificate does, whichever comes first.
    */
   private void scheduleExpiry() {
-    if (expiryTimer >= 0) {
-      broker.vertx().cancelTimer(expiryTimer);
-      expiryTimer = -1;
-    }
+    broker.deadlines().cancel(tokenDeadline);
+    tokenDeadline = null;
     boolean certificate = certificateNotAfter < principal.expiresAt();
     long end = Math.min(principal.expiresAt(), certificateNotAfter);
     if (end == Long.MAX_VALUE) {
       return;
     }
-    long delay = Math.max(1, end - System.currentTimeMillis());
-    expiryTimer = broker.vertx().setTimer(delay, t -> expired(certificate));
+    tokenDeadline = broker.deadlines().add(end, () -> expired(certificate));
   }
 
   private void expired(boolean certificate) {
-    expiryTimer = -1;
+    tokenDeadline = null;
     if (closed || !endpoint.isConnected()) {
       return;
     }
@@ -825,10 +823,8 @@ final class MqttConnection implements Outlet {
       return;
     }
     closed = true;
-    if (expiryTimer >= 0) {
-      broker.vertx().cancelTimer(expiryTimer);
-      expiryTimer = -1;
-    }
+    broker.deadlines().cancel(tokenDeadline);
+    tokenDeadline = null;
     security.rateLimiter.forgetDevice(principal.tenant(), principal.subject());
     broker.metrics().clientsConnected.decrementAndGet();
     session.detach(this);

@@ -1,8 +1,12 @@
 package io.busbar.verticles.mqtt.session;
 
+import java.util.AbstractCollection;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 
 /**
@@ -11,17 +15,46 @@ import java.util.Optional;
  */
 public final class SessionRegistry {
 
-  private final Map<String, Session> sessions = new HashMap<>();
-
   /**
-   * The same sessions by tenant, then client id: the delivery path looks a session up per receiver,
-   * and this needs no key built (and hashed) per lookup.
+   * The sessions by tenant, then client id: lookups build no key (and hash no concatenated string)
+   * on connect, disconnect and delivery.
    */
   private final Map<String, Map<String, Session>> byTenant = new HashMap<>();
 
-  private static String key(String tenant, String clientId) {
-    return tenant + '\u0000' + clientId;
-  }
+  private int size;
+
+  /** A live view of every session, tenant after tenant. */
+  private final Collection<Session> all =
+      new AbstractCollection<>() {
+        @Override
+        public Iterator<Session> iterator() {
+          Iterator<Map<String, Session>> tenants = byTenant.values().iterator();
+          return new Iterator<>() {
+            private Iterator<Session> current = Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+              while (!current.hasNext() && tenants.hasNext()) {
+                current = tenants.next().values().iterator();
+              }
+              return current.hasNext();
+            }
+
+            @Override
+            public Session next() {
+              if (!hasNext()) {
+                throw new NoSuchElementException();
+              }
+              return current.next();
+            }
+          };
+        }
+
+        @Override
+        public int size() {
+          return size;
+        }
+      };
 
   public Optional<Session> get(String tenant, String clientId) {
     return Optional.ofNullable(find(tenant, clientId));
@@ -34,26 +67,31 @@ public final class SessionRegistry {
   }
 
   public void put(Session session) {
-    sessions.put(key(session.tenant(), session.clientId()), session);
-    byTenant
-        .computeIfAbsent(session.tenant(), t -> new HashMap<>())
-        .put(session.clientId(), session);
+    Session before =
+        byTenant
+            .computeIfAbsent(session.tenant(), t -> new HashMap<>())
+            .put(session.clientId(), session);
+    if (before == null) {
+      size++;
+    }
   }
 
   public void remove(Session session) {
-    if (sessions.remove(key(session.tenant(), session.clientId()), session)) {
-      Map<String, Session> clients = byTenant.get(session.tenant());
-      if (clients != null && clients.remove(session.clientId(), session) && clients.isEmpty()) {
+    Map<String, Session> clients = byTenant.get(session.tenant());
+    if (clients != null && clients.remove(session.clientId(), session)) {
+      size--;
+      if (clients.isEmpty()) {
         byTenant.remove(session.tenant());
       }
     }
   }
 
+  /** Every session, a live view (copy it before ending sessions while iterating). */
   public Collection<Session> all() {
-    return sessions.values();
+    return all;
   }
 
   public int size() {
-    return sessions.size();
+    return size;
   }
 }
