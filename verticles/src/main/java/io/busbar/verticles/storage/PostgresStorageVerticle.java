@@ -105,9 +105,8 @@ public final class PostgresStorageVerticle extends VerticleBase {
   private final AtomicBoolean maintaining = new AtomicBoolean();
 
   // event-loop state
-  private boolean writing;
+  private final WritePump pump;
   private boolean stopping;
-  private Future<Void> lastWrite = Future.succeededFuture();
 
   public PostgresStorageVerticle(PostgresStorageConfig config, MeterRegistry registry) {
     this(config, registry, System::currentTimeMillis);
@@ -129,6 +128,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
             instanceId,
             tagged("busbar.storage.dropped", "reason", "queue_full"),
             droppedUnexpectedType);
+    this.pump = new WritePump(queue, config.batchSize(), config.ackOnCommit(), this::writeBatch);
     this.eventsWritten =
         Counter.builder("busbar.storage.events.written")
             .description("Events committed to the database")
@@ -178,7 +178,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
               // local: in a cluster each node stores only what its own broker received
               consumers.add(bus.localConsumer(Addresses.EVENTS, this::onEvents));
               consumers.add(bus.localConsumer(Addresses.DEAD_LETTERS, this::onDeadLetter));
-              consumers.add(bus.localConsumer(Addresses.STORAGE_INGEST, this::onIngest));
+              consumers.add(bus.localConsumer(Addresses.STORAGE_INGEST, pump::ingest));
               consumers.add(
                   bus.consumer(Addresses.STORAGE_TELEMETRY_QUERY, this::onTelemetryQuery));
               consumers.add(
@@ -187,7 +187,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
               exportThread =
                   vertx.createSharedWorkerExecutor("busbar-storage-pg-export-" + instanceId, 1);
               flushTimer =
-                  vertx.setPeriodic(config.flushInterval().toMillis(), tick -> requestWrite());
+                  vertx.setPeriodic(config.flushInterval().toMillis(), tick -> pump.request());
               if (!config.rollupInterval().isZero()) {
                 maintenanceTimerId =
                     vertx.setPeriodic(config.rollupInterval().toMillis(), tick -> runMaintenance());
@@ -208,6 +208,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    Future<?> inFlight = pump.stop();
     vertx.cancelTimer(flushTimer);
     vertx.cancelTimer(maintenanceTimerId);
     List<Future<Void>> unregistered = new ArrayList<>();
@@ -216,7 +217,7 @@ public final class PostgresStorageVerticle extends VerticleBase {
       return Future.all(unregistered);
     }
     return Future.all(unregistered)
-        .transform(ignored -> drain())
+        .transform(ignored -> inFlight.transform(written -> drain()))
         .eventually(store::close)
         .eventually(() -> exportThread == null ? Future.succeededFuture() : exportThread.close())
         .onComplete(
@@ -228,53 +229,21 @@ public final class PostgresStorageVerticle extends VerticleBase {
             });
   }
 
-  /** Waits for the batch in flight, then writes batches until the queue is empty. */
+  /** Writes batches until the queue is empty. */
   private Future<Void> drain() {
-    return lastWrite.transform(
-        ignored -> queue.isEmpty() ? Future.succeededFuture() : writeBatch().compose(v -> drain()));
+    return queue.isEmpty() ? Future.succeededFuture() : writeBatch().compose(v -> drain());
   }
 
   // ---- ingestion ----
 
   private void onEvents(Message<Object> message) {
     queue.offerEvents(message);
-    if (queue.size() >= config.batchSize()) {
-      requestWrite();
-    }
+    pump.offered();
   }
 
   private void onDeadLetter(Message<Object> message) {
     queue.offerDeadLetter(message);
-    if (queue.size() >= config.batchSize()) {
-      requestWrite();
-    }
-  }
-
-  /** A batch that needs an acknowledgement: all of it is queued, or none. */
-  private void onIngest(Message<Object> message) {
-    if (!queue.ingest(message, stopping, config.ackOnCommit())) {
-      return;
-    }
-    if (config.ackOnCommit() || queue.size() >= config.batchSize()) {
-      requestWrite();
-    }
-  }
-
-  /** Starts writing one batch unless one is in flight. */
-  private void requestWrite() {
-    if (writing || stopping || queue.isEmpty()) {
-      return;
-    }
-    writing = true;
-    lastWrite =
-        writeBatch()
-            .onComplete(
-                done -> {
-                  writing = false;
-                  if (queue.size() >= config.batchSize() || queue.acksWaiting()) {
-                    requestWrite();
-                  }
-                });
+    pump.offered();
   }
 
   /** Writes at most one batch; never fails (a failed batch is counted and its acks failed). */

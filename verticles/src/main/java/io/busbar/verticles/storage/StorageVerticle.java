@@ -124,7 +124,7 @@ public final class StorageVerticle extends VerticleBase {
   private long maintenanceTimerId = -1;
 
   // event-loop state: only touched on this verticle's context
-  private boolean writing;
+  private final WritePump pump;
   private boolean stopping;
 
   public StorageVerticle(StorageConfig config, MeterRegistry registry) {
@@ -146,6 +146,12 @@ public final class StorageVerticle extends VerticleBase {
             instanceId,
             dropped("queue_full"),
             droppedUnexpectedType);
+    this.pump =
+        new WritePump(
+            queue,
+            config.batchSize(),
+            config.ackOnCommit(),
+            () -> writerThread.executeBlocking(this::writeBatch, true));
     this.eventsWritten =
         Counter.builder("busbar.storage.events.written")
             .description("Events committed to the database")
@@ -220,7 +226,7 @@ public final class StorageVerticle extends VerticleBase {
               // once, not once per node
               ingestConsumers.add(bus.localConsumer(Addresses.EVENTS, this::onEvents));
               ingestConsumers.add(bus.localConsumer(Addresses.DEAD_LETTERS, this::onDeadLetter));
-              ingestConsumers.add(bus.localConsumer(Addresses.STORAGE_INGEST, this::onIngest));
+              ingestConsumers.add(bus.localConsumer(Addresses.STORAGE_INGEST, pump::ingest));
               // each node keeps the audit trail of its own decisions
               ingestConsumers.add(bus.localConsumer(Addresses.AUDIT, this::onAudit));
               queryConsumers.add(
@@ -230,7 +236,7 @@ public final class StorageVerticle extends VerticleBase {
               queryConsumers.add(bus.localConsumer(Addresses.STORAGE_EXPORT, this::onExport));
               queryConsumers.add(bus.consumer(Addresses.STORAGE_AUDIT_QUERY, this::onAuditQuery));
               flushTimer =
-                  vertx.setPeriodic(config.flushInterval().toMillis(), tick -> requestWrite());
+                  vertx.setPeriodic(config.flushInterval().toMillis(), tick -> pump.request());
               if (!config.rollupInterval().isZero()) {
                 maintenanceTimerId =
                     vertx.setPeriodic(config.rollupInterval().toMillis(), tick -> runMaintenance());
@@ -251,6 +257,8 @@ public final class StorageVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    // the writer thread runs drainAndClose after the batch in flight
+    pump.stop();
     vertx.cancelTimer(flushTimer);
     vertx.cancelTimer(maintenanceTimerId);
     List<Future<Void>> unregistered = new ArrayList<>();
@@ -289,16 +297,12 @@ public final class StorageVerticle extends VerticleBase {
 
   private void onEvents(Message<Object> message) {
     queue.offerEvents(message);
-    if (queue.size() >= config.batchSize()) {
-      requestWrite();
-    }
+    pump.offered();
   }
 
   private void onDeadLetter(Message<Object> message) {
     queue.offerDeadLetter(message);
-    if (queue.size() >= config.batchSize()) {
-      requestWrite();
-    }
+    pump.offered();
   }
 
   private void onAudit(Message<Object> message) {
@@ -310,42 +314,7 @@ public final class StorageVerticle extends VerticleBase {
       return;
     }
     queue.offer(event);
-    if (queue.size() >= config.batchSize()) {
-      requestWrite();
-    }
-  }
-
-  /**
-   * A batch that needs an acknowledgement: all of it is queued, or none (503 queue full, 413 larger
-   * than the whole queue). Only this event loop adds to the queue, so the capacity check holds.
-   */
-  private void onIngest(Message<Object> message) {
-    if (!queue.ingest(message, stopping, config.ackOnCommit())) {
-      return;
-    }
-    if (config.ackOnCommit() || queue.size() >= config.batchSize()) {
-      // with ack-on-commit, commit soon rather than at the next tick: acks arriving meanwhile
-      // share the next commit
-      requestWrite();
-    }
-  }
-
-  /** Hands one batch to the writer thread unless one is already being written. */
-  private void requestWrite() {
-    if (writing || stopping || queue.isEmpty()) {
-      return;
-    }
-    writing = true;
-    writerThread
-        .executeBlocking(this::writeBatch, true)
-        .onComplete(
-            done -> {
-              writing = false;
-              // a full batch or an acknowledgement is waiting: don't wait for the timer
-              if (queue.size() >= config.batchSize() || queue.acksWaiting()) {
-                requestWrite();
-              }
-            });
+    pump.offered();
   }
 
   // ---- writer thread ----
