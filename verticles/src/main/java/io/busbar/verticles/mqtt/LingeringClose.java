@@ -11,6 +11,7 @@ import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -77,7 +78,13 @@ final class LingeringClose extends ChannelDuplexHandler {
         .onComplete(
             written -> {
               if (written.succeeded() && channel instanceof DuplexChannel duplex) {
-                duplex.shutdownOutput();
+                SslHandler tls = channel.pipeline().get(SslHandler.class);
+                if (tls == null) {
+                  duplex.shutdownOutput();
+                } else {
+                  // TLS: close_notify first, so the client sees an orderly end, not a truncation
+                  tls.closeOutbound().addListener(f -> duplex.shutdownOutput());
+                }
               } else {
                 channel.unsafe().close(channel.voidPromise());
               }
