@@ -388,7 +388,8 @@ public final class MqttBrokerVerticle extends VerticleBase {
 
   /**
    * Tells connected 5.0 clients the server is shutting down (DISCONNECT 0x8B, MQTT 5.0 §3.14.2.1),
-   * closes every connection without publishing wills, then the listeners.
+   * closes every connection without publishing wills, then the listeners. A client gets up to
+   * {@link LingeringClose#LINGER_MILLIS} to read its DISCONNECT; the stop waits no longer.
    */
   @Override
   public Future<?> stop() {
@@ -404,14 +405,17 @@ public final class MqttBrokerVerticle extends VerticleBase {
     if (tokenVerifiers != null) {
       tokenVerifiers.close();
     }
+    List<Future<Void>> lingering = new java.util.ArrayList<>();
     if (broker != null) {
       for (Session s : java.util.List.copyOf(broker.sessions().all())) {
         MqttConnection c = MqttConnection.of(s);
         if (c != null) {
-          c.serverShuttingDown();
+          lingering.add(c.serverShuttingDown());
         }
       }
     }
+    // each at most LingeringClose.LINGER_MILLIS: the clients read their 0x8B, none holds the stop
+    Future<Void> disconnected = Future.join(lingering).mapEmpty();
     Future<Void> bridged =
         bridge == null
             ? Future.succeededFuture()
@@ -423,7 +427,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
         broker == null ? Future.succeededFuture() : broker.postOffice().retained().close();
     Future<Void> sessions =
         broker == null ? Future.succeededFuture() : broker.sessionStore().close();
-    return Future.all(List.of(bridged, tcp, ws, tlsClosed, retained, sessions));
+    return Future.all(List.of(disconnected, bridged, tcp, ws, tlsClosed, retained, sessions));
   }
 
   private static MqttServerOptions withFrameSize(MqttServerOptions options, int size) {

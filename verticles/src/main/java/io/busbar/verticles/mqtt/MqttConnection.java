@@ -107,6 +107,12 @@ final class MqttConnection implements Outlet {
   /** A DISCONNECT was sent and the connection is closing: nothing more is written to it. */
   private boolean disconnecting;
 
+  /** The connection's context (its event loop), from {@link #start()} on. */
+  private Context context;
+
+  /** Completed when the connection is closed after the server ended it ({@link #end}). */
+  private Future<Void> ended = Future.succeededFuture();
+
   /** Cleared by a normal DISCONNECT (MQTT §3.14.4): the will is then not published. */
   private boolean publishWill = true;
 
@@ -167,6 +173,7 @@ final class MqttConnection implements Outlet {
 
   /** Called right after the CONNACK: installs the packet handlers and resumes the session. */
   void start() {
+    context = Vertx.currentContext();
     socket = FlushBatching.install(endpoint);
     endpoint.publishHandler(this::onPublish);
     endpoint.publishReleaseHandler(this::onPubrel);
@@ -174,7 +181,9 @@ final class MqttConnection implements Outlet {
     endpoint.publishAcknowledgeHandler(id -> unlessDisconnecting(() -> session.acknowledged(id)));
     endpoint.publishReceivedHandler(id -> unlessDisconnecting(() -> session.received(id)));
     endpoint.publishCompletionHandler(id -> unlessDisconnecting(() -> session.completed(id)));
-    subscriptions = new SubscriptionHandler(broker, security, endpoint, principal, session, v5);
+    subscriptions =
+        new SubscriptionHandler(
+            broker, security, endpoint, principal, session, v5, this::protocolViolation);
     endpoint.subscribeHandler(m -> unlessDisconnecting(() -> subscriptions.onSubscribe(m)));
     endpoint.unsubscribeHandler(m -> unlessDisconnecting(() -> subscriptions.onUnsubscribe(m)));
     endpoint.disconnectMessageHandler(this::onDisconnect);
@@ -600,13 +609,10 @@ final class MqttConnection implements Outlet {
         certificate ? "CERTIFICATE_EXPIRED" : "EXPIRED",
         source);
     LOG.debug("closing {}: {} expired", endpoint.clientIdentifier(), what);
-    if (v5) {
-      // MQTT 5.0 §3.14.2.1: 0xA0 maximum connect time
-      endpoint.disconnect(
-          MqttDisconnectReasonCode.MAXIMUM_CONNECT_TIME,
-          Mqtt5Properties.reasonString(what + " expired"));
-    }
-    closeQuietly(endpoint);
+    // MQTT 5.0 §3.14.2.1: 0xA0 maximum connect time
+    end(
+        MqttDisconnectReasonCode.MAXIMUM_CONNECT_TIME,
+        Mqtt5Properties.reasonString(what + " expired"));
   }
 
   /**
@@ -621,11 +627,7 @@ final class MqttConnection implements Outlet {
     security.revokedDisconnects.increment();
     security.denied(
         principal, AuditEvent.Action.REVOKED_DISCONNECT, session.clientId(), "REVOKED", source);
-    if (v5) {
-      endpoint.disconnect(
-          MqttDisconnectReasonCode.NOT_AUTHORIZED, Mqtt5Properties.reasonString("revoked"));
-    }
-    closeQuietly(endpoint);
+    end(MqttDisconnectReasonCode.NOT_AUTHORIZED, Mqtt5Properties.reasonString("revoked"));
   }
 
   /**
@@ -685,10 +687,9 @@ final class MqttConnection implements Outlet {
       security.reauthRefused.increment();
       security.denied(principal, AuditEvent.Action.CONNECT, "reauth", reason, source);
       LOG.debug("closing {}: re-authentication refused ({})", endpoint.clientIdentifier(), reason);
-      endpoint.disconnect(
+      end(
           MqttDisconnectReasonCode.NOT_AUTHORIZED,
           Mqtt5Properties.reasonString("re-authentication failed"));
-      closeQuietly(endpoint);
       return;
     }
     principal = ar.result();
@@ -711,19 +712,21 @@ final class MqttConnection implements Outlet {
    * wildcard topic name (0x90) or malformed (0x81). Only this connection is closed.
    */
   private void onException(Throwable t) {
+    if (disconnecting || closed) {
+      return; // ending already: e.g. the client reset the connection while it lingered
+    }
     LOG.debug("connection {} failed: {}", endpoint.clientIdentifier(), t.toString());
     if (t instanceof TooLongFrameException) {
       protocolViolation(
           MqttDisconnectReasonCode.PACKET_TOO_LARGE,
-          "packet larger than " + broker.config().maxMessageSize() + " bytes",
-          false);
+          "packet larger than " + broker.config().maxMessageSize() + " bytes");
     } else if (t instanceof DecoderException && isWildcardTopicName(t)) {
       // MQTT 5.0 §3.3.2.1 / §4.7.1: a topic name must not contain wildcards; Netty's decoder
       // refuses the PUBLISH before we see it, but the reason is 0x90, not malformed (0x81)
       protocolViolation(
-          MqttDisconnectReasonCode.TOPIC_NAME_INVALID, "topic name contains a wildcard", false);
+          MqttDisconnectReasonCode.TOPIC_NAME_INVALID, "topic name contains a wildcard");
     } else if (t instanceof DecoderException) {
-      protocolViolation(MqttDisconnectReasonCode.MALFORMED_PACKET, "malformed packet", false);
+      protocolViolation(MqttDisconnectReasonCode.MALFORMED_PACKET, "malformed packet");
     } else {
       broker.metrics().protocolErrors.increment();
       closeQuietly(endpoint);
@@ -738,30 +741,38 @@ final class MqttConnection implements Outlet {
         && message.contains("wildcards");
   }
 
+  /** Ends the connection for a protocol violation (5.0: DISCONNECT {@code code}). */
   private void protocolViolation(MqttDisconnectReasonCode code, String reason) {
-    protocolViolation(code, reason, true);
-  }
-
-  /**
-   * Ends the connection for a protocol violation (5.0: DISCONNECT {@code code}).
-   *
-   * @param linger whether to close as {@link LingeringClose} does; not after a decoder failure,
-   *     where vertx-mqtt closes the connection itself and the decoder discards what follows
-   */
-  private void protocolViolation(MqttDisconnectReasonCode code, String reason, boolean linger) {
-    if (disconnecting) {
+    if (disconnecting || closed) {
       return; // one DISCONNECT per connection (MQTT 5.0 §4.13.2)
     }
     broker.metrics().protocolErrors.increment();
     LOG.debug("closing {}: {}", endpoint.clientIdentifier(), reason);
+    end(code, Mqtt5Properties.reasonString(reason));
+  }
+
+  /**
+   * The one way the server ends a connection. A 5.0 client gets DISCONNECT {@code code} and the
+   * chance to read it even while it is still sending ({@link LingeringClose}: what it sends from
+   * now on is discarded, the socket is closed when it closes its side, at the latest after {@link
+   * LingeringClose#LINGER_MILLIS}); a 3.1.1 client, which has no server DISCONNECT, is closed at
+   * once. Either way nothing more is delivered to or accepted from the client, and the connection
+   * ends for the broker (session detached, will per {@link #publishWill}, gauge uncounted) right
+   * after the current event-loop task, as a close did before lingering existed: not when the socket
+   * finally closes.
+   */
+  private void end(MqttDisconnectReasonCode code, MqttProperties properties) {
+    if (disconnecting || closed) {
+      return; // one DISCONNECT per connection (MQTT 5.0 §4.13.2)
+    }
+    disconnecting = true;
+    if (v5 && socket != null && context != null && endpoint.isConnected()) {
+      ended = LingeringClose.disconnect(socket, code.value(), properties);
+      context.runOnContext(v -> onClose());
+      return;
+    }
     if (v5 && endpoint.isConnected()) {
-      if (socket != null && linger) {
-        disconnecting = true;
-        // the client may be pipelining: let it read the reason code (no reset, see LingeringClose)
-        LingeringClose.disconnect(socket, code.value(), Mqtt5Properties.reasonString(reason));
-        return;
-      }
-      endpoint.disconnect(code, Mqtt5Properties.reasonString(reason));
+      endpoint.disconnect(code, properties); // this vertx-mqtt hides its socket: no lingering
     }
     closeQuietly(endpoint);
   }
@@ -775,27 +786,25 @@ final class MqttConnection implements Outlet {
     }
   }
 
-  /** The broker is stopping: 5.0 clients get DISCONNECT 0x8B; no will is published. */
-  void serverShuttingDown() {
+  /**
+   * The broker is stopping: 5.0 clients get DISCONNECT 0x8B; no will is published.
+   *
+   * @return a future completed when the connection is closed, at the latest {@link
+   *     LingeringClose#LINGER_MILLIS} from now; it never fails
+   */
+  Future<Void> serverShuttingDown() {
     publishWill = false;
     // now, while the session store is still open: a graceful stop publishes no will
     broker.sessionStore().willCleared(session.tenant(), session.clientId());
-    if (v5 && endpoint.isConnected()) {
-      endpoint.disconnect(
-          MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, MqttProperties.NO_PROPERTIES);
-    }
-    closeQuietly(endpoint);
+    end(MqttDisconnectReasonCode.SERVER_SHUTTING_DOWN, MqttProperties.NO_PROPERTIES);
+    return ended;
   }
 
   /** Another connection took the session over (MQTT 3.1.1 §3.1.4, 5.0 §3.1.4, reason 0x8E). */
   void takenOver() {
     takenOver = true;
     session.detach(this);
-    if (v5 && endpoint.isConnected()) {
-      endpoint.disconnect(
-          MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
-    }
-    closeQuietly(endpoint);
+    end(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
   }
 
   private void onDisconnect(MqttDisconnectMessage m) {

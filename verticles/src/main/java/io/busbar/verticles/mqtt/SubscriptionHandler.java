@@ -14,10 +14,12 @@ import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttTopicSubscription;
 import io.vertx.mqtt.messages.MqttSubscribeMessage;
 import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
+import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttSubAckReasonCode;
 import io.vertx.mqtt.messages.codes.MqttUnsubAckReasonCode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * SUBSCRIBE and UNSUBSCRIBE of one connection (MQTT 3.1.1 §3.8 and §3.10, 5.0 §3.8 and §3.10):
@@ -33,13 +35,18 @@ final class SubscriptionHandler {
   private final Session session;
   private final boolean v5;
 
+  /** Ends the connection for a protocol violation: DISCONNECT with the code and reason string. */
+  private final BiConsumer<MqttDisconnectReasonCode, String> protocolViolation;
+
   SubscriptionHandler(
       Broker broker,
       BrokerSecurity security,
       MqttEndpoint endpoint,
       Principal principal,
       Session session,
-      boolean v5) {
+      boolean v5,
+      BiConsumer<MqttDisconnectReasonCode, String> protocolViolation) {
+    this.protocolViolation = protocolViolation;
     this.broker = broker;
     this.security = security;
     this.endpoint = endpoint;
@@ -88,11 +95,8 @@ final class SubscriptionHandler {
       MqttSubscriptionOption o = ts.subscriptionOption();
       if (v5 && o != null && o.isNoLocal() && TopicNames.isShared(filter)) {
         // MQTT 5.0 §3.8.3.1: no-local on a shared subscription is a protocol error
-        broker.metrics().protocolErrors.increment();
-        endpoint.disconnect(
-            io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode.PROTOCOL_ERROR,
-            Mqtt5Properties.reasonString("no-local on a shared subscription"));
-        MqttConnection.closeQuietly(endpoint);
+        protocolViolation.accept(
+            MqttDisconnectReasonCode.PROTOCOL_ERROR, "no-local on a shared subscription");
         return;
       }
       Subscription sub =

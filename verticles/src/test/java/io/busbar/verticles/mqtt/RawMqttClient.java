@@ -66,6 +66,18 @@ final class RawMqttClient implements AutoCloseable {
     return new RawMqttClient(s);
   }
 
+  /**
+   * A client whose socket receive buffer is about {@code receiveBuffer} bytes, so that what the
+   * broker sends it backs up in the broker while it does not read.
+   */
+  static RawMqttClient open(int port, int receiveBuffer) throws IOException {
+    Socket s = new Socket();
+    s.setReceiveBufferSize(receiveBuffer); // before connecting: it sets the window
+    s.setTcpNoDelay(true);
+    s.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+    return new RawMqttClient(s);
+  }
+
   void send(byte[] packet) throws IOException {
     out.write(packet);
     out.flush();
