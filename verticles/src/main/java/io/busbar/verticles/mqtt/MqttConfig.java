@@ -3,6 +3,7 @@ package io.busbar.verticles.mqtt;
 import io.busbar.verticles.mqtt.session.QueuePolicy;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Settings of the MQTT listener and its sessions, validated when built; each error names the key.
@@ -219,378 +220,154 @@ public record MqttConfig(
   }
 
   public MqttConfig withQueue(int maxQueued, QueuePolicy policy) {
-    return new MqttConfig(
-        host,
-        port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueued,
-        policy,
-        maxSessionExpirySeconds,
-        sysIntervalSeconds,
-        topicAliasMaximum,
-        maxConnections,
-        maxTopicLength,
-        maxTopicLevels,
-        webSocketPort,
-        maxQueuedBytes,
-        maxConnectsPerSecond,
-        maxConnectionBacklogBytes,
-        maxRetainedMessages,
-        tokenCacheSeconds,
-        dataDir,
-        serverKeepAliveSeconds,
-        receiveMaximum);
+    return edit(
+        e -> {
+          e.maxQueuedMessages = maxQueued;
+          e.queuePolicy = policy;
+        });
   }
 
   public MqttConfig withMaxSessionExpirySeconds(long seconds) {
-    return new MqttConfig(
-        host,
-        port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueuedMessages,
-        queuePolicy,
-        seconds,
-        sysIntervalSeconds,
-        topicAliasMaximum,
-        maxConnections,
-        maxTopicLength,
-        maxTopicLevels,
-        webSocketPort,
-        maxQueuedBytes,
-        maxConnectsPerSecond,
-        maxConnectionBacklogBytes,
-        maxRetainedMessages,
-        tokenCacheSeconds,
-        dataDir,
-        serverKeepAliveSeconds,
-        receiveMaximum);
+    return edit(e -> e.maxSessionExpirySeconds = seconds);
   }
 
   public MqttConfig withSysInterval(int seconds) {
-    return new MqttConfig(
-        host,
-        port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueuedMessages,
-        queuePolicy,
-        maxSessionExpirySeconds,
-        seconds,
-        topicAliasMaximum,
-        maxConnections,
-        maxTopicLength,
-        maxTopicLevels,
-        webSocketPort,
-        maxQueuedBytes,
-        maxConnectsPerSecond,
-        maxConnectionBacklogBytes,
-        maxRetainedMessages,
-        tokenCacheSeconds,
-        dataDir,
-        serverKeepAliveSeconds,
-        receiveMaximum);
+    return edit(e -> e.sysIntervalSeconds = seconds);
   }
 
   public MqttConfig withTopicAliasMaximum(int aliases) {
-    return new MqttConfig(
-        host,
-        port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueuedMessages,
-        queuePolicy,
-        maxSessionExpirySeconds,
-        sysIntervalSeconds,
-        aliases,
-        maxConnections,
-        maxTopicLength,
-        maxTopicLevels,
-        webSocketPort,
-        maxQueuedBytes,
-        maxConnectsPerSecond,
-        maxConnectionBacklogBytes,
-        maxRetainedMessages,
-        tokenCacheSeconds,
-        dataDir,
-        serverKeepAliveSeconds,
-        receiveMaximum);
+    return edit(e -> e.topicAliasMaximum = aliases);
   }
 
   public MqttConfig withMaxConnections(int connections) {
-    return new MqttConfig(
-        host,
-        port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueuedMessages,
-        queuePolicy,
-        maxSessionExpirySeconds,
-        sysIntervalSeconds,
-        topicAliasMaximum,
-        connections,
-        maxTopicLength,
-        maxTopicLevels,
-        webSocketPort,
-        maxQueuedBytes,
-        maxConnectsPerSecond,
-        maxConnectionBacklogBytes,
-        maxRetainedMessages,
-        tokenCacheSeconds,
-        dataDir,
-        serverKeepAliveSeconds,
-        receiveMaximum);
+    return edit(e -> e.maxConnections = connections);
   }
 
   public MqttConfig withTopicLimits(int length, int levels) {
-    return new MqttConfig(
-        host,
-        port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueuedMessages,
-        queuePolicy,
-        maxSessionExpirySeconds,
-        sysIntervalSeconds,
-        topicAliasMaximum,
-        maxConnections,
-        length,
-        levels,
-        webSocketPort,
-        maxQueuedBytes,
-        maxConnectsPerSecond,
-        maxConnectionBacklogBytes,
-        maxRetainedMessages,
-        tokenCacheSeconds,
-        dataDir,
-        serverKeepAliveSeconds,
-        receiveMaximum);
+    return edit(
+        e -> {
+          e.maxTopicLength = length;
+          e.maxTopicLevels = levels;
+        });
   }
 
   public MqttConfig withWebSocketPort(int port) {
-    return new MqttConfig(
-        host,
-        this.port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueuedMessages,
-        queuePolicy,
-        maxSessionExpirySeconds,
-        sysIntervalSeconds,
-        topicAliasMaximum,
-        maxConnections,
-        maxTopicLength,
-        maxTopicLevels,
-        port,
-        maxQueuedBytes,
-        maxConnectsPerSecond,
-        maxConnectionBacklogBytes,
-        maxRetainedMessages,
-        tokenCacheSeconds,
-        dataDir,
-        serverKeepAliveSeconds,
-        receiveMaximum);
+    return edit(e -> e.webSocketPort = port);
   }
 
   /** The same settings keeping retained messages in {@code dir} ({@code null}: memory only). */
   public MqttConfig withDataDir(Path dir) {
-    return new MqttConfig(
-        host,
-        port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueuedMessages,
-        queuePolicy,
-        maxSessionExpirySeconds,
-        sysIntervalSeconds,
-        topicAliasMaximum,
-        maxConnections,
-        maxTopicLength,
-        maxTopicLevels,
-        webSocketPort,
-        maxQueuedBytes,
-        maxConnectsPerSecond,
-        maxConnectionBacklogBytes,
-        maxRetainedMessages,
-        tokenCacheSeconds,
-        dir,
-        serverKeepAliveSeconds,
-        receiveMaximum);
+    return edit(e -> e.dataDir = dir);
   }
 
   public MqttConfig withMaxQueuedBytes(long bytes) {
-    return new MqttConfig(
-        host,
-        port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueuedMessages,
-        queuePolicy,
-        maxSessionExpirySeconds,
-        sysIntervalSeconds,
-        topicAliasMaximum,
-        maxConnections,
-        maxTopicLength,
-        maxTopicLevels,
-        webSocketPort,
-        bytes,
-        maxConnectsPerSecond,
-        maxConnectionBacklogBytes,
-        maxRetainedMessages,
-        tokenCacheSeconds,
-        dataDir,
-        serverKeepAliveSeconds,
-        receiveMaximum);
+    return edit(e -> e.maxQueuedBytes = bytes);
   }
 
   public MqttConfig withMaxConnectsPerSecond(int perSecond) {
-    return new MqttConfig(
-        host,
-        port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueuedMessages,
-        queuePolicy,
-        maxSessionExpirySeconds,
-        sysIntervalSeconds,
-        topicAliasMaximum,
-        maxConnections,
-        maxTopicLength,
-        maxTopicLevels,
-        webSocketPort,
-        maxQueuedBytes,
-        perSecond,
-        maxConnectionBacklogBytes,
-        maxRetainedMessages,
-        tokenCacheSeconds,
-        dataDir,
-        serverKeepAliveSeconds,
-        receiveMaximum);
+    return edit(e -> e.maxConnectsPerSecond = perSecond);
   }
 
   public MqttConfig withMaxConnectionBacklogBytes(long bytes) {
-    return new MqttConfig(
-        host,
-        port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueuedMessages,
-        queuePolicy,
-        maxSessionExpirySeconds,
-        sysIntervalSeconds,
-        topicAliasMaximum,
-        maxConnections,
-        maxTopicLength,
-        maxTopicLevels,
-        webSocketPort,
-        maxQueuedBytes,
-        maxConnectsPerSecond,
-        bytes,
-        maxRetainedMessages,
-        tokenCacheSeconds,
-        dataDir,
-        serverKeepAliveSeconds,
-        receiveMaximum);
+    return edit(e -> e.maxConnectionBacklogBytes = bytes);
   }
 
   public MqttConfig withMaxRetainedMessages(int max) {
-    return new MqttConfig(
-        host,
-        port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueuedMessages,
-        queuePolicy,
-        maxSessionExpirySeconds,
-        sysIntervalSeconds,
-        topicAliasMaximum,
-        maxConnections,
-        maxTopicLength,
-        maxTopicLevels,
-        webSocketPort,
-        maxQueuedBytes,
-        maxConnectsPerSecond,
-        maxConnectionBacklogBytes,
-        max,
-        tokenCacheSeconds,
-        dataDir,
-        serverKeepAliveSeconds,
-        receiveMaximum);
+    return edit(e -> e.maxRetainedMessages = max);
   }
 
   public MqttConfig withTokenCacheSeconds(int seconds) {
-    return new MqttConfig(
-        host,
-        port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueuedMessages,
-        queuePolicy,
-        maxSessionExpirySeconds,
-        sysIntervalSeconds,
-        topicAliasMaximum,
-        maxConnections,
-        maxTopicLength,
-        maxTopicLevels,
-        webSocketPort,
-        maxQueuedBytes,
-        maxConnectsPerSecond,
-        maxConnectionBacklogBytes,
-        maxRetainedMessages,
-        seconds,
-        dataDir,
-        serverKeepAliveSeconds,
-        receiveMaximum);
+    return edit(e -> e.tokenCacheSeconds = seconds);
   }
 
   public MqttConfig withServerKeepAliveSeconds(int seconds) {
-    return new MqttConfig(
-        host,
-        port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueuedMessages,
-        queuePolicy,
-        maxSessionExpirySeconds,
-        sysIntervalSeconds,
-        topicAliasMaximum,
-        maxConnections,
-        maxTopicLength,
-        maxTopicLevels,
-        webSocketPort,
-        maxQueuedBytes,
-        maxConnectsPerSecond,
-        maxConnectionBacklogBytes,
-        maxRetainedMessages,
-        tokenCacheSeconds,
-        dataDir,
-        seconds,
-        receiveMaximum);
+    return edit(e -> e.serverKeepAliveSeconds = seconds);
   }
 
   public MqttConfig withReceiveMaximum(int maximum) {
-    return new MqttConfig(
-        host,
-        port,
-        maxMessageSize,
-        allowAnonymous,
-        maxQueuedMessages,
-        queuePolicy,
-        maxSessionExpirySeconds,
-        sysIntervalSeconds,
-        topicAliasMaximum,
-        maxConnections,
-        maxTopicLength,
-        maxTopicLevels,
-        webSocketPort,
-        maxQueuedBytes,
-        maxConnectsPerSecond,
-        maxConnectionBacklogBytes,
-        maxRetainedMessages,
-        tokenCacheSeconds,
-        dataDir,
-        serverKeepAliveSeconds,
-        maximum);
+    return edit(e -> e.receiveMaximum = maximum);
+  }
+
+  /**
+   * A copy with some settings changed: the one place besides the record header listing them all.
+   */
+  private MqttConfig edit(Consumer<Editor> change) {
+    Editor e = new Editor(this);
+    change.accept(e);
+    return e.build();
+  }
+
+  /** The settings of one config, changeable, for {@link #edit}. */
+  private static final class Editor {
+    private String host;
+    private int port;
+    private int maxMessageSize;
+    private boolean allowAnonymous;
+    private int maxQueuedMessages;
+    private QueuePolicy queuePolicy;
+    private long maxSessionExpirySeconds;
+    private int sysIntervalSeconds;
+    private int topicAliasMaximum;
+    private int maxConnections;
+    private int maxTopicLength;
+    private int maxTopicLevels;
+    private int webSocketPort;
+    private long maxQueuedBytes;
+    private int maxConnectsPerSecond;
+    private long maxConnectionBacklogBytes;
+    private int maxRetainedMessages;
+    private int tokenCacheSeconds;
+    private Path dataDir;
+    private int serverKeepAliveSeconds;
+    private int receiveMaximum;
+
+    Editor(MqttConfig c) {
+      host = c.host;
+      port = c.port;
+      maxMessageSize = c.maxMessageSize;
+      allowAnonymous = c.allowAnonymous;
+      maxQueuedMessages = c.maxQueuedMessages;
+      queuePolicy = c.queuePolicy;
+      maxSessionExpirySeconds = c.maxSessionExpirySeconds;
+      sysIntervalSeconds = c.sysIntervalSeconds;
+      topicAliasMaximum = c.topicAliasMaximum;
+      maxConnections = c.maxConnections;
+      maxTopicLength = c.maxTopicLength;
+      maxTopicLevels = c.maxTopicLevels;
+      webSocketPort = c.webSocketPort;
+      maxQueuedBytes = c.maxQueuedBytes;
+      maxConnectsPerSecond = c.maxConnectsPerSecond;
+      maxConnectionBacklogBytes = c.maxConnectionBacklogBytes;
+      maxRetainedMessages = c.maxRetainedMessages;
+      tokenCacheSeconds = c.tokenCacheSeconds;
+      dataDir = c.dataDir;
+      serverKeepAliveSeconds = c.serverKeepAliveSeconds;
+      receiveMaximum = c.receiveMaximum;
+    }
+
+    MqttConfig build() {
+      return new MqttConfig(
+          host,
+          port,
+          maxMessageSize,
+          allowAnonymous,
+          maxQueuedMessages,
+          queuePolicy,
+          maxSessionExpirySeconds,
+          sysIntervalSeconds,
+          topicAliasMaximum,
+          maxConnections,
+          maxTopicLength,
+          maxTopicLevels,
+          webSocketPort,
+          maxQueuedBytes,
+          maxConnectsPerSecond,
+          maxConnectionBacklogBytes,
+          maxRetainedMessages,
+          tokenCacheSeconds,
+          dataDir,
+          serverKeepAliveSeconds,
+          receiveMaximum);
+    }
   }
 }
