@@ -30,6 +30,7 @@ import io.busbar.verticles.storage.PostgresStorageVerticle;
 import io.busbar.verticles.storage.StorageVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -93,11 +94,21 @@ public final class Node {
    *     unreadable database), after undoing what had started
    */
   public static Future<Node> start(BusbarConfig config) {
+    warmUpAllocator();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     HazelcastClusterManager clusterManager =
         config.cluster().enabled() ? ClusterSetup.clusterManager(config.cluster()) : null;
     return createVertx(config, registry, clusterManager)
         .compose(vertx -> startOn(vertx, config, registry, clusterManager));
+  }
+
+  /**
+   * Netty's pooled allocator looks up its JFR events when it takes its first chunk, which loads and
+   * sets up {@code jdk.jfr} (~0.2 s here): done on the calling thread at start rather than on an
+   * event loop in the middle of the first client's CONNECT.
+   */
+  private static void warmUpAllocator() {
+    ByteBufAllocator.DEFAULT.directBuffer(1).release();
   }
 
   private static Future<Vertx> createVertx(
