@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
@@ -111,40 +112,17 @@ public record KafkaSinkConfig(
 
   /** A copy whose spool is kept in {@code dir} ({@code null}: memory only) with this policy. */
   public KafkaSinkConfig withSpoolDir(Path dir, SpoolFsync fsync, Duration fsyncInterval) {
-    return new KafkaSinkConfig(
-        bootstrapServers,
-        telemetryTopic,
-        deadLetterTopic,
-        clientId,
-        nodeId,
-        spoolCapacity,
-        maxInFlight,
-        deliveryTimeout,
-        retryBackoff,
-        retryBackoffMax,
-        dir,
-        fsync,
-        fsyncInterval,
-        spoolSegmentBytes);
+    return edit(
+        e -> {
+          e.spoolDir = dir;
+          e.spoolFsync = fsync;
+          e.spoolFsyncInterval = fsyncInterval;
+        });
   }
 
   /** A copy with another segment size. */
   public KafkaSinkConfig withSpoolSegmentBytes(long bytes) {
-    return new KafkaSinkConfig(
-        bootstrapServers,
-        telemetryTopic,
-        deadLetterTopic,
-        clientId,
-        nodeId,
-        spoolCapacity,
-        maxInFlight,
-        deliveryTimeout,
-        retryBackoff,
-        retryBackoffMax,
-        spoolDir,
-        spoolFsync,
-        spoolFsyncInterval,
-        bytes);
+    return edit(e -> e.spoolSegmentBytes = bytes);
   }
 
   /** The defaults for a node, sending to {@code bootstrapServers}. */
@@ -164,40 +142,17 @@ public record KafkaSinkConfig(
 
   /** A copy with another spool capacity. */
   public KafkaSinkConfig withSpoolCapacity(int capacity) {
-    return new KafkaSinkConfig(
-        bootstrapServers,
-        telemetryTopic,
-        deadLetterTopic,
-        clientId,
-        nodeId,
-        capacity,
-        maxInFlight,
-        deliveryTimeout,
-        retryBackoff,
-        retryBackoffMax,
-        spoolDir,
-        spoolFsync,
-        spoolFsyncInterval,
-        spoolSegmentBytes);
+    return edit(e -> e.spoolCapacity = capacity);
   }
 
   /** A copy with another delivery timeout and back-off range. */
   public KafkaSinkConfig withTimeouts(Duration delivery, Duration backoff, Duration backoffMax) {
-    return new KafkaSinkConfig(
-        bootstrapServers,
-        telemetryTopic,
-        deadLetterTopic,
-        clientId,
-        nodeId,
-        spoolCapacity,
-        maxInFlight,
-        delivery,
-        backoff,
-        backoffMax,
-        spoolDir,
-        spoolFsync,
-        spoolFsyncInterval,
-        spoolSegmentBytes);
+    return edit(
+        e -> {
+          e.deliveryTimeout = delivery;
+          e.retryBackoff = backoff;
+          e.retryBackoffMax = backoffMax;
+        });
   }
 
   /**
@@ -229,5 +184,67 @@ public record KafkaSinkConfig(
     // is down only one record at a time is tried, so this bounds the wait, not the throughput
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(delivery));
     return p;
+  }
+
+  /**
+   * A copy with some settings changed: the one place besides the record header listing them all.
+   */
+  private KafkaSinkConfig edit(Consumer<Editor> change) {
+    Editor e = new Editor(this);
+    change.accept(e);
+    return e.build();
+  }
+
+  /** The settings of one config, changeable, for {@link #edit}. */
+  private static final class Editor {
+    private String bootstrapServers;
+    private String telemetryTopic;
+    private String deadLetterTopic;
+    private String clientId;
+    private String nodeId;
+    private int spoolCapacity;
+    private int maxInFlight;
+    private Duration deliveryTimeout;
+    private Duration retryBackoff;
+    private Duration retryBackoffMax;
+    private Path spoolDir;
+    private SpoolFsync spoolFsync;
+    private Duration spoolFsyncInterval;
+    private long spoolSegmentBytes;
+
+    Editor(KafkaSinkConfig c) {
+      bootstrapServers = c.bootstrapServers;
+      telemetryTopic = c.telemetryTopic;
+      deadLetterTopic = c.deadLetterTopic;
+      clientId = c.clientId;
+      nodeId = c.nodeId;
+      spoolCapacity = c.spoolCapacity;
+      maxInFlight = c.maxInFlight;
+      deliveryTimeout = c.deliveryTimeout;
+      retryBackoff = c.retryBackoff;
+      retryBackoffMax = c.retryBackoffMax;
+      spoolDir = c.spoolDir;
+      spoolFsync = c.spoolFsync;
+      spoolFsyncInterval = c.spoolFsyncInterval;
+      spoolSegmentBytes = c.spoolSegmentBytes;
+    }
+
+    KafkaSinkConfig build() {
+      return new KafkaSinkConfig(
+          bootstrapServers,
+          telemetryTopic,
+          deadLetterTopic,
+          clientId,
+          nodeId,
+          spoolCapacity,
+          maxInFlight,
+          deliveryTimeout,
+          retryBackoff,
+          retryBackoffMax,
+          spoolDir,
+          spoolFsync,
+          spoolFsyncInterval,
+          spoolSegmentBytes);
+    }
   }
 }
