@@ -312,7 +312,11 @@ final class ConnectHandler {
       String authMethod,
       String source,
       CertificateIdentity.Peer peer) {
-    if (broker.metrics().clientsConnected.get() >= broker.config().maxConnections()) {
+    Session existing = broker.sessions().get(principal.tenant(), clientId).orElse(null);
+    // a takeover replaces a live connection, it does not add one
+    boolean replacesLive = existing != null && existing.isConnected();
+    if (!replacesLive
+        && broker.metrics().clientsConnected.get() >= broker.config().maxConnections()) {
       // MQTT 5.0 §3.2.2.2 0x97 quota exceeded; 3.1.1 §3.2.2.3 0x03 server unavailable
       broker.metrics().refused(RefusalReason.TOO_MANY_CONNECTIONS);
       security.denied(
@@ -362,8 +366,7 @@ final class ConnectHandler {
       }
     }
     boolean cleanStart = endpoint.isCleanSession();
-    Session existing = broker.sessions().get(principal.tenant(), clientId).orElse(null);
-    if (existing != null && existing.isConnected()) {
+    if (replacesLive) {
       // MQTT 3.1.1 §3.1.4 / 5.0 §3.1.4: the existing connection is closed, 5.0 with 0x8E
       MqttConnection old = MqttConnection.of(existing);
       if (old != null) {

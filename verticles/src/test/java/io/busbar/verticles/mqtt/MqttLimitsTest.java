@@ -283,7 +283,13 @@ class MqttLimitsTest {
                   .SERVER_UNAVAILABLE);
       assertThat(small.counter("busbar.mqtt.connect.refused", "reason", "too_many_connections"))
           .isEqualTo(2);
-      first.disconnect();
+      // at the limit the same client id still takes its own connection over: it replaces the
+      // live connection (closed with 0x8E), it does not add one
+      Mqtt5BlockingClient again = small.connectV5("lim-1", "", token);
+      assertThat(again.getState().isConnected()).isTrue();
+      assertThat(small.counter("busbar.mqtt.connect.refused", "reason", "too_many_connections"))
+          .isEqualTo(2);
+      again.disconnect();
     }
   }
 
