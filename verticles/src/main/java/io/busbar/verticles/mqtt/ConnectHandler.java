@@ -19,7 +19,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.mqtt.MqttAuth;
-import io.vertx.mqtt.MqttEndpoint;
 import io.vertx.mqtt.MqttWill;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import java.nio.charset.StandardCharsets;
@@ -64,6 +63,9 @@ final class ConnectHandler {
   /** The tenant of anonymous clients. */
   static final String ANONYMOUS_TENANT = "public";
 
+  /** Prefix of the client ids the broker assigns (MQTT 3.1.1 / 5.0 §3.1.3.1). */
+  static final String ASSIGNED_PREFIX = "auto-";
+
   /** The one enhanced authentication method offered: a JWT as the authentication data. */
   static final String AUTH_METHOD_JWT = "JWT";
 
@@ -71,7 +73,6 @@ final class ConnectHandler {
   private final BrokerSecurity security;
   private final RateLimit connectRate;
   private final TokenCache tokens;
-  private final ConnectRewriter rewriter;
 
   /** Token verifications waiting for the worker pool at most (beyond: refused, retry later). */
   static final int MAX_PENDING_VERIFICATIONS = 1_000;
@@ -79,10 +80,8 @@ final class ConnectHandler {
   /**
    * @param verifiers the worker pool that verifies tokens not in the cache, off the event loop
    */
-  ConnectHandler(
-      Broker broker, BrokerSecurity security, ConnectRewriter rewriter, WorkerExecutor verifiers) {
+  ConnectHandler(Broker broker, BrokerSecurity security, WorkerExecutor verifiers) {
     this.broker = broker;
-    this.rewriter = rewriter;
     this.security = security;
     this.connectRate = new RateLimit(broker.config().maxConnectsPerSecond());
     this.tokens =
@@ -95,8 +94,7 @@ final class ConnectHandler {
   }
 
   void handle(MqttEndpoint endpoint) {
-    // first, so that an id assigned before the CONNECT reached us is never left behind
-    boolean assigned = rewriter.claimAssigned(endpoint.clientIdentifier());
+    boolean assigned = false;
     Context context = Vertx.currentContext();
     boolean v5 = endpoint.protocolVersion() == 5;
     String source = sourceAddress(endpoint);
@@ -118,7 +116,7 @@ final class ConnectHandler {
     String clientId = endpoint.clientIdentifier();
     if (clientId == null || clientId.isEmpty()) {
       // MQTT 3.1.1 §3.1.3.1 / 5.0 §3.1.3.1.1: the server assigns a unique id to a zero-length one
-      clientId = ConnectRewriter.ASSIGNED_PREFIX + UUID.randomUUID();
+      clientId = ASSIGNED_PREFIX + UUID.randomUUID();
       endpoint.setClientIdentifier(clientId);
       assigned = true;
     }
@@ -173,7 +171,7 @@ final class ConnectHandler {
     String id = clientId;
     // the client may hang up while its token is checked; then there is nobody to answer
     boolean[] gone = {false};
-    endpoint.closeHandler(v -> gone[0] = true);
+    endpoint.closeHandler(() -> gone[0] = true);
     principal.onComplete(
         ar -> {
           Runnable answer =
@@ -360,7 +358,7 @@ final class ConnectHandler {
               MqttConnectReturnCode.CONNECTION_REFUSED_TOPIC_NAME_INVALID,
               Mqtt5Properties.reasonString("will topic: " + problem.get()));
         } else {
-          MqttConnection.closeQuietly(endpoint);
+          endpoint.close();
         }
         return;
       }
@@ -430,8 +428,8 @@ final class ConnectHandler {
         connack.add(new StringProperty(MqttPropertyType.AUTHENTICATION_METHOD.value(), authMethod));
       }
       if (broker.config().serverKeepAliveSeconds() > 0) {
-        // MQTT 5.0 §3.2.2.3.14: the client must use the server's keep alive; ConnectRewriter
-        // already put it in place of a longer (or no) keep alive, and vertx-mqtt enforces it
+        // MQTT 5.0 §3.2.2.3.14: the client must use the server's keep alive; the endpoint
+        // already put it in place of a longer (or no) keep alive, and enforces it
         connack.add(
             new IntegerProperty(
                 MqttPropertyType.SERVER_KEEP_ALIVE.value(), endpoint.keepAliveTimeSeconds()));
@@ -442,8 +440,6 @@ final class ConnectHandler {
             new IntegerProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), (int) expiry));
       }
     }
-    endpoint.publishAutoAck(false);
-    endpoint.subscriptionAutoAck(false);
     MqttConnection connection =
         new MqttConnection(
             broker,

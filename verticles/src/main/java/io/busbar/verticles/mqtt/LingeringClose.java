@@ -15,7 +15,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.internal.net.NetSocketInternal;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -29,10 +28,10 @@ import java.util.concurrent.TimeUnit;
  * written, the broker's side of the connection is shut down (the client reads the DISCONNECT, then
  * end of stream), and the connection is closed when the client closes its side or {@link
  * #LINGER_MILLIS} after the DISCONNECT, whichever comes first (MQTT 5.0 §4.13.2: the sender of a
- * DISCONNECT closes the connection). A close asked for by anyone else in the meantime — vertx-mqtt
- * after a decoder failure, the keep-alive timer, the listener closing at shutdown — waits for that
- * too, so the bound holds for every one of them and none of them resets the connection early. Runs
- * on the connection's event loop.
+ * DISCONNECT closes the connection). A close asked for by anyone else in the meantime — after a
+ * decoder failure, the keep-alive timer, the listener closing at shutdown — waits for that too, so
+ * the bound holds for every one of them and none of them resets the connection early. Runs on the
+ * connection's event loop.
  */
 final class LingeringClose extends ChannelDuplexHandler {
 
@@ -44,15 +43,13 @@ final class LingeringClose extends ChannelDuplexHandler {
   private LingeringClose() {}
 
   /**
-   * Sends a 5.0 DISCONNECT with {@code reasonCode} and {@code properties} and closes {@code socket}
-   * as described above. The connection's close handler runs when it is finally closed.
+   * Sends a 5.0 DISCONNECT with {@code reasonCode} and {@code properties} and closes {@code
+   * channel} as described above. The connection's close handler runs when it is finally closed.
    *
    * @return a future completed when the connection is closed, at the latest {@link #LINGER_MILLIS}
    *     from now; it never fails
    */
-  static Future<Void> disconnect(
-      NetSocketInternal socket, byte reasonCode, MqttProperties properties) {
-    Channel channel = socket.channelHandlerContext().channel();
+  static Future<Void> disconnect(Channel channel, byte reasonCode, MqttProperties properties) {
     Promise<Void> closed = Promise.promise();
     channel.closeFuture().addListener(f -> closed.tryComplete());
     if (channel.pipeline().get(NAME) != null || !channel.isActive()) {
@@ -73,11 +70,11 @@ final class LingeringClose extends ChannelDuplexHandler {
         new MqttMessage(
             new MqttFixedHeader(MqttMessageType.DISCONNECT, false, MqttQoS.AT_MOST_ONCE, false, 0),
             new MqttReasonCodeAndPropertiesVariableHeader(reasonCode, properties));
-    socket
-        .writeMessage(disconnect)
-        .onComplete(
+    channel
+        .writeAndFlush(disconnect)
+        .addListener(
             written -> {
-              if (written.succeeded() && channel instanceof DuplexChannel duplex) {
+              if (written.isSuccess() && channel instanceof DuplexChannel duplex) {
                 SslHandler tls = channel.pipeline().get(SslHandler.class);
                 if (tls == null) {
                   duplex.shutdownOutput();

@@ -19,22 +19,26 @@ import io.busbar.verticles.mqtt.session.SessionStore;
 import io.busbar.verticles.mqtt.store.FileRetainedStore;
 import io.busbar.verticles.mqtt.store.FileSessionStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.net.NetServer;
-import io.vertx.mqtt.MqttServer;
-import io.vertx.mqtt.MqttServerOptions;
+import io.vertx.core.internal.ContextInternal;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The MQTT broker: one listener for MQTT 3.1.1 and 5.0 on vertx-mqtt. Devices authenticate with a
- * JWT as the CONNECT password; messages are routed to subscribers inside the publisher's tenant,
- * and messages on decoder topics are also decoded into events on {@code busbar.events} (or dead
- * letters on {@code busbar.deadletters}).
+ * The MQTT broker: one listener for MQTT 3.1.1 and 5.0 on Netty ({@link MqttTransport}, {@link
+ * MqttEndpoint}). Devices authenticate with a JWT as the CONNECT password; messages are routed to
+ * subscribers inside the publisher's tenant, and messages on decoder topics are also decoded into
+ * events on {@code busbar.events} (or dead letters on {@code busbar.deadletters}).
  *
  * <p>Deploy one instance: all broker state lives on this verticle's event-loop context. Other
  * verticles reach the broker over the event bus through {@link BusBridge} ({@code
@@ -68,12 +72,14 @@ public final class MqttBrokerVerticle extends VerticleBase {
   private final MqttSecurityConfig securityConfig;
   private final RevocationList revocations;
   private Runnable revocationListener;
-  private MqttServer tlsServer;
+  private MqttTransport tlsServer;
   private TlsListener tlsListener;
   private WorkerExecutor tokenVerifiers;
   private volatile int actualTlsPort = -1;
-  private MqttServer server;
-  private MqttServer webSocketServer;
+  private MqttTransport server;
+  private MqttTransport webSocketServer;
+  private final IdleSweep sweep = new IdleSweep();
+  private long sweepTimer = -1;
   private Broker broker;
   private BusBridge bridge;
   private IngestedPublish ingested;
@@ -227,12 +233,11 @@ public final class MqttBrokerVerticle extends VerticleBase {
             revocations,
             new AuditTrail(vertx.eventBus(), Addresses.AUDIT),
             registry);
-    ConnectRewriter rewriter = new ConnectRewriter(config.serverKeepAliveSeconds());
     // one thread per core: signature checks of new tokens run in parallel, off the event loop
     tokenVerifiers =
         vertx.createSharedWorkerExecutor(
             "busbar-token-verify", Runtime.getRuntime().availableProcessors());
-    ConnectHandler connects = new ConnectHandler(broker, security, rewriter, tokenVerifiers);
+    ConnectHandler connects = new ConnectHandler(broker, security, tokenVerifiers);
     io.vertx.core.Context brokerContext = context;
     Broker shared = broker;
     // the list calls on the revoking thread: hand each revocation to the broker's context
@@ -242,52 +247,32 @@ public final class MqttBrokerVerticle extends VerticleBase {
       SysStats sys = new SysStats(broker);
       vertx.setPeriodic(config.sysIntervalSeconds() * 1000L, t -> sys.publish());
     }
-    MqttServerOptions options =
-        new MqttServerOptions()
-            .setHost(config.host())
-            .setPort(config.port())
-            .setMaxMessageSize(config.maxMessageSize())
-            // 3.1.1 and 5.0 put no limit on client ids below 65,535 bytes (3.1 did: 23)
-            .setMaxClientIdLength(65_535)
-            // zero-length client ids are assigned by ConnectHandler, which tells 5.0 clients
-            .setAutoClientId(false);
-    server =
-        rewriter
-            .create(vertx, options)
-            .endpointHandler(connects::handle)
-            .exceptionHandler(t -> LOG.debug("mqtt connection error: {}", t.toString()));
-    Future<MqttServer> tcp =
+    sweepTimer =
+        vertx.setPeriodic(IdleSweep.TICK_MILLIS, t -> sweep.tick(System.currentTimeMillis()));
+    Consumer<Channel> mqtt = channel -> mqttPipeline(channel, connects);
+    server = MqttTransport.tcp(config.host(), config.port());
+    Future<Integer> tcp =
         server
-            .listen()
+            .listen(context, mqtt)
             .onSuccess(
-                s -> {
-                  actualPort = s.actualPort();
+                port -> {
+                  actualPort = port;
                   LOG.info("MQTT broker listening on {}:{}", config.host(), actualPort);
                 });
-    Future<?> tls =
-        securityConfig.tlsPort() < 0
-            ? Future.succeededFuture()
-            : listenTls(options, connects, rewriter);
+    Future<?> tls = securityConfig.tlsPort() < 0 ? Future.succeededFuture() : listenTls(mqtt);
     if (config.webSocketPort() < 0) {
       return Future.all(bridged, tcp, tls);
     }
+    // one MQTT packet may fill one WebSocket frame
     webSocketServer =
-        rewriter
-            .create(
-                vertx,
-                withFrameSize(
-                    new MqttServerOptions(options)
-                        .setPort(config.webSocketPort())
-                        .setUseWebSocket(true),
-                    config.maxMessageSize()))
-            .endpointHandler(connects::handle)
-            .exceptionHandler(t -> LOG.debug("mqtt/ws connection error: {}", t.toString()));
-    Future<MqttServer> ws =
+        MqttTransport.webSocket(
+            config.host(), config.webSocketPort(), Math.max(config.maxMessageSize(), 1024));
+    Future<Integer> ws =
         webSocketServer
-            .listen()
+            .listen(context, mqtt)
             .onSuccess(
-                s -> {
-                  actualWebSocketPort = s.actualPort();
+                port -> {
+                  actualWebSocketPort = port;
                   LOG.info(
                       "MQTT over WebSocket listening on ws://{}:{}/mqtt",
                       config.host(),
@@ -295,6 +280,33 @@ public final class MqttBrokerVerticle extends VerticleBase {
                 });
     return Future.all(bridged, tcp, ws, tls);
   }
+
+  /**
+   * The MQTT part of a connection's pipeline, after the transport's (TLS, WebSocket): flushes of
+   * one event-loop turn batched into one system call, Netty's MQTT codec, the endpoint. The
+   * channel's write-buffer water marks bound what one slow subscriber may hold ({@code
+   * mqtt.max-connection-backlog-bytes}: full at the limit, writable again at half).
+   */
+  private void mqttPipeline(Channel channel, ConnectHandler connects) {
+    int backlog = (int) Math.min(Integer.MAX_VALUE, config.maxConnectionBacklogBytes());
+    channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(backlog / 2, backlog));
+    channel
+        .pipeline()
+        .addLast("flushBatching", new FlushConsolidationHandler(EXPLICIT_FLUSHES, true))
+        .addLast("mqttEncoder", MqttEncoder.INSTANCE)
+        // 3.1.1 and 5.0 put no limit on client ids below 65,535 bytes (3.1 did: 23)
+        .addLast("mqttDecoder", new MqttDecoder(config.maxMessageSize(), 65_535))
+        .addLast(
+            "mqtt",
+            new MqttEndpoint(
+                (ContextInternal) context,
+                connects::handle,
+                sweep,
+                config.serverKeepAliveSeconds()));
+  }
+
+  /** Flush at the latest after this many writes within one event-loop turn. */
+  private static final int EXPLICIT_FLUSHES = 256;
 
   /** Closes every live connection whose principal {@code revocation} names. */
   private static void closeRevoked(Broker broker, Revocation revocation) {
@@ -307,8 +319,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
   }
 
   /** The MQTT over TLS listener: configured PEM files, or a generated development certificate. */
-  private Future<MqttServer> listenTls(
-      MqttServerOptions plain, ConnectHandler connects, ConnectRewriter rewriter) {
+  private Future<Integer> listenTls(Consumer<Channel> mqtt) {
     Future<TlsConfig> tlsConfig;
     if (securityConfig.tlsCert() != null) {
       tlsConfig =
@@ -336,18 +347,13 @@ public final class MqttBrokerVerticle extends VerticleBase {
     return tlsConfig.compose(
         tc -> {
           tlsListener = new TlsListener(vertx, "mqtt", tc, registry);
-          MqttServerOptions options =
-              tlsListener.apply(new MqttServerOptions(plain).setPort(securityConfig.tlsPort()));
           tlsServer =
-              rewriter
-                  .create(vertx, options)
-                  .endpointHandler(connects::handle)
-                  .exceptionHandler(t -> LOG.debug("mqtt/tls connection error: {}", t.toString()));
+              MqttTransport.tls(config.host(), securityConfig.tlsPort(), tlsListener, vertx);
           return tlsServer
-              .listen()
+              .listen(context, mqtt)
               .onSuccess(
-                  s -> {
-                    actualTlsPort = s.actualPort();
+                  port -> {
+                    actualTlsPort = port;
                     LOG.info(
                         "MQTT over TLS listening on {}:{} ({} engine, {}, client certificates {},"
                             + " device identity {})",
@@ -358,27 +364,8 @@ public final class MqttBrokerVerticle extends VerticleBase {
                         tc.clientAuth(),
                         securityConfig.tlsIdentity().policy());
                   })
-              .compose(
-                  s -> {
-                    NetServer net = netServer(s);
-                    return tlsListener.watch(ssl -> net.updateSSLOptions(ssl, true)).map(s);
-                  });
+              .compose(port -> tlsListener.watch(tlsServer::updateSsl).map(port));
         });
-  }
-
-  /**
-   * The TCP server under an MQTT server, to reload its certificate: vertx-mqtt 5.0 does not expose
-   * {@code updateSSLOptions}, its {@code MqttServerImpl} keeps the {@code NetServer} in a field.
-   */
-  private static NetServer netServer(MqttServer mqtt) {
-    try {
-      java.lang.reflect.Field field = mqtt.getClass().getDeclaredField("server");
-      field.setAccessible(true);
-      return (NetServer) field.get(mqtt);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      throw new IllegalStateException(
-          "cannot reach the TCP server of " + mqtt.getClass() + " to reload certificates", e);
-    }
   }
 
   /** The port of the MQTT over TLS listener, after start; -1 when off or before. */
@@ -414,8 +401,12 @@ public final class MqttBrokerVerticle extends VerticleBase {
         }
       }
     }
-    // each at most LingeringClose.LINGER_MILLIS: the clients read their 0x8B, none holds the stop
-    Future<Void> disconnected = Future.join(lingering).mapEmpty();
+    // each at most LingeringClose.LINGER_MILLIS: the clients read their 0x8B, none holds the stop;
+    // then connections that never got to a session (a CONNECT pending) are closed too
+    Future<Void> disconnected = Future.join(lingering).transform(ar -> sweep.closeAll()).mapEmpty();
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+    }
     Future<Void> bridged =
         bridge == null
             ? Future.succeededFuture()
@@ -428,12 +419,6 @@ public final class MqttBrokerVerticle extends VerticleBase {
     Future<Void> sessions =
         broker == null ? Future.succeededFuture() : broker.sessionStore().close();
     return Future.all(List.of(disconnected, bridged, tcp, ws, tlsClosed, retained, sessions));
-  }
-
-  private static MqttServerOptions withFrameSize(MqttServerOptions options, int size) {
-    // one MQTT packet may fill one WebSocket frame
-    options.setWebSocketMaxFrameSize(Math.max(size, 1024));
-    return options;
   }
 
   /**

@@ -19,17 +19,14 @@ import io.netty.handler.codec.mqtt.MqttQoS;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.net.NetSocketInternal;
-import io.vertx.mqtt.MqttEndpoint;
-import io.vertx.mqtt.messages.MqttAuthenticationExchangeMessage;
-import io.vertx.mqtt.messages.MqttDisconnectMessage;
 import io.vertx.mqtt.messages.MqttPublishMessage;
+import io.vertx.mqtt.messages.MqttSubscribeMessage;
+import io.vertx.mqtt.messages.MqttUnsubscribeMessage;
 import io.vertx.mqtt.messages.codes.MqttAuthenticateReasonCode;
 import io.vertx.mqtt.messages.codes.MqttDisconnectReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubAckReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubCompReasonCode;
 import io.vertx.mqtt.messages.codes.MqttPubRecReasonCode;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * the same device (MQTT 5.0 §4.12.1). A device's PUBLISHes are held to its rates (5.0:
  * PUBACK/PUBREC 0x97 quota exceeded; QoS 0 and 3.1.1: dropped and counted).
  */
-final class MqttConnection implements Outlet {
+final class MqttConnection implements Outlet, MqttEndpoint.Packets {
 
   private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
 
@@ -83,20 +80,10 @@ final class MqttConnection implements Outlet {
   private boolean takenOver;
   private final AckSequencer acks;
 
-  /** Bytes handed to the endpoint and not yet written to the socket (slow subscriber guard). */
-  private long backlogBytes;
-
-  private boolean choked;
-
   /** The client's maximum packet size (MQTT 5.0 §3.1.2.11.4); unlimited when absent. */
   private final long maxPacketSize;
 
   private final TopicAliases aliases;
-
-  /**
-   * The endpoint's socket for pre-encoded QoS 0 PUBLISHes, or {@code null} (then all via vertx).
-   */
-  private NetSocketInternal socket;
 
   /**
    * QoS 1 PUBLISHes of a 5.0 client not yet answered with PUBACK, and QoS 2 ones not yet answered
@@ -174,24 +161,9 @@ final class MqttConnection implements Outlet {
   /** Called right after the CONNACK: installs the packet handlers and resumes the session. */
   void start() {
     context = Vertx.currentContext();
-    socket = FlushBatching.install(endpoint);
-    endpoint.publishHandler(this::onPublish);
-    endpoint.publishReleaseHandler(this::onPubrel);
-    // packets decoded in the same read as one that ended the connection are not acted on
-    endpoint.publishAcknowledgeHandler(id -> unlessDisconnecting(() -> session.acknowledged(id)));
-    endpoint.publishReceivedHandler(id -> unlessDisconnecting(() -> session.received(id)));
-    endpoint.publishCompletionHandler(id -> unlessDisconnecting(() -> session.completed(id)));
     subscriptions =
         new SubscriptionHandler(
             broker, security, endpoint, principal, session, v5, this::protocolViolation);
-    endpoint.subscribeHandler(m -> unlessDisconnecting(() -> subscriptions.onSubscribe(m)));
-    endpoint.unsubscribeHandler(m -> unlessDisconnecting(() -> subscriptions.onUnsubscribe(m)));
-    endpoint.disconnectMessageHandler(this::onDisconnect);
-    endpoint.exceptionHandler(this::onException);
-    endpoint.closeHandler(v -> onClose());
-    if (v5) {
-      endpoint.authenticationExchangeHandler(this::onAuth);
-    }
     scheduleExpiry();
     int receiveMaximum =
         v5
@@ -200,11 +172,45 @@ final class MqttConnection implements Outlet {
                     endpoint.connectProperties(), MqttPropertyType.RECEIVE_MAXIMUM, 65_535)
             : 65_535;
     session.attach(this, receiveMaximum);
+    endpoint.startReading(this);
+  }
+
+  // packets decoded in the same read as one that ended the connection are not acted on
+
+  @Override
+  public void onPuback(int packetId) {
+    unlessDisconnecting(() -> session.acknowledged(packetId));
+  }
+
+  @Override
+  public void onPubrec(int packetId) {
+    unlessDisconnecting(() -> session.received(packetId));
+  }
+
+  @Override
+  public void onPubcomp(int packetId) {
+    unlessDisconnecting(() -> session.completed(packetId));
+  }
+
+  @Override
+  public void onSubscribe(MqttSubscribeMessage m) {
+    unlessDisconnecting(() -> subscriptions.onSubscribe(m));
+  }
+
+  @Override
+  public void onUnsubscribe(MqttUnsubscribeMessage m) {
+    unlessDisconnecting(() -> subscriptions.onUnsubscribe(m));
+  }
+
+  @Override
+  public void onWritable() {
+    session.writable(); // send what waited in the session queue
   }
 
   // ---- incoming PUBLISH (MQTT 3.1.1 §3.3, 5.0 §3.3) ----
 
-  private void onPublish(MqttPublishMessage m) {
+  @Override
+  public void onPublish(MqttPublishMessage m) {
     if (disconnecting) {
       return; // decoded before the DISCONNECT went out; ignored like what follows it
     }
@@ -409,7 +415,8 @@ final class MqttConnection implements Outlet {
     }
   }
 
-  private void onPubrel(int packetId) {
+  @Override
+  public void onPubrel(int packetId) {
     if (disconnecting) {
       return;
     }
@@ -463,7 +470,6 @@ final class MqttConnection implements Outlet {
     }
     Message m = delivery.message();
     if (delivery.qos() == 0
-        && socket != null
         && !(v5 && (aliases.outgoingEnabled() || !delivery.subscriptionIds().isEmpty()))) {
       // the calling thread's: deliveries of one message to many subscribers share one encoding
       ByteBuf bytes = SharedPublish.current().encoded(m, delivery.retain(), v5);
@@ -486,8 +492,7 @@ final class MqttConnection implements Outlet {
       broker.metrics().oversizedDropped.increment();
       return false;
     }
-    long maxBacklog = broker.config().maxConnectionBacklogBytes();
-    if (delivery.qos() == 0 && choked) {
+    if (delivery.qos() == 0 && !endpoint.isWritable()) {
       // a slow subscriber: QoS 0 is dropped rather than buffered without bound (counted)
       broker.metrics().slowDropped.increment();
       return true;
@@ -502,28 +507,16 @@ final class MqttConnection implements Outlet {
         topic = out.topic();
       }
     }
-    long size = 16L + m.topic().length() + m.payload().length();
-    backlogBytes += size;
-    if (backlogBytes >= maxBacklog) {
-      choked = true;
-    }
-    endpoint
-        .publish(
-            topic,
-            m.payload(),
-            MqttQoS.valueOf(delivery.qos()),
-            dup,
-            delivery.retain(),
-            delivery.qos() == 0 ? 0 : packetId,
-            props)
-        .onComplete(
-            ar -> {
-              backlogBytes -= size;
-              if (choked && backlogBytes <= maxBacklog / 2) {
-                choked = false;
-                session.writable(); // send what waited in the session queue
-              }
-            });
+    // the channel's write-buffer water marks (mqtt.max-connection-backlog-bytes) tell when the
+    // connection is full (writable() false) and when it drained to half (onWritable)
+    endpoint.publish(
+        topic,
+        m.payload(),
+        MqttQoS.valueOf(delivery.qos()),
+        dup,
+        delivery.retain(),
+        delivery.qos() == 0 ? 0 : packetId,
+        props);
     broker.metrics().messagesOut.increment();
     broker.metrics().bytesOut.increment(m.payload().length());
     return true;
@@ -537,29 +530,13 @@ final class MqttConnection implements Outlet {
       broker.metrics().oversizedDropped.increment();
       return false;
     }
-    if (choked) {
+    if (!endpoint.isWritable()) {
       // a slow subscriber: QoS 0 is dropped rather than buffered without bound (counted)
       bytes.release();
       broker.metrics().slowDropped.increment();
       return true;
     }
-    long maxBacklog = broker.config().maxConnectionBacklogBytes();
-    long size = 16L + m.topic().length() + m.payload().length();
-    backlogBytes += size;
-    if (backlogBytes >= maxBacklog) {
-      choked = true;
-    }
-    // through the socket's outbound queue, so it stays in order with vertx-mqtt's own writes
-    socket
-        .writeMessage(bytes)
-        .onComplete(
-            ar -> {
-              backlogBytes -= size;
-              if (choked && backlogBytes <= maxBacklog / 2) {
-                choked = false;
-                session.writable(); // send what waited in the session queue
-              }
-            });
+    endpoint.write(bytes);
     broker.metrics().messagesOut.increment();
     broker.metrics().bytesOut.increment(m.payload().length());
     return true;
@@ -567,7 +544,7 @@ final class MqttConnection implements Outlet {
 
   @Override
   public boolean writable() {
-    return !choked;
+    return endpoint.isWritable();
   }
 
   @Override
@@ -635,11 +612,14 @@ final class MqttConnection implements Outlet {
    * device and tenant. Success answers AUTH 0x00 and moves the expiry; a refusal closes the
    * connection with DISCONNECT 0x87 (not authorized) or 0x82 (protocol error).
    */
-  private void onAuth(MqttAuthenticationExchangeMessage m) {
+  @Override
+  public void onAuth(MqttAuthenticateReasonCode code, MqttProperties properties) {
     if (closed) {
       return;
     }
-    if (authMethod == null || !authMethod.equals(m.authenticationMethod())) {
+    if (authMethod == null
+        || !authMethod.equals(
+            Mqtt5Properties.string(properties, MqttPropertyType.AUTHENTICATION_METHOD))) {
       // §4.12.1: re-authentication must use the CONNECT's method; without one AUTH is an error
       security.reauthRefused.increment();
       // §4.12.1: another method (or AUTH without one at CONNECT) is a protocol error, 0x82
@@ -648,16 +628,13 @@ final class MqttConnection implements Outlet {
           "re-authentication must use the CONNECT's authentication method");
       return;
     }
-    if (m.reasonCode() != MqttAuthenticateReasonCode.RE_AUTHENTICATE || reauthenticating) {
+    if (code != MqttAuthenticateReasonCode.RE_AUTHENTICATE || reauthenticating) {
       // the JWT method is a single step: the server never asks to continue (0x18)
       security.reauthRefused.increment();
       protocolViolation(MqttDisconnectReasonCode.PROTOCOL_ERROR, "unexpected AUTH packet");
       return;
     }
-    String token =
-        m.authenticationData() == null
-            ? null
-            : m.authenticationData().toString(StandardCharsets.UTF_8);
+    String token = ConnectHandler.authenticationData(properties);
     reauthenticating = true;
     Context context = Vertx.currentContext();
     security
@@ -701,8 +678,7 @@ final class MqttConnection implements Outlet {
     props.add(
         new MqttProperties.StringProperty(
             MqttPropertyType.AUTHENTICATION_METHOD.value(), authMethod));
-    endpoint.authenticationExchange(
-        MqttAuthenticationExchangeMessage.create(MqttAuthenticateReasonCode.SUCCESS, props));
+    endpoint.authenticationExchange(MqttAuthenticateReasonCode.SUCCESS, props);
   }
 
   // ---- ending ----
@@ -711,12 +687,15 @@ final class MqttConnection implements Outlet {
    * A packet the decoder refused: too large (MQTT 5.0 §4.13, DISCONNECT 0x95), a PUBLISH to a
    * wildcard topic name (0x90) or malformed (0x81). Only this connection is closed.
    */
-  private void onException(Throwable t) {
+  @Override
+  public void onFailure(Throwable t) {
     if (disconnecting || closed) {
       return; // ending already: e.g. the client reset the connection while it lingered
     }
     LOG.debug("connection {} failed: {}", endpoint.clientIdentifier(), t.toString());
-    if (t instanceof TooLongFrameException) {
+    if (t instanceof MqttEndpoint.ProtocolError p) {
+      protocolViolation(p.code, p.getMessage());
+    } else if (t instanceof TooLongFrameException) {
       protocolViolation(
           MqttDisconnectReasonCode.PACKET_TOO_LARGE,
           "packet larger than " + broker.config().maxMessageSize() + " bytes");
@@ -729,8 +708,15 @@ final class MqttConnection implements Outlet {
       protocolViolation(MqttDisconnectReasonCode.MALFORMED_PACKET, "malformed packet");
     } else {
       broker.metrics().protocolErrors.increment();
-      closeQuietly(endpoint);
+      endpoint.close();
     }
+  }
+
+  /** MQTT 3.1.1 / 5.0 §3.1.2.10: silent for 1.5 × the keep alive; 5.0 gets DISCONNECT 0x8D. */
+  @Override
+  public void onKeepAliveTimeout() {
+    LOG.debug("closing {}: keep alive timeout", endpoint.clientIdentifier());
+    end(MqttDisconnectReasonCode.KEEP_ALIVE_TIMEOUT, MqttProperties.NO_PROPERTIES);
   }
 
   /** Netty's MqttDecoder: "invalid publish topic name: … (contains wildcards)". */
@@ -766,24 +752,12 @@ final class MqttConnection implements Outlet {
       return; // one DISCONNECT per connection (MQTT 5.0 §4.13.2)
     }
     disconnecting = true;
-    if (v5 && socket != null && context != null && endpoint.isConnected()) {
-      ended = LingeringClose.disconnect(socket, code.value(), properties);
+    if (v5 && context != null && endpoint.isConnected()) {
+      ended = LingeringClose.disconnect(endpoint.channel(), code.value(), properties);
       context.runOnContext(v -> onClose());
       return;
     }
-    if (v5 && endpoint.isConnected()) {
-      endpoint.disconnect(code, properties); // this vertx-mqtt hides its socket: no lingering
-    }
-    closeQuietly(endpoint);
-  }
-
-  /** Closes an endpoint that a DISCONNECT may already have closed. */
-  static void closeQuietly(MqttEndpoint endpoint) {
-    try {
-      endpoint.close();
-    } catch (IllegalStateException | IllegalArgumentException alreadyClosed) {
-      // vertx-mqtt closes the endpoint after a server DISCONNECT; nothing left to do
-    }
+    endpoint.close();
   }
 
   /**
@@ -807,14 +781,14 @@ final class MqttConnection implements Outlet {
     end(MqttDisconnectReasonCode.SESSION_TAKEN_OVER, MqttProperties.NO_PROPERTIES);
   }
 
-  private void onDisconnect(MqttDisconnectMessage m) {
-    MqttDisconnectReasonCode code = m == null ? MqttDisconnectReasonCode.NORMAL : m.code();
+  @Override
+  public void onDisconnect(MqttDisconnectReasonCode code, MqttProperties properties) {
     ConnectHandler.logDisconnect(endpoint, code);
     // MQTT 5.0 §3.14.2.1: 0x04 asks for the will; every other reason discards it
     publishWill = code == MqttDisconnectReasonCode.WITH_WILL_MESSAGE;
-    if (v5 && m != null && session.isPersistent()) {
+    if (v5 && session.isPersistent()) {
       long expiry =
-          Mqtt5Properties.integer(m.properties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL, -1);
+          Mqtt5Properties.integer(properties, MqttPropertyType.SESSION_EXPIRY_INTERVAL, -1);
       if (expiry >= 0) {
         // §3.14.2.2.2: a session that had expiry > 0 may change it on DISCONNECT
         session.expiryIntervalSeconds(Math.min(expiry, broker.config().maxSessionExpirySeconds()));
@@ -827,7 +801,8 @@ final class MqttConnection implements Outlet {
     }
   }
 
-  private void onClose() {
+  @Override
+  public void onClose() {
     if (closed) {
       return;
     }

@@ -4,8 +4,10 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.util.AttributeKey;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
@@ -26,6 +28,10 @@ import java.util.function.Consumer;
  */
 final class MqttTransport {
 
+  /** The WebSocket upgrade request's headers, on a WebSocket listener's connections. */
+  static final AttributeKey<MultiMap> UPGRADE_HEADERS =
+      AttributeKey.valueOf("busbar.mqtt.upgradeHeaders");
+
   private final String host;
   private final int port;
   private Channel server;
@@ -38,6 +44,25 @@ final class MqttTransport {
   /** Plain TCP on {@code host:port} (port 0: any free one). */
   static MqttTransport tcp(String host, int port) {
     return new MqttTransport(host, port);
+  }
+
+  /** MQTT over TLS (placeholder until the TLS transport lands). */
+  static MqttTransport tls(
+      String host,
+      int port,
+      io.busbar.security.tls.TlsListener listener,
+      io.vertx.core.Vertx vertx) {
+    throw new UnsupportedOperationException("TLS transport not yet");
+  }
+
+  /** MQTT over WebSocket at /mqtt (placeholder until the WebSocket transport lands). */
+  static MqttTransport webSocket(String host, int port, int maxFrameSize) {
+    throw new UnsupportedOperationException("WebSocket transport not yet");
+  }
+
+  /** A new certificate for new connections (placeholder). */
+  Future<Boolean> updateSsl(io.vertx.core.net.ServerSSLOptions options) {
+    return Future.failedFuture("TLS transport not yet");
   }
 
   /**

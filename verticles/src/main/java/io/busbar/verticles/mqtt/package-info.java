@@ -1,6 +1,6 @@
 /**
- * The MQTT broker verticle: MQTT 3.1.1 and 5.0 on vertx-mqtt (TCP, and optionally WebSocket at
- * {@code /mqtt}), JWT authentication on CONNECT, topic ACLs, routing to subscribers per tenant,
+ * The MQTT broker verticle: MQTT 3.1.1 and 5.0 on its own Netty pipeline (TCP, TLS, and WebSocket
+ * at {@code /mqtt}), JWT authentication on CONNECT, topic ACLs, routing to subscribers per tenant,
  * retained messages, QoS 0/1/2, persistent sessions, wills, MQTT 5 features, limits, {@code $SYS}
  * statistics, and decoding of telemetry topics onto the event bus. The verticle and its connection
  * handlers are thin: protocol state lives in {@link io.busbar.verticles.mqtt.session}, topic rules
@@ -26,8 +26,9 @@
  * QoS 2 message and writing its packet id, before PUBREC was sent, may still route the resend
  * again: that copy was never acknowledged.) Without a data directory everything lives in memory.
  *
- * <p>{@link io.busbar.verticles.mqtt.ConnectRewriter} adjusts 5.0 CONNECTs before vertx-mqtt reads
- * them (Server Keep Alive, zero-length client ids with clean start 0); a relayed {@code /mqtt}
+ * <p>{@link io.busbar.verticles.mqtt.MqttTransport} accepts connections and serves them on the
+ * broker's event loop; {@link io.busbar.verticles.mqtt.MqttEndpoint} (after Netty's MQTT codec)
+ * reads the CONNECT and the client's packets and writes the broker's; a relayed {@code /mqtt}
  * connection's client address comes from the HTTP relay ({@link
  * io.busbar.security.relay.RelayTrust}).
  */

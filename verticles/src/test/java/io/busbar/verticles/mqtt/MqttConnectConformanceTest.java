@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * CONNECT details that vertx-mqtt decides on its own and the broker corrects ({@link
- * ConnectRewriter}): Server Keep Alive (MQTT 5.0 §3.2.2.3.14) and zero-length client ids with clean
- * start 0 (5.0 §3.1.3.1 allows them, 3.1.1 §3.1.3.1 refuses them with 0x02).
+ * CONNECT details the endpoint decides ({@link MqttEndpoint}): Server Keep Alive (MQTT 5.0
+ * §3.2.2.3.14) and zero-length client ids with clean start 0 (5.0 §3.1.3.1 allows them, 3.1.1
+ * §3.1.3.1 refuses them with 0x02).
  */
 @Timeout(30)
 class MqttConnectConformanceTest {
@@ -208,7 +208,7 @@ class MqttConnectConformanceTest {
               true, "", false, 30, "nameless", broker.appToken("nameless", "acme"), null, 30));
       Packet connack = raw.await(Packet.CONNACK, 5000);
       assertThat(connack.body()[1]).isZero();
-      assertThat(stringProperty(connack, 0x12)).startsWith(ConnectRewriter.ASSIGNED_PREFIX);
+      assertThat(stringProperty(connack, 0x12)).startsWith(ConnectHandler.ASSIGNED_PREFIX);
     }
   }
 

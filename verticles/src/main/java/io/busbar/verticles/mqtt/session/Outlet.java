@@ -2,7 +2,7 @@ package io.busbar.verticles.mqtt.session;
 
 /**
  * The sending side of a live connection, as a session sees it. Implemented by the connection
- * handler on top of a vertx-mqtt endpoint; called on the connection's event-loop context.
+ * handler on top of an MQTT endpoint; called on the connection's event-loop context.
  */
 public interface Outlet {
 
