@@ -4,6 +4,7 @@ import io.busbar.security.tls.TlsConfig;
 import io.busbar.security.tls.TlsOptions;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -50,6 +51,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLEngine;
@@ -108,27 +110,32 @@ final class MqttTransport {
   private final String host;
   private final int port;
   private final SSLEngineOptions engine;
+  private final ServerSSLOptions initialSsl;
   private final int maxFrameSize;
   private Vertx vertx;
   private Channel server;
 
-  /**
-   * TLS: what new connections handshake with, replaced whole by {@link #updateSsl}; until {@link
-   * #listen} only the options (no context).
-   */
+  /** TLS: what new connections handshake with, loaded at listen, replaced by {@link #updateSsl}. */
   private volatile Tls tls;
 
-  private MqttTransport(Kind kind, String host, int port, SSLEngineOptions engine, int maxFrame) {
+  private MqttTransport(
+      Kind kind,
+      String host,
+      int port,
+      SSLEngineOptions engine,
+      ServerSSLOptions initialSsl,
+      int maxFrame) {
     this.kind = kind;
     this.host = host;
     this.port = port;
     this.engine = engine;
+    this.initialSsl = initialSsl;
     this.maxFrameSize = maxFrame;
   }
 
   /** Plain TCP on {@code host:port} (port 0: any free one). */
   static MqttTransport tcp(String host, int port) {
-    return new MqttTransport(Kind.TCP, host, port, null, 0);
+    return new MqttTransport(Kind.TCP, host, port, null, null, 0);
   }
 
   /**
@@ -139,10 +146,8 @@ final class MqttTransport {
    * @throws IllegalStateException when the config asks for OpenSSL and it cannot be loaded
    */
   static MqttTransport tls(String host, int port, TlsConfig config) {
-    MqttTransport transport =
-        new MqttTransport(Kind.TLS, host, port, TlsOptions.engine(config.engine()), 0);
-    transport.tls = new Tls(null, TlsOptions.sslOptions(config));
-    return transport;
+    return new MqttTransport(
+        Kind.TLS, host, port, TlsOptions.engine(config.engine()), TlsOptions.sslOptions(config), 0);
   }
 
   /**
@@ -158,7 +163,7 @@ final class MqttTransport {
     if (maxFrameSize <= 0) {
       throw new IllegalArgumentException("maxFrameSize must be positive, was " + maxFrameSize);
     }
-    return new MqttTransport(Kind.WEBSOCKET, host, port, null, maxFrameSize);
+    return new MqttTransport(Kind.WEBSOCKET, host, port, null, null, maxFrameSize);
   }
 
   /**
@@ -173,7 +178,7 @@ final class MqttTransport {
     ContextInternal ctx = (ContextInternal) context;
     vertx = ctx.owner();
     Future<Void> ready =
-        kind == Kind.TLS ? updateSsl(tls.options).<Void>mapEmpty() : Future.succeededFuture();
+        kind == Kind.TLS ? updateSsl(initialSsl).<Void>mapEmpty() : Future.succeededFuture();
     return ready.compose(v -> bind(ctx, mqtt));
   }
 
@@ -225,7 +230,7 @@ final class MqttTransport {
     }
     ServerSSLOptions copy = options.copy(); // Vert.x's key options cache what they read
     return vertx
-        .executeBlocking(() -> new Tls(sslContext(vertx, engine, copy), copy), false)
+        .executeBlocking(() -> load(vertx, engine, copy), false)
         .map(
             loaded -> {
               tls = loaded;
@@ -245,14 +250,13 @@ final class MqttTransport {
 
   // ---- TLS ----
 
-  /** A loaded server context with the options it came from. */
-  private record Tls(SslContext context, ServerSSLOptions options) {
+  /** A loaded server context, the protocols its engines get and the handshake timeout. */
+  private record Tls(SslContext context, String[] protocols, long timeout, TimeUnit timeoutUnit) {
 
     void addTo(Channel channel) {
       SslHandler handler = context.newHandler(channel.alloc());
-      handler.setHandshakeTimeout(
-          options.getSslHandshakeTimeout(), options.getSslHandshakeTimeoutUnit());
-      enableProtocols(handler.engine(), options.getEnabledSecureTransportProtocols());
+      handler.setHandshakeTimeout(timeout, timeoutUnit);
+      handler.engine().setEnabledProtocols(protocols);
       channel.pipeline().addLast(SSL_HANDLER, handler);
     }
   }
@@ -263,8 +267,8 @@ final class MqttTransport {
    * that does not match its certificate ({@link TlsOptions#requireMatchingKeys}), which an engine
    * would take and then fail every handshake with. Blocking (reads the files).
    */
-  private static SslContext sslContext(
-      Vertx vertx, SSLEngineOptions engine, ServerSSLOptions options) throws Exception {
+  private static Tls load(Vertx vertx, SSLEngineOptions engine, ServerSSLOptions options)
+      throws Exception {
     KeyManagerFactory keys = options.getKeyCertOptions().getKeyManagerFactory(vertx);
     TlsOptions.requireMatchingKeys(keys);
     SslContextFactory factory =
@@ -278,16 +282,18 @@ final class MqttTransport {
     if (options.getTrustOptions() != null) {
       factory.trustManagerFactory(options.getTrustOptions().getTrustManagerFactory(vertx));
     }
-    return factory.create();
-  }
-
-  /** The wanted protocols the engine supports (as Vert.x does: the factory cannot set them). */
-  private static void enableProtocols(SSLEngine engine, Set<String> wanted) {
-    String[] enabled =
-        Arrays.stream(engine.getSupportedProtocols())
+    SslContext context = factory.create();
+    // the factory cannot restrict protocols: each engine gets the wanted ones it supports, as
+    // Vert.x does
+    SSLEngine probe = context.newEngine(ByteBufAllocator.DEFAULT);
+    Set<String> wanted = options.getEnabledSecureTransportProtocols();
+    String[] protocols =
+        Arrays.stream(probe.getSupportedProtocols())
             .filter(wanted::contains)
             .toArray(String[]::new);
-    engine.setEnabledProtocols(enabled);
+    ReferenceCountUtil.release(probe);
+    return new Tls(
+        context, protocols, options.getSslHandshakeTimeout(), options.getSslHandshakeTimeoutUnit());
   }
 
   // ---- WebSocket ----
