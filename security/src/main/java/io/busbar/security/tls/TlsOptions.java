@@ -9,11 +9,19 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.net.ServerSSLOptions;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Optional;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.X509KeyManager;
 
 /**
  * Turns a {@link TlsConfig} into Vert.x server options: PEM key and certificate, TLS 1.2/1.3 only,
@@ -136,6 +144,65 @@ public final class TlsOptions {
       return Optional.empty();
     } catch (InvalidNameException e) {
       return Optional.empty();
+    }
+  }
+
+  /** The key types a server key manager is asked for aliases of (JSSE standard names). */
+  private static final List<String> KEY_TYPES = List.of("RSA", "EC", "EdDSA", "RSASSA-PSS");
+
+  /**
+   * Checks that each private key of {@code keys} belongs to the certificate served with it, by
+   * signing a few bytes with the key and verifying them with the certificate's public key. A TLS
+   * engine takes a mismatched pair without a word and then fails every handshake; a listener
+   * (re)loading its files calls this to refuse the pair instead. Keys of other types than RSA, EC
+   * and EdDSA are not checked.
+   *
+   * @throws IllegalArgumentException naming the certificate whose key does not match
+   */
+  public static void requireMatchingKeys(KeyManagerFactory keys) {
+    for (KeyManager manager : keys.getKeyManagers()) {
+      if (manager instanceof X509KeyManager x509) {
+        for (String type : KEY_TYPES) {
+          String[] aliases = x509.getServerAliases(type, null);
+          for (String alias : aliases == null ? new String[0] : aliases) {
+            X509Certificate[] chain = x509.getCertificateChain(alias);
+            if (chain != null && chain.length > 0) {
+              requireMatchingKey(x509.getPrivateKey(alias), chain[0]);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static void requireMatchingKey(PrivateKey key, X509Certificate certificate) {
+    String algorithm =
+        switch (key.getAlgorithm()) {
+          case "RSA" -> "SHA256withRSA";
+          case "EC" -> "SHA256withECDSA";
+          case "EdDSA", "Ed25519", "Ed448" -> "EdDSA";
+          default -> null;
+        };
+    if (algorithm == null) {
+      return;
+    }
+    byte[] probe = "busbar key check".getBytes(StandardCharsets.US_ASCII);
+    boolean matches;
+    try {
+      Signature signature = Signature.getInstance(algorithm);
+      signature.initSign(key);
+      signature.update(probe);
+      byte[] signed = signature.sign();
+      signature.initVerify(certificate.getPublicKey());
+      signature.update(probe);
+      matches = signature.verify(signed);
+    } catch (GeneralSecurityException e) {
+      matches = false; // e.g. an RSA key with an EC certificate
+    }
+    if (!matches) {
+      throw new IllegalArgumentException(
+          "the private key does not match the certificate "
+              + certificate.getSubjectX500Principal().getName());
     }
   }
 

@@ -172,6 +172,28 @@ class TlsOptionsTest {
         .isInstanceOf(io.vertx.core.net.OpenSSLEngineOptions.class);
   }
 
+  /**
+   * Verifies that a key matching its certificate passes the pair check, and a certificate with
+   * another certificate's key (a renewal half copied) is refused, naming the certificate.
+   */
+  @Test
+  void mismatchedKeyIsRefused(Vertx vertx) throws Exception {
+    TlsOptions.requireMatchingKeys(
+        new io.vertx.core.net.PemKeyCertOptions()
+            .setCertPath(serverCert.certificatePath())
+            .setKeyPath(serverCert.privateKeyPath())
+            .getKeyManagerFactory(vertx));
+    javax.net.ssl.KeyManagerFactory mixed =
+        new io.vertx.core.net.PemKeyCertOptions()
+            .setCertPath(serverCert.certificatePath())
+            .setKeyPath(clientCert.privateKeyPath())
+            .getKeyManagerFactory(vertx);
+    assertThatThrownBy(() -> TlsOptions.requireMatchingKeys(mixed))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("does not match")
+        .hasMessageContaining("CN=localhost");
+  }
+
   /** Verifies that old protocols and client auth without a CA are refused in the config. */
   @Test
   void badConfigIsNamed() {

@@ -263,10 +263,10 @@ public final class MqttBrokerVerticle extends VerticleBase {
     if (config.webSocketPort() < 0) {
       return Future.all(bridged, tcp, tls);
     }
-    // one MQTT packet may fill one WebSocket frame
+    // one MQTT packet may fill one WebSocket frame; at least the relay's client frame size
     webSocketServer =
         MqttTransport.webSocket(
-            config.host(), config.webSocketPort(), Math.max(config.maxMessageSize(), 1024));
+            config.host(), config.webSocketPort(), Math.max(config.maxMessageSize(), 65_536));
     Future<Integer> ws =
         webSocketServer
             .listen(context, mqtt)
@@ -347,8 +347,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
     return tlsConfig.compose(
         tc -> {
           tlsListener = new TlsListener(vertx, "mqtt", tc, registry);
-          tlsServer =
-              MqttTransport.tls(config.host(), securityConfig.tlsPort(), tlsListener, vertx);
+          tlsServer = MqttTransport.tls(config.host(), securityConfig.tlsPort(), tc);
           return tlsServer
               .listen(context, mqtt)
               .onSuccess(
