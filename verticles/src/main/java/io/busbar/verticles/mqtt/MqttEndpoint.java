@@ -180,6 +180,9 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     lastRead = sweep.now();
     if (state == State.CONNECTING) {
+      if (held == null) {
+        held = new ArrayDeque<>(2);
+      }
       held.add(msg); // answered after the CONNACK, in order
       return;
     }
@@ -287,9 +290,12 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
       return;
     }
     state = State.CONNECTING;
-    held = new ArrayDeque<>(2);
-    channel.config().setAutoRead(false); // until the CONNECT is answered
     connects.accept(this);
+    if (state == State.CONNECTING && !closed) {
+      // the token is being checked: no more reading until the CONNECT is answered (a cached
+      // token answers at once, without the two epoll changes)
+      channel.config().setAutoRead(false);
+    }
   }
 
   private void dispatch(MqttMessage m) {
@@ -432,7 +438,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
     if (waiting != null) {
       waiting.forEach(ReferenceCountUtil::release);
     }
-    if (!closed) {
+    if (!closed && !channel.config().isAutoRead()) {
       channel.config().setAutoRead(true);
     }
   }
