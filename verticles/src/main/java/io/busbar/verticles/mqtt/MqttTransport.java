@@ -13,6 +13,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -42,7 +43,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.spi.tls.SslContextFactory;
@@ -200,8 +200,9 @@ final class MqttTransport {
                     mqtt.accept(channel);
                   }
                 });
-    // Vert.x's server defaults: TCP_NODELAY, SO_REUSEADDR, its accept backlog
-    owner.transport().configure(new NetServerOptions(), false, bootstrap);
+    // a restarted node binds its port again at once; connections keep Netty's defaults
+    // (TCP_NODELAY on): Vert.x's server options would cost four more setsockopt calls per accept
+    bootstrap.option(ChannelOption.SO_REUSEADDR, true);
     Promise<Integer> bound = ctx.promise();
     ChannelFuture future = bootstrap.bind(host, port);
     future.addListener(
