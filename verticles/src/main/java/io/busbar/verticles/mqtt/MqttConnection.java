@@ -707,7 +707,7 @@ final class MqttConnection implements Outlet, MqttEndpoint.Packets {
     } else if (t instanceof DecoderException) {
       protocolViolation(MqttDisconnectReasonCode.MALFORMED_PACKET, "malformed packet");
     } else {
-      broker.metrics().protocolErrors.increment();
+      // the network's, not the client's: a reset connection, a broken pipe
       endpoint.close();
     }
   }

@@ -2,7 +2,6 @@ package io.busbar.verticles.mqtt;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -323,7 +322,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
                 u.idAndPropertiesVariableHeader().properties()));
       }
       case PINGREQ ->
-          channel.writeAndFlush(
+          send(
               new MqttMessage(
                   new MqttFixedHeader(
                       MqttMessageType.PINGRESP, false, MqttQoS.AT_MOST_ONCE, false, 0)));
@@ -415,7 +414,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
     state = State.CONNECTED;
     idleLimit = keepAliveSeconds == 0 ? Long.MAX_VALUE : keepAliveSeconds * 1500L;
     lastRead = sweep.now();
-    channel.writeAndFlush(
+    send(
         new MqttConnAckMessage(
             new MqttFixedHeader(MqttMessageType.CONNACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
             new MqttConnAckVariableHeader(
@@ -548,7 +547,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
 
   // ---- writing (MQTT 3.1.1 §3.3–3.11, 5.0 §3.3–3.15) ----
 
-  ChannelFuture publish(
+  void publish(
       String topic,
       Buffer payload,
       MqttQoS qos,
@@ -556,7 +555,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
       boolean retain,
       int packetId,
       MqttProperties properties) {
-    return channel.writeAndFlush(
+    send(
         new io.netty.handler.codec.mqtt.MqttPublishMessage(
             new MqttFixedHeader(MqttMessageType.PUBLISH, dup, qos, retain, 0),
             new MqttPublishVariableHeader(topic, packetId, properties),
@@ -564,8 +563,16 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
   }
 
   /** Writes an encoded packet ({@link SharedPublish}). */
-  ChannelFuture write(ByteBuf packet) {
-    return channel.writeAndFlush(packet);
+  void write(ByteBuf packet) {
+    send(packet);
+  }
+
+  /**
+   * Writes without a promise per packet: nobody waits for one, and a failed write surfaces as the
+   * connection's exception (it closes).
+   */
+  private void send(Object packet) {
+    channel.writeAndFlush(packet, channel.voidPromise());
   }
 
   void publishAcknowledge(int packetId) {
@@ -599,7 +606,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
   private void reply(MqttMessageType type, int packetId, byte code, MqttProperties properties) {
     // PUBREL has QoS 1 in its fixed header (MQTT 3.1.1 §3.6.1)
     MqttQoS qos = type == MqttMessageType.PUBREL ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE;
-    channel.writeAndFlush(
+    send(
         new MqttMessage(
             new MqttFixedHeader(type, false, qos, false, 0),
             new MqttPubReplyMessageVariableHeader(packetId, code, properties)));
@@ -611,7 +618,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
     for (int i = 0; i < values.length; i++) {
       values[i] = codes.get(i).value() & 0xFF;
     }
-    channel.writeAndFlush(
+    send(
         new MqttSubAckMessage(
             new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
             new MqttMessageIdAndPropertiesVariableHeader(packetId, properties),
@@ -619,7 +626,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
   }
 
   void unsubscribeAcknowledge(int packetId) {
-    channel.writeAndFlush(
+    send(
         new MqttUnsubAckMessage(
             new MqttFixedHeader(MqttMessageType.UNSUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
             MqttMessageIdVariableHeader.from(packetId)));
@@ -631,7 +638,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
     for (int i = 0; i < values.length; i++) {
       values[i] = (short) (codes.get(i).value() & 0xFF);
     }
-    channel.writeAndFlush(
+    send(
         new MqttUnsubAckMessage(
             new MqttFixedHeader(MqttMessageType.UNSUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
             new MqttMessageIdAndPropertiesVariableHeader(packetId, properties),
@@ -639,7 +646,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
   }
 
   void authenticationExchange(MqttAuthenticateReasonCode code, MqttProperties properties) {
-    channel.writeAndFlush(
+    send(
         new MqttMessage(
             new MqttFixedHeader(MqttMessageType.AUTH, false, MqttQoS.AT_MOST_ONCE, false, 0),
             new MqttReasonCodeAndPropertiesVariableHeader(code.value(), properties)));
