@@ -171,7 +171,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
   public void channelActive(ChannelHandlerContext ctx) {
     channel = ctx.channel();
     lastRead = sweep.now();
-    idleLimit = IdleSweep.CONNECT_TIMEOUT_MILLIS;
+    idleLimit = sweep.connectTimeoutMillis();
     sweep.add(this);
     ctx.fireChannelActive();
   }
