@@ -390,11 +390,88 @@ class MqttConnectConformanceTest {
     watcher.disconnect();
   }
 
+  /**
+   * Verifies the fire-and-forget client: CONNECT (a token not seen before), PUBLISH and DISCONNECT
+   * in one write. The message is routed and, the DISCONNECT being normal, the will is not published
+   * (MQTT §3.14.4); what follows the DISCONNECT in the same write is not acted on ([MQTT-3.14.4-1]:
+   * after DISCONNECT the client sends nothing more, the server closes).
+   */
+  @Test
+  void handlesConnectPublishDisconnectInOneWrite() throws Exception {
+    String watcherName = BrokerFixture.uniqueId("ff-watch");
+    Mqtt5BlockingClient watcher =
+        broker.connectV5(watcherName, watcherName, broker.appToken(watcherName, "acme"));
+    Mqtt5BlockingClient.Mqtt5Publishes in =
+        watcher.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL);
+    watcher.subscribeWith().topicFilter("ff/#").send();
+    for (boolean v5 : new boolean[] {true, false}) {
+      String name = BrokerFixture.uniqueId("ff");
+      RawMqttClient.Will will = new RawMqttClient.Will("ff/will/" + name, bytes("will"), 0, 0);
+      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+        raw.send(
+            concat(
+                RawMqttClient.connect(
+                    v5, name, true, 30, name, broker.appToken(name, "acme"), will, 0),
+                RawMqttClient.publish(v5, "ff/" + name, 0, 0, false, false, bytes("fired")),
+                RawMqttClient.disconnect(),
+                RawMqttClient.publish(v5, "ff/after/" + name, 0, 0, false, false, bytes("late"))));
+        Packet connack = raw.read(5000);
+        assertThat(connack).isNotNull();
+        assertThat(connack.type()).isEqualTo(Packet.CONNACK);
+        assertThat(connack.body()[1]).isZero();
+        assertThat(raw.closedByBroker(5000)).isTrue();
+      }
+      Optional<Mqtt5Publish> got = in.receive(5, TimeUnit.SECONDS);
+      assertThat(got).isPresent();
+      assertThat(got.get().getTopic().toString()).isEqualTo("ff/" + name);
+    }
+    // neither a will nor a PUBLISH sent after the DISCONNECT reached the watcher
+    watcher.publishWith().topic("ff/end").payload(bytes("end")).send();
+    Optional<Mqtt5Publish> next = in.receive(5, TimeUnit.SECONDS);
+    assertThat(next).isPresent();
+    assertThat(next.get().getTopic().toString()).isEqualTo("ff/end");
+    watcher.disconnect();
+  }
+
+  /**
+   * Verifies that a PUBLISH in the same write as, and after, a connected client's DISCONNECT is not
+   * routed ([MQTT-3.14.4-1]).
+   */
+  @Test
+  void actsOnNothingAfterDisconnectInTheSameWrite() throws Exception {
+    String watcherName = BrokerFixture.uniqueId("after-watch");
+    Mqtt5BlockingClient watcher =
+        broker.connectV5(watcherName, watcherName, broker.appToken(watcherName, "acme"));
+    Mqtt5BlockingClient.Mqtt5Publishes in =
+        watcher.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL);
+    watcher.subscribeWith().topicFilter("after/#").send();
+    for (boolean v5 : new boolean[] {true, false}) {
+      String name = BrokerFixture.uniqueId("after");
+      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+        raw.send(
+            RawMqttClient.connect(
+                v5, name, true, 30, name, broker.appToken(name, "acme"), null, 0));
+        assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+        raw.send(
+            concat(
+                RawMqttClient.disconnect(),
+                RawMqttClient.publish(v5, "after/" + name, 0, 0, false, false, bytes("late"))));
+        assertThat(raw.closedByBroker(5000)).isTrue();
+      }
+    }
+    watcher.publishWith().topic("after/end").payload(bytes("end")).send();
+    Optional<Mqtt5Publish> next = in.receive(5, TimeUnit.SECONDS);
+    assertThat(next).isPresent();
+    assertThat(next.get().getTopic().toString()).isEqualTo("after/end");
+    watcher.disconnect();
+  }
+
   // ---- what the endpoint refuses before the broker sees a CONNECT ----
 
   /**
    * Verifies that a connection whose first packet is not a CONNECT (a PINGREQ, a PUBLISH, a
-   * SUBSCRIBE) is closed without an answer (MQTT 3.1.1 §3.1 [MQTT-3.1.0-1], 5.0 §3.1).
+   * SUBSCRIBE) is closed without an answer (MQTT 3.1.1 §3.1 [MQTT-3.1.0-1], 5.0 §3.1), also when a
+   * CONNECT follows it in the same write.
    */
   @Test
   void closesConnectionWhoseFirstPacketIsNotConnect() throws Exception {
@@ -403,10 +480,21 @@ class MqttConnectConformanceTest {
       RawMqttClient.publish(false, "early/x", 1, 1, false, false, bytes("early")),
       RawMqttClient.subscribe(false, 1, "early/#", 0)
     };
+    String token = broker.appToken("late-connect", "acme");
     for (byte[] first : firsts) {
+      String what = "first packet type " + ((first[0] & 0xFF) >> 4);
       try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
         raw.send(first);
-        assertClosedWithoutAnswer(raw, "first packet type " + ((first[0] & 0xFF) >> 4));
+        assertClosedWithoutAnswer(raw, what);
+      }
+      // a CONNECT in the same write, after it, is not read either
+      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+        raw.send(
+            concat(
+                first,
+                RawMqttClient.connect(
+                    false, "late-connect", true, 30, "late-connect", token, null, 0)));
+        assertClosedWithoutAnswer(raw, what + ", then CONNECT");
       }
     }
   }
