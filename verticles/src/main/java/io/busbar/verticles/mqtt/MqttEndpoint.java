@@ -657,7 +657,19 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
             new MqttReasonCodeAndPropertiesVariableHeader(code.value(), properties)));
   }
 
-  /** Closes the connection (no DISCONNECT: see {@link LingeringClose} for that). */
+  /**
+   * Ends a 5.0 connection with a server DISCONNECT {@code reasonCode} ({@link LingeringClose}):
+   * nothing decoded after it is acted on or answered (MQTT 5.0 §4.13.2: the DISCONNECT is the
+   * server's last packet).
+   *
+   * @return completed when the connection is closed (see {@link LingeringClose#disconnect})
+   */
+  io.vertx.core.Future<Void> disconnect(byte reasonCode, MqttProperties properties) {
+    closing = true;
+    return LingeringClose.disconnect(channel, reasonCode, properties);
+  }
+
+  /** Closes the connection (no DISCONNECT: see {@link #disconnect} for that). */
   void close() {
     closing = true;
     if (channel != null) {

@@ -466,6 +466,34 @@ class MqttConnectConformanceTest {
     watcher.disconnect();
   }
 
+  /**
+   * Verifies that once the broker has sent its DISCONNECT (here 0x94, a PUBLISH with topic alias 0)
+   * it answers nothing else the client sent in the same write, not even a PINGREQ (MQTT 5.0
+   * §4.13.2: the DISCONNECT is the last packet; then the connection is closed).
+   */
+  @Test
+  void sendsNothingAfterItsDisconnect() throws Exception {
+    String name = BrokerFixture.uniqueId("last-word");
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(
+          RawMqttClient.connect(
+              true, name, true, 30, name, broker.appToken(name, "acme"), null, 0));
+      assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+      raw.send(
+          concat(
+              RawMqttClient.publishWithAlias("alias/zero", 0, bytes("x")),
+              PINGREQ,
+              RawMqttClient.subscribe(true, 5, "alias/#", 0),
+              PINGREQ));
+      Packet disconnect = raw.read(5000);
+      assertThat(disconnect).isNotNull();
+      assertThat(disconnect.type()).isEqualTo(Packet.DISCONNECT);
+      assertThat(disconnect.body()[0] & 0xFF).isEqualTo(0x94);
+      assertThat(raw.read(5000)).as("nothing after the DISCONNECT").isNull();
+      assertThat(raw.closedByBroker(1000)).isTrue();
+    }
+  }
+
   // ---- what the endpoint refuses before the broker sees a CONNECT ----
 
   /**
