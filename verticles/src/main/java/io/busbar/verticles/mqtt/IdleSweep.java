@@ -18,11 +18,33 @@ final class IdleSweep {
   /** How often the connections are checked. */
   static final long TICK_MILLIS = 500;
 
-  /** How long a new connection may take to send its CONNECT. */
+  /** How long a new connection may take to send its CONNECT, by default. */
   static final long CONNECT_TIMEOUT_MILLIS = 30_000;
 
   private final Set<MqttEndpoint> endpoints = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final long connectTimeoutMillis;
   private long now = System.currentTimeMillis();
+
+  IdleSweep() {
+    this(CONNECT_TIMEOUT_MILLIS);
+  }
+
+  /**
+   * @param connectTimeoutMillis how long a new connection may take to send its CONNECT (and have it
+   *     answered)
+   */
+  IdleSweep(long connectTimeoutMillis) {
+    if (connectTimeoutMillis <= 0) {
+      throw new IllegalArgumentException(
+          "connectTimeoutMillis must be positive, was " + connectTimeoutMillis);
+    }
+    this.connectTimeoutMillis = connectTimeoutMillis;
+  }
+
+  /** How long a new connection may take to send its CONNECT. */
+  long connectTimeoutMillis() {
+    return connectTimeoutMillis;
+  }
 
   /** The clock of the last tick (ms). */
   long now() {

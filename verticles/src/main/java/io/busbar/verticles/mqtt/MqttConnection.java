@@ -753,7 +753,7 @@ final class MqttConnection implements Outlet, MqttEndpoint.Packets {
     }
     disconnecting = true;
     if (v5 && context != null && endpoint.isConnected()) {
-      ended = LingeringClose.disconnect(endpoint.channel(), code.value(), properties);
+      ended = endpoint.disconnect(code.value(), properties);
       context.runOnContext(v -> onClose());
       return;
     }

@@ -66,8 +66,10 @@ import javax.net.ssl.SSLSession;
  * clean session 0x02; a 5.0 keep alive longer than the server's (or none) is cut to the server's
  * Server Keep Alive; a 5.0 password may come without a user name (§3.1.2.9). Packets that follow
  * the CONNECT before it is answered (the token is being checked) are held and handled after the
- * CONNACK, in order; the socket is not read meanwhile. PINGREQ is answered here. The keep-alive
- * (1.5 × the keep alive, MQTT §3.1.2.10) and the CONNECT timeout are checked by {@link IdleSweep}.
+ * CONNACK, in order; the socket is not read meanwhile. Once it closes the connection (after the
+ * client's DISCONNECT, a first packet that is not a CONNECT, …) it acts on nothing decoded after
+ * that, even from the same read. PINGREQ is answered here. The keep-alive (1.5 × the keep alive,
+ * MQTT §3.1.2.10) and the CONNECT timeout are checked by {@link IdleSweep}.
  */
 final class MqttEndpoint extends ChannelInboundHandlerAdapter {
 
@@ -129,6 +131,13 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
   private State state = State.AWAITING_CONNECT;
   private boolean closed;
 
+  /**
+   * {@link #close} was called: packets decoded after it (from the same read, or held since the
+   * CONNECT) are not acted on — e.g. a PUBLISH written after the client's DISCONNECT
+   * ([MQTT-3.14.4-1]), or a CONNECT after a first packet that was not one.
+   */
+  private boolean closing;
+
   /** Packets read after the CONNECT, before it was answered. */
   private ArrayDeque<Object> held;
 
@@ -170,7 +179,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
   public void channelActive(ChannelHandlerContext ctx) {
     channel = ctx.channel();
     lastRead = sweep.now();
-    idleLimit = IdleSweep.CONNECT_TIMEOUT_MILLIS;
+    idleLimit = sweep.connectTimeoutMillis();
     sweep.add(this);
     ctx.fireChannelActive();
   }
@@ -219,6 +228,9 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
       return;
     }
     try {
+      if (closing) {
+        return; // e.g. a PUBLISH after the client's DISCONNECT, a CONNECT after a PUBLISH
+      }
       DecoderResult result = m.decoderResult();
       if (state == State.AWAITING_CONNECT) {
         readConnect(m, result);
@@ -652,8 +664,21 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
             new MqttReasonCodeAndPropertiesVariableHeader(code.value(), properties)));
   }
 
-  /** Closes the connection (no DISCONNECT: see {@link LingeringClose} for that). */
+  /**
+   * Ends a 5.0 connection with a server DISCONNECT {@code reasonCode} ({@link LingeringClose}):
+   * nothing decoded after it is acted on or answered (MQTT 5.0 §4.13.2: the DISCONNECT is the
+   * server's last packet).
+   *
+   * @return completed when the connection is closed (see {@link LingeringClose#disconnect})
+   */
+  io.vertx.core.Future<Void> disconnect(byte reasonCode, MqttProperties properties) {
+    closing = true;
+    return LingeringClose.disconnect(channel, reasonCode, properties);
+  }
+
+  /** Closes the connection (no DISCONNECT: see {@link #disconnect} for that). */
   void close() {
+    closing = true;
     if (channel != null) {
       channel.close();
     }

@@ -6,9 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.busbar.verticles.mqtt.RawMqttClient.Packet;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -269,6 +272,402 @@ class MqttConnectConformanceTest {
         assertThat(raw.closedByBroker(5000)).isTrue();
       }
     }
+  }
+
+  // ---- packets pipelined after the CONNECT (MqttEndpoint holds them until it is answered) ----
+
+  /**
+   * Verifies that packets sent in the same write as the CONNECT, with a token the broker has
+   * verified before (answered at once from the token cache), are handled after the CONNACK and in
+   * order: CONNACK, SUBACK, the client's own QoS 1 message, PUBACK, PINGRESP (MQTT §4.6).
+   */
+  @Test
+  void handlesPacketsPipelinedAfterConnectWithCachedToken() throws Exception {
+    for (boolean v5 : new boolean[] {true, false}) {
+      String name = BrokerFixture.uniqueId("pipe-cached");
+      String token = broker.appToken(name, "acme");
+      // a first connection puts the token in the cache
+      try (RawMqttClient first = RawMqttClient.open(broker.port)) {
+        first.send(RawMqttClient.connect(v5, name, true, 30, name, token, null, 0));
+        assertThat(first.await(Packet.CONNACK, 5000).body()[1]).isZero();
+        first.send(RawMqttClient.disconnect());
+      }
+      assertPipelinedPacketsAnsweredInOrder(v5, name, token);
+    }
+  }
+
+  /**
+   * Verifies the same with a token the broker has not seen: it is verified on a worker while the
+   * endpoint holds the packets that followed the CONNECT, then handles them in order.
+   */
+  @Test
+  void handlesPacketsPipelinedAfterConnectWithNewToken() throws Exception {
+    for (boolean v5 : new boolean[] {true, false}) {
+      String name = BrokerFixture.uniqueId("pipe-new");
+      assertPipelinedPacketsAnsweredInOrder(v5, name, broker.appToken(name, "acme"));
+    }
+  }
+
+  private static void assertPipelinedPacketsAnsweredInOrder(boolean v5, String name, String token)
+      throws Exception {
+    String topic = "pipe/" + name;
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(
+          concat(
+              RawMqttClient.connect(v5, name, true, 30, name, token, null, 0),
+              RawMqttClient.subscribe(v5, 1, topic, 1),
+              RawMqttClient.publish(v5, topic, 1, 2, false, false, bytes("own")),
+              PINGREQ));
+      String version = v5 ? "5.0" : "3.1.1";
+      Packet connack = raw.read(5000);
+      assertThat(connack).as(version).isNotNull();
+      assertThat(connack.type()).as(version).isEqualTo(Packet.CONNACK);
+      assertThat(connack.body()[1]).as(version).isZero();
+      Packet suback = raw.read(5000);
+      assertThat(suback).as(version).isNotNull();
+      assertThat(suback.type()).as(version).isEqualTo(Packet.SUBACK);
+      assertThat(suback.packetId()).as(version).isEqualTo(1);
+      assertThat(suback.body()[suback.body().length - 1])
+          .as(version + " granted QoS")
+          .isEqualTo((byte) 1);
+      Packet own = raw.read(5000);
+      assertThat(own).as(version).isNotNull();
+      assertThat(own.type()).as(version).isEqualTo(Packet.PUBLISH);
+      assertThat(own.topic()).as(version).isEqualTo(topic);
+      assertThat(own.qos()).as(version).isEqualTo(1);
+      assertThat(endsWith(own.body(), bytes("own"))).as(version + " payload").isTrue();
+      raw.send(RawMqttClient.ack(0x40, own.packetId()));
+      Packet puback = raw.read(5000);
+      assertThat(puback).as(version).isNotNull();
+      assertThat(puback.type()).as(version).isEqualTo(Packet.PUBACK);
+      assertThat(puback.packetId()).as(version).isEqualTo(2);
+      Packet pong = raw.read(5000);
+      assertThat(pong).as(version).isNotNull();
+      assertThat(pong.type()).as(version).isEqualTo(PINGRESP);
+      raw.send(RawMqttClient.disconnect());
+    }
+  }
+
+  /**
+   * Verifies that a refused CONNECT (an expired token, checked on a worker) with packets pipelined
+   * after it gets its refusal CONNACK and the close, that nothing it sent is routed, and that the
+   * broker goes on serving (MQTT 3.1.1 §3.2.2.3, 5.0 §3.2.2.2: after a refusal the server closes
+   * the connection and acts on nothing else the client sent).
+   */
+  @Test
+  void refusedConnectActsOnNoPipelinedPacket() throws Exception {
+    String watcherName = BrokerFixture.uniqueId("pipe-watch");
+    Mqtt5BlockingClient watcher =
+        broker.connectV5(watcherName, watcherName, broker.appToken(watcherName, "acme"));
+    Mqtt5BlockingClient.Mqtt5Publishes in =
+        watcher.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL);
+    watcher.subscribeWith().topicFilter("refused/#").send();
+    for (boolean v5 : new boolean[] {true, false}) {
+      String name = BrokerFixture.uniqueId("pipe-refused");
+      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+        raw.send(
+            concat(
+                RawMqttClient.connect(
+                    v5, name, true, 30, name, broker.expiredToken(name, "acme"), null, 0),
+                RawMqttClient.subscribe(v5, 1, "refused/#", 1),
+                RawMqttClient.publish(v5, "refused/" + name, 1, 2, false, true, bytes("no")),
+                PINGREQ));
+        Packet connack = raw.read(5000);
+        assertThat(connack).isNotNull();
+        assertThat(connack.type()).isEqualTo(Packet.CONNACK);
+        // 5.0: 0x86 bad user name or password; 3.1.1: 0x05 not authorized
+        assertThat(connack.body()[1] & 0xFF).isEqualTo(v5 ? 0x86 : 0x05);
+        assertThat(raw.read(5000)).as("nothing after the refusal").isNull();
+        assertThat(raw.closedByBroker(1000)).isTrue();
+      }
+    }
+    // the broker still serves, and the refused PUBLISHes reached nobody (they would be first)
+    watcher.publishWith().topic("refused/after").payload(bytes("after")).send();
+    Optional<Mqtt5Publish> got = in.receive(5, TimeUnit.SECONDS);
+    assertThat(got).isPresent();
+    assertThat(got.get().getTopic().toString()).isEqualTo("refused/after");
+    assertThat(in.receive(200, TimeUnit.MILLISECONDS)).isEmpty();
+    watcher.disconnect();
+  }
+
+  /**
+   * Verifies the fire-and-forget client: CONNECT (a token not seen before), PUBLISH and DISCONNECT
+   * in one write. The message is routed and, the DISCONNECT being normal, the will is not published
+   * (MQTT §3.14.4); what follows the DISCONNECT in the same write is not acted on ([MQTT-3.14.4-1]:
+   * after DISCONNECT the client sends nothing more, the server closes).
+   */
+  @Test
+  void handlesConnectPublishDisconnectInOneWrite() throws Exception {
+    String watcherName = BrokerFixture.uniqueId("ff-watch");
+    Mqtt5BlockingClient watcher =
+        broker.connectV5(watcherName, watcherName, broker.appToken(watcherName, "acme"));
+    Mqtt5BlockingClient.Mqtt5Publishes in =
+        watcher.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL);
+    watcher.subscribeWith().topicFilter("ff/#").send();
+    for (boolean v5 : new boolean[] {true, false}) {
+      String name = BrokerFixture.uniqueId("ff");
+      RawMqttClient.Will will = new RawMqttClient.Will("ff/will/" + name, bytes("will"), 0, 0);
+      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+        raw.send(
+            concat(
+                RawMqttClient.connect(
+                    v5, name, true, 30, name, broker.appToken(name, "acme"), will, 0),
+                RawMqttClient.publish(v5, "ff/" + name, 0, 0, false, false, bytes("fired")),
+                RawMqttClient.disconnect(),
+                RawMqttClient.publish(v5, "ff/after/" + name, 0, 0, false, false, bytes("late"))));
+        Packet connack = raw.read(5000);
+        assertThat(connack).isNotNull();
+        assertThat(connack.type()).isEqualTo(Packet.CONNACK);
+        assertThat(connack.body()[1]).isZero();
+        assertThat(raw.closedByBroker(5000)).isTrue();
+      }
+      Optional<Mqtt5Publish> got = in.receive(5, TimeUnit.SECONDS);
+      assertThat(got).isPresent();
+      assertThat(got.get().getTopic().toString()).isEqualTo("ff/" + name);
+    }
+    // neither a will nor a PUBLISH sent after the DISCONNECT reached the watcher
+    watcher.publishWith().topic("ff/end").payload(bytes("end")).send();
+    Optional<Mqtt5Publish> next = in.receive(5, TimeUnit.SECONDS);
+    assertThat(next).isPresent();
+    assertThat(next.get().getTopic().toString()).isEqualTo("ff/end");
+    watcher.disconnect();
+  }
+
+  /**
+   * Verifies that a PUBLISH in the same write as, and after, a connected client's DISCONNECT is not
+   * routed ([MQTT-3.14.4-1]).
+   */
+  @Test
+  void actsOnNothingAfterDisconnectInTheSameWrite() throws Exception {
+    String watcherName = BrokerFixture.uniqueId("after-watch");
+    Mqtt5BlockingClient watcher =
+        broker.connectV5(watcherName, watcherName, broker.appToken(watcherName, "acme"));
+    Mqtt5BlockingClient.Mqtt5Publishes in =
+        watcher.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL);
+    watcher.subscribeWith().topicFilter("after/#").send();
+    for (boolean v5 : new boolean[] {true, false}) {
+      String name = BrokerFixture.uniqueId("after");
+      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+        raw.send(
+            RawMqttClient.connect(
+                v5, name, true, 30, name, broker.appToken(name, "acme"), null, 0));
+        assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+        raw.send(
+            concat(
+                RawMqttClient.disconnect(),
+                RawMqttClient.publish(v5, "after/" + name, 0, 0, false, false, bytes("late"))));
+        assertThat(raw.closedByBroker(5000)).isTrue();
+      }
+    }
+    watcher.publishWith().topic("after/end").payload(bytes("end")).send();
+    Optional<Mqtt5Publish> next = in.receive(5, TimeUnit.SECONDS);
+    assertThat(next).isPresent();
+    assertThat(next.get().getTopic().toString()).isEqualTo("after/end");
+    watcher.disconnect();
+  }
+
+  /**
+   * Verifies that once the broker has sent its DISCONNECT (here 0x94, a PUBLISH with topic alias 0)
+   * it answers nothing else the client sent in the same write, not even a PINGREQ (MQTT 5.0
+   * §4.13.2: the DISCONNECT is the last packet; then the connection is closed).
+   */
+  @Test
+  void sendsNothingAfterItsDisconnect() throws Exception {
+    String name = BrokerFixture.uniqueId("last-word");
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(
+          RawMqttClient.connect(
+              true, name, true, 30, name, broker.appToken(name, "acme"), null, 0));
+      assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+      raw.send(
+          concat(
+              RawMqttClient.publishWithAlias("alias/zero", 0, bytes("x")),
+              PINGREQ,
+              RawMqttClient.subscribe(true, 5, "alias/#", 0),
+              PINGREQ));
+      Packet disconnect = raw.read(5000);
+      assertThat(disconnect).isNotNull();
+      assertThat(disconnect.type()).isEqualTo(Packet.DISCONNECT);
+      assertThat(disconnect.body()[0] & 0xFF).isEqualTo(0x94);
+      assertThat(raw.read(5000)).as("nothing after the DISCONNECT").isNull();
+      assertThat(raw.closedByBroker(1000)).isTrue();
+    }
+  }
+
+  // ---- what the endpoint refuses before the broker sees a CONNECT ----
+
+  /**
+   * Verifies that a connection whose first packet is not a CONNECT (a PINGREQ, a PUBLISH, a
+   * SUBSCRIBE) is closed without an answer (MQTT 3.1.1 §3.1 [MQTT-3.1.0-1], 5.0 §3.1), also when a
+   * CONNECT follows it in the same write.
+   */
+  @Test
+  void closesConnectionWhoseFirstPacketIsNotConnect() throws Exception {
+    byte[][] firsts = {
+      PINGREQ,
+      RawMqttClient.publish(false, "early/x", 1, 1, false, false, bytes("early")),
+      RawMqttClient.subscribe(false, 1, "early/#", 0)
+    };
+    String token = broker.appToken("late-connect", "acme");
+    for (byte[] first : firsts) {
+      String what = "first packet type " + ((first[0] & 0xFF) >> 4);
+      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+        raw.send(first);
+        assertClosedWithoutAnswer(raw, what);
+      }
+      // a CONNECT in the same write, after it, is not read either
+      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+        raw.send(
+            concat(
+                first,
+                RawMqttClient.connect(
+                    false, "late-connect", true, 30, "late-connect", token, null, 0)));
+        assertClosedWithoutAnswer(raw, what + ", then CONNECT");
+      }
+    }
+  }
+
+  /**
+   * Verifies that a connection that sends nothing is closed without an answer after the CONNECT
+   * timeout, while a connected client that is silent as long (keep alive 0) stays.
+   */
+  @Test
+  void closesConnectionThatSendsNoConnect() throws Exception {
+    try (BrokerFixture b =
+            BrokerFixture.startWithConnectTimeout(
+                new MqttConfig("127.0.0.1", 0, MqttConfig.DEFAULT_MAX_MESSAGE_SIZE, false), 1000);
+        RawMqttClient connected = RawMqttClient.open(b.port);
+        RawMqttClient mute = RawMqttClient.open(b.port)) {
+      connected.send(
+          RawMqttClient.connect(
+              false, "patient", true, 0, "patient", b.appToken("patient", "acme"), null, 0));
+      assertThat(connected.await(Packet.CONNACK, 5000).body()[1]).isZero();
+      assertThat(mute.read(10_000)).as("no answer").isNull();
+      assertThat(mute.closedByBroker(1000)).as("closed by the CONNECT timeout").isTrue();
+      connected.send(PINGREQ);
+      Packet pong = connected.read(5000);
+      assertThat(pong).isNotNull();
+      assertThat(pong.type()).isEqualTo(PINGRESP);
+    }
+  }
+
+  /**
+   * Verifies that an unsupported protocol level (6) gets CONNACK 0x01 unacceptable protocol version
+   * and the close (MQTT 3.1.1 §3.1.2.2 [MQTT-3.1.2-2]).
+   */
+  @Test
+  void refusesUnsupportedProtocolLevel() throws Exception {
+    byte[] connect = RawMqttClient.connect(false, "level6", true, 30, null, null, null, 0);
+    // fixed header (2 bytes), protocol name (2 + 4 bytes), then the level
+    assertThat(connect[8]).isEqualTo((byte) 4);
+    connect[8] = 6;
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(connect);
+      Packet connack = raw.read(5000);
+      assertThat(connack).isNotNull();
+      assertThat(connack.type()).isEqualTo(Packet.CONNACK);
+      assertThat(connack.body()).containsExactly(0x00, 0x01);
+      assertThat(raw.closedByBroker(5000)).isTrue();
+    }
+  }
+
+  /**
+   * Verifies that a client id the decoder rejects — MQTT 3.1 (protocol "MQIsdp", level 3) requires
+   * 1 to 23 characters — gets CONNACK 0x02 identifier rejected and the close. (3.1.1 and 5.0 put no
+   * such bound: the decoder rejects none of their ids, so 5.0's 0x85 is not reachable this way.)
+   */
+  @Test
+  void refusesClientIdTheDecoderRejects() throws Exception {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    RawMqttClient.string(b, "MQIsdp"); // protocol name of MQTT 3.1
+    b.write(3); // protocol level 3
+    b.write(0x02); // clean session
+    b.write(0); // keep alive MSB
+    b.write(30); // keep alive LSB
+    RawMqttClient.string(b, ""); // client identifier: empty, not allowed by 3.1
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(RawMqttClient.packet(0x10, b.toByteArray()));
+      Packet connack = raw.read(5000);
+      assertThat(connack).isNotNull();
+      assertThat(connack.type()).isEqualTo(Packet.CONNACK);
+      assertThat(connack.body()).containsExactly(0x00, 0x02);
+      assertThat(raw.closedByBroker(5000)).isTrue();
+    }
+  }
+
+  // ---- packets a connected client should not send ----
+
+  /** Verifies that an AUTH packet (type 15) on a 3.1.1 connection closes it without an answer. */
+  @Test
+  void closes311ConnectionOnAuth() throws Exception {
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(
+          RawMqttClient.connect(
+              false, "auth311", true, 30, "auth311", broker.appToken("auth311", "acme"), null, 0));
+      assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+      raw.send(new byte[] {(byte) 0xF0, 0x00}); // AUTH, no reason code (5.0 only)
+      assertClosedWithoutAnswer(raw, "AUTH on 3.1.1");
+    }
+  }
+
+  /**
+   * Verifies that acknowledgements for packet ids the broker never used do not harm the connection:
+   * PUBACK, PUBREC and PUBCOMP are ignored, PUBREL gets PUBCOMP (5.0: reason 0x92 packet identifier
+   * not found, §3.7.2.1), and the connection goes on (PINGREQ answered).
+   */
+  @Test
+  void ignoresAcknowledgementsOfUnknownPacketIds() throws Exception {
+    for (boolean v5 : new boolean[] {true, false}) {
+      String name = BrokerFixture.uniqueId("unknown-ids");
+      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+        raw.send(
+            RawMqttClient.connect(
+                v5, name, true, 30, name, broker.appToken(name, "acme"), null, 0));
+        assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+        raw.send(
+            concat(
+                RawMqttClient.ack(0x40, 101), // PUBACK
+                RawMqttClient.ack(0x50, 102), // PUBREC
+                RawMqttClient.ack(0x70, 103), // PUBCOMP
+                RawMqttClient.ack(0x62, 104), // PUBREL
+                PINGREQ));
+        Packet pubcomp = raw.await(Packet.PUBCOMP, 5000);
+        assertThat(pubcomp).as(v5 ? "5.0" : "3.1.1").isNotNull();
+        assertThat(pubcomp.packetId()).isEqualTo(104);
+        if (v5) {
+          assertThat(pubcomp.body()[2] & 0xFF).as("packet identifier not found").isEqualTo(0x92);
+        }
+        assertThat(raw.await(PINGRESP, 5000)).as("still served").isNotNull();
+        raw.send(RawMqttClient.disconnect());
+      }
+    }
+  }
+
+  private static final byte[] PINGREQ = {(byte) 0xC0, 0x00};
+
+  private static final int PINGRESP = 13;
+
+  private static void assertClosedWithoutAnswer(RawMqttClient raw, String what) throws Exception {
+    assertThat(raw.read(5000)).as(what + ": no answer").isNull();
+    assertThat(raw.closedByBroker(1000)).as(what + ": closed").isTrue();
+  }
+
+  private static byte[] concat(byte[]... packets) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] p : packets) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
+  }
+
+  private static boolean endsWith(byte[] body, byte[] tail) {
+    return body.length >= tail.length
+        && java.util.Arrays.equals(
+            body, body.length - tail.length, body.length, tail, 0, tail.length);
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 
   // ---- CONNACK properties (MQTT 5.0 §3.2.2.3) ----

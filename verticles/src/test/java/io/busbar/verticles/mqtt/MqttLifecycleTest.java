@@ -210,4 +210,78 @@ class MqttLifecycleTest {
     assertThat(in.receive(5, TimeUnit.SECONDS)).isPresent();
     watcher.disconnect();
   }
+
+  /**
+   * Verifies that a silent 5.0 client (keep alive 1 s) gets DISCONNECT 0x8D keep alive timeout
+   * before the close, and that its will is published (MQTT 5.0 §3.1.2.10, §3.14.2.1).
+   */
+  @Test
+  void disconnectsSilent5ClientWithKeepAliveTimeoutAndPublishesWill() throws Exception {
+    Mqtt5BlockingClient watcher = app();
+    Mqtt5Publishes in = watcher.publishes(MqttGlobalPublishFilter.ALL);
+    watcher.subscribeWith().topicFilter("silent5/#").send();
+    String token = broker.appToken("quiet5", "acme");
+    try (RawMqttClient c = RawMqttClient.open(broker.port)) {
+      c.send(
+          RawMqttClient.connect(
+              true,
+              "quiet5-1",
+              true,
+              1,
+              "quiet5",
+              token,
+              new Will("silent5/quiet", "timeout".getBytes(StandardCharsets.UTF_8), 0, 0),
+              0));
+      assertThat(c.await(Packet.CONNACK, 5000).body()[1]).isZero();
+      // silent from here on: the next packet is the broker's DISCONNECT
+      Packet disconnect = c.read(6000);
+      assertThat(disconnect).isNotNull();
+      assertThat(disconnect.type()).isEqualTo(Packet.DISCONNECT);
+      assertThat(disconnect.body()[0] & 0xFF).as("keep alive timeout").isEqualTo(0x8D);
+      assertThat(c.closedByBroker((int) LingeringClose.LINGER_MILLIS + 3000)).isTrue();
+    }
+    Optional<Mqtt5Publish> will = in.receive(5, TimeUnit.SECONDS);
+    assertThat(will).isPresent();
+    assertThat(will.get().getTopic().toString()).isEqualTo("silent5/quiet");
+    assertThat(new String(will.get().getPayloadAsBytes(), StandardCharsets.UTF_8))
+        .isEqualTo("timeout");
+    watcher.disconnect();
+  }
+
+  /**
+   * Verifies that a second CONNECT on a live 5.0 connection gets DISCONNECT 0x82 protocol error and
+   * the close, and on a 3.1.1 connection the close without an answer (MQTT 5.0 §3.1.0, 3.1.1 §3.1.0
+   * [MQTT-3.1.0-2]); either way the will is published, as for any close that is not a DISCONNECT of
+   * the client's.
+   */
+  @Test
+  void closesConnectionOnSecondConnect() throws Exception {
+    Mqtt5BlockingClient watcher = app();
+    Mqtt5Publishes in = watcher.publishes(MqttGlobalPublishFilter.ALL);
+    watcher.subscribeWith().topicFilter("twice/#").send();
+    String token = broker.appToken("twice", "acme");
+    for (boolean v5 : new boolean[] {true, false}) {
+      String id = BrokerFixture.uniqueId("twice");
+      Will will = new Will("twice/" + id, "second".getBytes(StandardCharsets.UTF_8), 0, 0);
+      try (RawMqttClient c = RawMqttClient.open(broker.port)) {
+        c.send(RawMqttClient.connect(v5, id, true, 30, "twice", token, will, 0));
+        assertThat(c.await(Packet.CONNACK, 5000).body()[1]).isZero();
+        c.send(RawMqttClient.connect(v5, id, true, 30, "twice", token, null, 0));
+        Packet answer = c.read(5000);
+        if (v5) {
+          assertThat(answer).isNotNull();
+          assertThat(answer.type()).isEqualTo(Packet.DISCONNECT);
+          assertThat(answer.body()[0] & 0xFF).as("protocol error").isEqualTo(0x82);
+          assertThat(c.closedByBroker((int) LingeringClose.LINGER_MILLIS + 3000)).isTrue();
+        } else {
+          assertThat(answer).as("3.1.1: no answer").isNull();
+          assertThat(c.closedByBroker(1000)).isTrue();
+        }
+      }
+      Optional<Mqtt5Publish> got = in.receive(5, TimeUnit.SECONDS);
+      assertThat(got).as("will of the %s connection", v5 ? "5.0" : "3.1.1").isPresent();
+      assertThat(got.get().getTopic().toString()).isEqualTo("twice/" + id);
+    }
+    watcher.disconnect();
+  }
 }

@@ -361,6 +361,76 @@ class MqttLimitsTest {
   }
 
   /**
+   * Verifies that a subscriber that stops reading has its QoS 0 messages dropped (counted in {@code
+   * busbar.mqtt.slow.dropped}) once its backlog passes {@code mqtt.max-connection-backlog-bytes},
+   * and its QoS 1 messages queued in its session, while another subscriber of them keeps receiving;
+   * and that once it reads again it gets every QoS 1 message, in order, once.
+   */
+  @Test
+  void slowSubscriberGetsItsQueuedQos1MessagesWhenItReadsAgain() throws Exception {
+    int qos1Messages = 50;
+    try (BrokerFixture b =
+        BrokerFixture.start(
+            new MqttConfig("127.0.0.1", 0, MqttConfig.DEFAULT_MAX_MESSAGE_SIZE, false)
+                .withMaxConnectionBacklogBytes(64 * 1024))) {
+      String token = b.appToken("flood2", "acme");
+      try (RawMqttClient slow = RawMqttClient.open(b.port, 16 * 1024)) {
+        slow.send(RawMqttClient.connect(false, "slow-2", true, 0, "flood2", token, null, 0));
+        slow.await(Packet.CONNACK, 5000);
+        slow.send(RawMqttClient.subscribe(false, 1, "flood/#", 1));
+        assertThat(slow.await(Packet.SUBACK, 5000)).isNotNull();
+        // from here on the slow client reads nothing until told otherwise
+
+        Mqtt5BlockingClient fast = b.connectV5("fast-2", "", token);
+        Mqtt5Publishes in = fast.publishes(MqttGlobalPublishFilter.ALL);
+        fast.subscribeWith().topicFilter("flood/q1").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt5BlockingClient pub = b.connectV5("flooder-2", "", token);
+        byte[] payload = new byte[8 * 1024];
+        for (int i = 0; i < 2000; i++) {
+          pub.publishWith().topic("flood/data").payload(payload).send();
+        }
+        for (int i = 0; i < qos1Messages; i++) {
+          pub.publishWith()
+              .topic("flood/q1")
+              .qos(MqttQos.AT_LEAST_ONCE)
+              .payload(("q1-" + i).getBytes(StandardCharsets.UTF_8))
+              .send();
+        }
+        // the reading subscriber has them all while the slow one reads nothing
+        for (int i = 0; i < qos1Messages; i++) {
+          Optional<Mqtt5Publish> got = in.receive(10, TimeUnit.SECONDS);
+          assertThat(got).as("fast subscriber, message %d", i).isPresent();
+          assertThat(new String(got.get().getPayloadAsBytes(), StandardCharsets.UTF_8))
+              .isEqualTo("q1-" + i);
+        }
+        assertThat(b.counter("busbar.mqtt.slow.dropped")).as("QoS 0 dropped").isPositive();
+
+        // the slow client reads again: the QoS 0 messages that fitted, then every QoS 1 one
+        java.util.List<String> qos1 = new java.util.ArrayList<>();
+        while (qos1.size() < qos1Messages) {
+          Packet p = slow.read(10_000);
+          assertThat(p).as("after %d QoS 1 messages", qos1.size()).isNotNull();
+          if (p.type() == Packet.PUBLISH && p.qos() == 1) {
+            assertThat(p.topic()).isEqualTo("flood/q1");
+            int offset = 2 + p.topic().length() + 2; // topic, packet id
+            qos1.add(
+                new String(p.body(), offset, p.body().length - offset, StandardCharsets.UTF_8));
+            slow.send(RawMqttClient.ack(0x40, p.packetId())); // PUBACK
+          }
+        }
+        java.util.List<String> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < qos1Messages; i++) {
+          expected.add("q1-" + i);
+        }
+        assertThat(qos1).containsExactlyElementsOf(expected);
+        assertThat(slow.read(500)).as("no redelivery").isNull();
+        pub.disconnect();
+        fast.disconnect();
+      }
+    }
+  }
+
+  /**
    * Verifies that hostile bytes — a reserved packet type, a PUBLISH before CONNECT, random garbage
    * after CONNECT — close only the offending connection; a well-behaved client keeps working
    * throughout.
