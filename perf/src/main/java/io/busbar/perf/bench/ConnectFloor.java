@@ -22,9 +22,9 @@ import io.vertx.mqtt.MqttServerOptions;
  * (perf/run-connect-floor.sh measures them with the bench's connection storm, beside Busbar and
  * Mosquitto): {@code vertx-mqtt} (vertx-mqtt's server accepting every endpoint), {@code vertx-net}
  * (a Vert.x {@code NetServer} answering any CONNECT with fixed CONNACK bytes, no MQTT decoding) and
- * {@code netty} (a Netty server on Vert.x's event loop and transport, as Busbar's listeners, with
- * Netty's MQTT codec and one handler). One event loop each, no authentication, no session: none of
- * them is a broker.
+ * {@code netty} (a Netty server accepting and serving on one Vert.x event loop, as Busbar's
+ * listeners, with Netty's MQTT codec and one handler). One event loop each, no authentication, no
+ * session: none of them is a broker.
  *
  * <pre>java -cp busbar.jar io.busbar.perf.bench.ConnectFloor netty|vertx-net|vertx-mqtt PORT</pre>
  */
@@ -51,11 +51,11 @@ public final class ConnectFloor {
   }
 
   private static void netty(int port) throws InterruptedException {
-    // Netty on Vert.x's event loops and transport (epoll when its library loads), as Busbar's
-    // listeners run
+    // Netty on a Vert.x event loop and transport (epoll when its library loads), accepting and
+    // serving on that one loop, as Busbar's listeners run
     VertxInternal vertx = (VertxInternal) vertx();
     new ServerBootstrap()
-        .group(vertx.acceptorEventLoopGroup(), vertx.nettyEventLoopGroup())
+        .group(vertx.nettyEventLoopGroup(), vertx.nettyEventLoopGroup())
         .channelFactory(vertx.transport().serverChannelFactory(false))
         .childHandler(
             new ChannelInitializer<>() {
