@@ -200,7 +200,8 @@ public record BusbarConfig(
         values.integer("mqtt.token-cache", 0, 86_400),
         values.bool("mqtt.persistence") ? dataDir.resolve("mqtt") : null,
         values.integer("mqtt.server-keep-alive", 0, 65_535),
-        values.integer("mqtt.receive-maximum", 1, 65_535));
+        values.integer("mqtt.receive-maximum", 1, 65_535),
+        values.integer("mqtt.connect-timeout", 1, 3600));
   }
 
   /**

@@ -9,7 +9,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@code mqtt.receive-maximum}: the in-flight window of a MQTT 5 client towards the broker. */
+/**
+ * {@code mqtt.receive-maximum} (the in-flight window of a MQTT 5 client towards the broker) and
+ * {@code mqtt.connect-timeout} (how long a socket may wait before its CONNECT).
+ */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class MqttReceiveMaximumConfigTest {
 
@@ -32,5 +35,21 @@ class MqttReceiveMaximumConfigTest {
                 BusbarConfig.from(
                     ConfigValues.defaults().with(Map.of("mqtt.receive-maximum", "0"), "test")))
         .hasMessageContaining("mqtt.receive-maximum");
+  }
+
+  /** Verifies the connect timeout's default, that the key sets it, and that 0 names the key. */
+  @Test
+  void setsTheConnectTimeout() {
+    assertThat(BusbarConfig.from(ConfigValues.defaults()).mqtt().connectTimeoutSeconds())
+        .isEqualTo(MqttConfig.DEFAULT_CONNECT_TIMEOUT_SECONDS);
+    BusbarConfig config =
+        BusbarConfig.from(
+            ConfigValues.defaults().with(Map.of("mqtt.connect-timeout", "5"), "test"));
+    assertThat(config.mqtt().connectTimeoutSeconds()).isEqualTo(5);
+    assertThatThrownBy(
+            () ->
+                BusbarConfig.from(
+                    ConfigValues.defaults().with(Map.of("mqtt.connect-timeout", "0"), "test")))
+        .hasMessageContaining("mqtt.connect-timeout");
   }
 }

@@ -18,16 +18,9 @@ final class IdleSweep {
   /** How often the connections are checked. */
   static final long TICK_MILLIS = 500;
 
-  /** How long a new connection may take to send its CONNECT, by default. */
-  static final long CONNECT_TIMEOUT_MILLIS = 30_000;
-
   private final Set<MqttEndpoint> endpoints = Collections.newSetFromMap(new IdentityHashMap<>());
   private final long connectTimeoutMillis;
   private long now = System.currentTimeMillis();
-
-  IdleSweep() {
-    this(CONNECT_TIMEOUT_MILLIS);
-  }
 
   /**
    * @param connectTimeoutMillis how long a new connection may take to send its CONNECT (and have it

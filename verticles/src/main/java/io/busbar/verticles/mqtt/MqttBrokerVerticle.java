@@ -78,7 +78,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
   private volatile int actualTlsPort = -1;
   private MqttTransport server;
   private MqttTransport webSocketServer;
-  private IdleSweep sweep = new IdleSweep();
+  private final IdleSweep sweep;
   private long sweepTimer = -1;
   private Broker broker;
   private BusBridge bridge;
@@ -142,14 +142,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
     this.acl = Objects.requireNonNull(acl, "acl");
     this.decoders = Objects.requireNonNull(decoders, "decoders");
     this.registry = Objects.requireNonNull(registry, "registry");
-  }
-
-  /**
-   * How long a new connection may take to send its CONNECT and have it answered (default {@link
-   * IdleSweep#CONNECT_TIMEOUT_MILLIS}); for tests, before the verticle is deployed.
-   */
-  void connectTimeoutMillis(long millis) {
-    sweep = new IdleSweep(millis);
+    this.sweep = new IdleSweep(config.connectTimeoutSeconds() * 1000L);
   }
 
   /** The stores of one broker: memory only, or journals under {@code dataDir/mqtt}. */

@@ -45,6 +45,10 @@ import java.util.function.Consumer;
  * @param serverKeepAliveSeconds the longest keep alive a 5.0 client may use (MQTT 5.0 §3.2.2.3.14):
  *     a client asking for more, or for 0 (none), is told this value as Server Keep Alive and held
  *     to it (1.5×); 0 accepts the client's value. 3.1.1 clients keep their own value.
+ * @param receiveMaximum the QoS 1/2 PUBLISHes a 5.0 client may have unacknowledged (Receive Maximum
+ *     in the CONNACK); one more ends the connection with DISCONNECT 0x93
+ * @param connectTimeoutSeconds how long a new connection may take to send its CONNECT; then it is
+ *     closed
  */
 public record MqttConfig(
     String host,
@@ -67,7 +71,8 @@ public record MqttConfig(
     int tokenCacheSeconds,
     Path dataDir,
     int serverKeepAliveSeconds,
-    int receiveMaximum) {
+    int receiveMaximum,
+    int connectTimeoutSeconds) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 1883;
@@ -108,6 +113,9 @@ public record MqttConfig(
    * connection, wide enough that a publisher waiting for its PUBACKs is not slowed down.
    */
   public static final int DEFAULT_RECEIVE_MAXIMUM = 1024;
+
+  /** A client that opens a socket and sends no CONNECT is closed after this many seconds. */
+  public static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 30;
 
   /** Off: MQTT over WebSocket is opt-in. */
   public static final int DEFAULT_WEB_SOCKET_PORT = -1;
@@ -185,6 +193,10 @@ public record MqttConfig(
       throw new IllegalArgumentException(
           "mqtt.receiveMaximum must be 1..65535, was " + receiveMaximum);
     }
+    if (connectTimeoutSeconds < 1 || connectTimeoutSeconds > 3600) {
+      throw new IllegalArgumentException(
+          "mqtt.connectTimeoutSeconds must be 1..3600, was " + connectTimeoutSeconds);
+    }
   }
 
   /** The listener settings with default session settings. */
@@ -210,7 +222,8 @@ public record MqttConfig(
         DEFAULT_TOKEN_CACHE_SECONDS,
         null,
         DEFAULT_SERVER_KEEP_ALIVE_SECONDS,
-        DEFAULT_RECEIVE_MAXIMUM);
+        DEFAULT_RECEIVE_MAXIMUM,
+        DEFAULT_CONNECT_TIMEOUT_SECONDS);
   }
 
   /** The defaults: 127.0.0.1:1883, 1 MiB packets, no anonymous access. */
@@ -288,6 +301,10 @@ public record MqttConfig(
     return edit(e -> e.receiveMaximum = maximum);
   }
 
+  public MqttConfig withConnectTimeoutSeconds(int seconds) {
+    return edit(e -> e.connectTimeoutSeconds = seconds);
+  }
+
   /**
    * A copy with some settings changed: the one place besides the record header listing them all.
    */
@@ -320,6 +337,7 @@ public record MqttConfig(
     private Path dataDir;
     private int serverKeepAliveSeconds;
     private int receiveMaximum;
+    private int connectTimeoutSeconds;
 
     Editor(MqttConfig c) {
       host = c.host;
@@ -343,6 +361,7 @@ public record MqttConfig(
       dataDir = c.dataDir;
       serverKeepAliveSeconds = c.serverKeepAliveSeconds;
       receiveMaximum = c.receiveMaximum;
+      connectTimeoutSeconds = c.connectTimeoutSeconds;
     }
 
     MqttConfig build() {
@@ -367,7 +386,8 @@ public record MqttConfig(
           tokenCacheSeconds,
           dataDir,
           serverKeepAliveSeconds,
-          receiveMaximum);
+          receiveMaximum,
+          connectTimeoutSeconds);
     }
   }
 }

@@ -46,12 +46,6 @@ final class BrokerFixture implements AutoCloseable {
   }
 
   private BrokerFixture(MqttConfig config, Path dir) {
-    this(config, dir, v -> {});
-  }
-
-  /** A broker whose verticle {@code setup} adjusts before it is deployed. */
-  private BrokerFixture(
-      MqttConfig config, Path dir, java.util.function.Consumer<MqttBrokerVerticle> setup) {
     vertx = Vertx.vertx();
     BusCodecs.register(vertx.eventBus());
     dataDir = dir;
@@ -59,7 +53,6 @@ final class BrokerFixture implements AutoCloseable {
     verticle =
         new MqttBrokerVerticle(
             config, issuer.authenticator(), TopicAcl.defaults(), DecoderTable.defaults(), registry);
-    setup.accept(verticle);
     await(vertx.deployVerticle(verticle));
     port = verticle.actualPort();
   }
@@ -112,11 +105,6 @@ final class BrokerFixture implements AutoCloseable {
 
   static BrokerFixture start(MqttConfig config) {
     return new BrokerFixture(config);
-  }
-
-  /** A broker that closes a connection without a CONNECT after {@code connectTimeoutMillis}. */
-  static BrokerFixture startWithConnectTimeout(MqttConfig config, long connectTimeoutMillis) {
-    return new BrokerFixture(config, tempDir(), v -> v.connectTimeoutMillis(connectTimeoutMillis));
   }
 
   /**

@@ -534,8 +534,9 @@ class MqttConnectConformanceTest {
   @Test
   void closesConnectionThatSendsNoConnect() throws Exception {
     try (BrokerFixture b =
-            BrokerFixture.startWithConnectTimeout(
-                new MqttConfig("127.0.0.1", 0, MqttConfig.DEFAULT_MAX_MESSAGE_SIZE, false), 1000);
+            BrokerFixture.start(
+                new MqttConfig("127.0.0.1", 0, MqttConfig.DEFAULT_MAX_MESSAGE_SIZE, false)
+                    .withConnectTimeoutSeconds(1));
         RawMqttClient connected = RawMqttClient.open(b.port);
         RawMqttClient mute = RawMqttClient.open(b.port)) {
       connected.send(
