@@ -47,7 +47,9 @@ final class ClusterBridge implements LocalBroker {
             clientId,
             s.expiryIntervalSeconds(),
             List.copyOf(s.subscriptions().values()),
-            s.snapshot());
+            s.snapshot(),
+            s.incomingQos2(),
+            null); // the client is back on the other node: a delayed will is not due
     // the messages move with the session to the other node: not dropped, not counted
     broker.postOffice().unsubscribeAll(s);
     broker.sessions().remove(s);
@@ -87,7 +89,17 @@ final class ClusterBridge implements LocalBroker {
       }
     }
     session.restore(stored.messages());
+    // a PUBLISH resent with one of these ids is acknowledged, not routed again (MQTT 5.0 §4.3.3)
+    session.restoreIncomingQos2(stored.incomingQos2());
+    for (int packetId : stored.incomingQos2()) {
+      store.incomingQos2Received(stored.tenant(), stored.clientId(), packetId);
+    }
     SessionEnd.scheduleExpiryOnly(broker, session);
+    if (stored.will() != null) {
+      // a dead node's delayed will: published when due unless the client comes back first
+      store.willScheduled(stored.tenant(), stored.clientId(), stored.will());
+      LastWill.restore(broker, session, stored.will());
+    }
   }
 
   @Override

@@ -47,7 +47,9 @@ import org.slf4j.LoggerFactory;
  *       session and, while connected, its will. A CONNECT asks the previous owner to close the old
  *       connection (5.0 DISCONNECT 0x8E) and hand over a persistent session ({@code
  *       busbar.mqtt.takeover.<node>}). When a member dies, the oldest survivor publishes the wills
- *       of the clients that were connected to it.
+ *       of the clients that were connected to it; a persistent session's will (in its replica)
+ *       keeps its will delay, counted from the adoption, and a delayed will pending on the dead
+ *       node keeps its due time.
  * </ul>
  *
  * <p>Threading: everything runs on the broker verticle's event loop; results of the cluster map are
@@ -383,7 +385,7 @@ public final class BrokerCluster implements Peers {
                                 : record(key, will);
                           }
                           written.put(key, mine);
-                          return adoptReplica(tenant, clientId);
+                          return adoptReplica(tenant, clientId, will(value));
                         });
               }
               takeovers.increment();
@@ -413,17 +415,61 @@ public final class BrokerCluster implements Peers {
             });
   }
 
-  /** Puts the replicated session (if any) into this broker. */
-  private Future<Void> adoptReplica(String tenant, String clientId) {
+  /**
+   * The client reconnects here and its node is dead: puts the replicated session (if any) into this
+   * broker. The will of the lost connection is published if it was due at once; a delayed one is
+   * not, the client being back (MQTT 5.0 §3.1.3.2.2).
+   */
+  private Future<Void> adoptReplica(String tenant, String clientId, String directoryWill) {
     return here(ReplicatedSessionStore.read(sessions, tenant, clientId))
         .map(
             state -> {
-              if (state != null) {
+              if (state == null) {
+                publishWill(directoryWill);
+              } else {
                 sessionsAdopted.increment();
-                broker.adopt(state);
+                take(state, directoryWill);
               }
               return null;
             });
+  }
+
+  /**
+   * Puts a dead node's session into this broker with its will: the replica's will (the live
+   * connection's, due its will delay from now, or a delayed will with its due time) is published
+   * now if due, else scheduled with the session, which its client's return cancels. Without one in
+   * the replica (not written yet when the node died) the directory's will is published now.
+   */
+  private void take(SessionStore.StoredSession state, String directoryWill) {
+    SessionStore.StoredWill will = state.will();
+    if (will == null) {
+      publishWill(directoryWill);
+    } else if (will.dueAtMillis() <= System.currentTimeMillis()) {
+      willsPublished.increment();
+      broker.publish(will.message());
+      state =
+          new SessionStore.StoredSession(
+              state.tenant(),
+              state.clientId(),
+              state.expirySeconds(),
+              state.subscriptions(),
+              state.messages(),
+              state.incomingQos2(),
+              null);
+    }
+    broker.adopt(state);
+  }
+
+  private void publishWill(String encoded) {
+    if (encoded != null) {
+      willsPublished.increment();
+      broker.publish(RecordCodec.decode(Base64.getDecoder().decode(encoded)));
+    }
+  }
+
+  /** The will of a directory entry (Base64 of its record), or {@code null}. */
+  private static String will(String entry) {
+    return new JsonObject(entry).getString("will");
   }
 
   private String entry(Message will) {
@@ -472,9 +518,9 @@ public final class BrokerCluster implements Peers {
   }
 
   /**
-   * Takes over what a dead member held (once): publishes the wills of its connected clients, adopts
-   * its persistent sessions from their replicas (subscriptions announced from here), then tells
-   * every member to drop the dead member's routes.
+   * Takes over what a dead member held (once): adopts its persistent sessions from their replicas
+   * (subscriptions announced from here, incoming QoS 2 ids, delayed wills scheduled), publishes the
+   * wills that are due, then tells every member to drop the dead member's routes.
    */
   private Future<Void> adoptDead(String node) {
     Future<Void> known = adoptions.get(node);
@@ -513,11 +559,12 @@ public final class BrokerCluster implements Peers {
     return done;
   }
 
+  /**
+   * Takes one client of a dead node: its session from the replica, its will. Whoever moves the
+   * directory entry (this node, or the node the client reconnected to first) publishes or schedules
+   * the will, so it is published once.
+   */
   private Future<Void> adoptClient(String key, String value, String will) {
-    if (will != null) {
-      willsPublished.increment();
-      broker.publish(RecordCodec.decode(Base64.getDecoder().decode(will)));
-    }
     int nul = key.indexOf('\u0000');
     String tenant = key.substring(0, nul);
     String clientId = key.substring(nul + 1);
@@ -525,7 +572,14 @@ public final class BrokerCluster implements Peers {
         .compose(
             state -> {
               if (state == null) {
-                return here(clients.removeIfPresent(key, value)).<Void>mapEmpty();
+                return here(clients.removeIfPresent(key, value))
+                    .map(
+                        won -> {
+                          if (won) {
+                            publishWill(will);
+                          }
+                          return null;
+                        });
               }
               String mine = entry(null);
               return here(clients.replaceIfPresent(key, value, mine))
@@ -534,7 +588,7 @@ public final class BrokerCluster implements Peers {
                         if (won) { // else the client reconnected elsewhere first and took it
                           written.put(key, mine);
                           sessionsAdopted.increment();
-                          broker.adopt(state);
+                          take(state, will);
                         }
                         return null;
                       });

@@ -22,7 +22,9 @@ public interface LocalBroker {
   SessionStore.StoredSession handOver(String tenant, String clientId);
 
   /**
-   * Puts a session handed over by another node (or left by a dead one) into this broker, offline.
+   * Puts a session handed over by another node (or left by a dead one) into this broker, offline:
+   * its subscriptions, messages and incoming QoS 2 packet ids awaiting PUBREL; its will, if any, is
+   * published when due unless the client comes back first.
    */
   void adopt(SessionStore.StoredSession session);
 

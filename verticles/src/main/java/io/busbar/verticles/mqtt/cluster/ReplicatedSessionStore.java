@@ -14,8 +14,10 @@ import io.vertx.core.shareddata.AsyncMap;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,14 +26,17 @@ import org.slf4j.LoggerFactory;
  * A {@link SessionStore} that keeps this node's own store (journal or memory) and, for every
  * persistent session, a replica in the cluster-wide map {@code busbar.mqtt.sessions} (a Hazelcast
  * IMap, backup count {@code cluster.backup-count}): tenant + client id → the whole session (expiry,
- * subscriptions, queued and in-flight QoS 1/2 messages) in {@link SessionWire} form. The node that
- * adopts the session of a dead member reads it from there.
+ * subscriptions, queued and in-flight QoS 1/2 messages, incoming QoS 2 packet ids awaiting PUBREL,
+ * the will of its live connection or its delayed will with the time it is due) in {@link
+ * SessionWire} form. The node that adopts the session of a dead member reads it from there.
  *
  * <p>Cost: each change rewrites the session's whole snapshot (bounded like its queue), but at most
  * one write per session is in flight; changes made meanwhile are coalesced into the next write. A
  * QoS 1/2 message handed to a session is durable (and its publisher's PUBACK may go) only once a
- * write that contains it has completed. Nothing is written for QoS 0 or for non-persistent
- * sessions.
+ * write that contains it has completed; likewise an incoming QoS 2 packet id (PUBREC waits for it)
+ * and its release (PUBCOMP waits for it), so that a PUBLISH resent to another node after this one
+ * died is not routed twice. Wills are written without waiting. Nothing is written for QoS 0 or for
+ * non-persistent sessions.
  *
  * <p>Threading: called on the broker's event loop; map completions are brought back to it.
  */
@@ -48,6 +53,9 @@ public final class ReplicatedSessionStore implements SessionStore {
     long expiry;
     final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
     final TreeMap<Long, StoredMessage> messages = new TreeMap<>();
+    final Set<Integer> incomingQos2 = new LinkedHashSet<>();
+    StoredWill will; // due at an epoch time (the connection is gone)
+    StoredWill armedWill; // of the live connection: dueAtMillis holds the will delay
     boolean ended;
     boolean dirty;
     boolean writing;
@@ -112,6 +120,8 @@ public final class ReplicatedSessionStore implements SessionStore {
         m.expiry = s.expirySeconds();
         s.subscriptions().forEach(sub -> m.subscriptions.put(sub.filter(), sub));
         s.messages().forEach(msg -> m.messages.put(msg.seq(), msg));
+        m.incomingQos2.addAll(s.incomingQos2());
+        m.will = s.will();
         m.dirty = true;
       }
     }
@@ -139,6 +149,9 @@ public final class ReplicatedSessionStore implements SessionStore {
       m.ended = true;
       m.subscriptions.clear();
       m.messages.clear();
+      m.incomingQos2.clear();
+      m.will = null;
+      m.armedWill = null;
       changed(m);
     }
   }
@@ -165,12 +178,7 @@ public final class ReplicatedSessionStore implements SessionStore {
     Future<Void> journal = local.messageAdded(tenant, clientId, seq, delivery);
     Mirror m = mirror(tenant, clientId);
     m.messages.put(seq, new StoredMessage(seq, delivery, 0));
-    Promise<Void> replicated = Promise.promise();
-    m.waiting.add(replicated);
-    changed(m);
-    return journal == null
-        ? replicated.future()
-        : Future.all(journal, replicated.future()).mapEmpty();
+    return both(journal, replicated(m));
   }
 
   @Override
@@ -204,22 +212,36 @@ public final class ReplicatedSessionStore implements SessionStore {
     }
   }
 
-  // incoming QoS 2 packet ids and delayed wills are kept by the local journal only (not
-  // replicated: after a move to another node they are lost, as before)
-
   @Override
   public Future<Void> incomingQos2Received(String tenant, String clientId, int packetId) {
-    return local.incomingQos2Received(tenant, clientId, packetId);
+    Future<Void> journal = local.incomingQos2Received(tenant, clientId, packetId);
+    Mirror m = mirrors.get(key(tenant, clientId));
+    if (m == null || m.ended) {
+      return journal;
+    }
+    m.incomingQos2.add(packetId);
+    return both(journal, replicated(m));
   }
 
   @Override
   public Future<Void> incomingQos2Released(String tenant, String clientId, int packetId) {
-    return local.incomingQos2Released(tenant, clientId, packetId);
+    Future<Void> journal = local.incomingQos2Released(tenant, clientId, packetId);
+    Mirror m = mirrors.get(key(tenant, clientId));
+    if (m == null || !m.incomingQos2.remove(packetId)) {
+      return journal;
+    }
+    return both(journal, replicated(m));
   }
 
   @Override
   public void willScheduled(String tenant, String clientId, StoredWill will) {
     local.willScheduled(tenant, clientId, will);
+    Mirror m = mirrors.get(key(tenant, clientId));
+    if (m != null && !m.ended) {
+      m.will = will;
+      m.armedWill = null;
+      changed(m);
+    }
   }
 
   @Override
@@ -229,11 +251,35 @@ public final class ReplicatedSessionStore implements SessionStore {
       long delayMillis,
       io.busbar.verticles.mqtt.session.Message will) {
     local.willArmed(tenant, clientId, delayMillis, will);
+    Mirror m = mirrors.get(key(tenant, clientId));
+    if (m != null && !m.ended) {
+      m.armedWill = new StoredWill(delayMillis, will);
+      m.will = null;
+      changed(m);
+    }
   }
 
   @Override
   public void willCleared(String tenant, String clientId) {
     local.willCleared(tenant, clientId);
+    Mirror m = mirrors.get(key(tenant, clientId));
+    if (m != null && (m.will != null || m.armedWill != null)) {
+      m.will = null;
+      m.armedWill = null;
+      changed(m);
+    }
+  }
+
+  /** A future completed when a write containing the mirror's current state has completed. */
+  private Future<Void> replicated(Mirror m) {
+    Promise<Void> p = Promise.promise();
+    m.waiting.add(p);
+    changed(m);
+    return p.future();
+  }
+
+  private static Future<Void> both(Future<Void> journal, Future<Void> replica) {
+    return journal == null ? replica : Future.all(journal, replica).mapEmpty();
   }
 
   @Override
@@ -279,7 +325,10 @@ public final class ReplicatedSessionStore implements SessionStore {
                   m.clientId,
                   m.expiry,
                   List.copyOf(m.subscriptions.values()),
-                  List.copyOf(m.messages.values())));
+                  List.copyOf(m.messages.values()),
+                  Set.copyOf(m.incomingQos2),
+                  m.will),
+              m.armedWill);
       m.written = value;
       write = map.put(key, value);
     }

@@ -1,18 +1,22 @@
 package io.busbar.verticles.mqtt.cluster;
 
 import io.busbar.verticles.mqtt.session.Delivery;
+import io.busbar.verticles.mqtt.session.Message;
 import io.busbar.verticles.mqtt.session.SessionStore;
 import io.busbar.verticles.mqtt.session.Subscription;
 import io.busbar.verticles.mqtt.store.RecordCodec;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Binary forms sent between nodes: a session handed over (subscriptions and unacknowledged
- * messages) and a forwarded message with the share groups the receiving node serves. Strings are
- * length-prefixed UTF-8; messages use the journal's {@link RecordCodec}, MQTT 5 properties kept.
+ * Binary forms sent between nodes: a session handed over or replicated (subscriptions,
+ * unacknowledged messages, incoming QoS 2 packet ids awaiting PUBREL, the will) and a forwarded
+ * message with the share groups the receiving node serves. Strings are length-prefixed UTF-8;
+ * messages use the journal's {@link RecordCodec}, MQTT 5 properties kept.
  */
 final class SessionWire {
 
@@ -37,7 +41,24 @@ final class SessionWire {
     return bytes(b, pos);
   }
 
+  /** No will in a session's form. */
+  private static final byte NO_WILL = 0;
+
+  /** A will due at an epoch time: its connection ended, the will delay runs. */
+  private static final byte WILL_DUE = 1;
+
+  /** The will of a live connection: due its will delay (ms) after the connection is lost. */
+  private static final byte WILL_ARMED = 2;
+
   static Buffer encode(SessionStore.StoredSession s) {
+    return encode(s, null);
+  }
+
+  /**
+   * Encodes a session; {@code armed} is the will of its live connection ({@code dueAtMillis} holds
+   * the will delay in ms), written in place of {@code s.will()} when not {@code null}.
+   */
+  static Buffer encode(SessionStore.StoredSession s, SessionStore.StoredWill armed) {
     Buffer b = Buffer.buffer();
     string(b, s.tenant());
     string(b, s.clientId());
@@ -61,6 +82,16 @@ final class SessionWire {
       d.subscriptionIds().forEach(b::appendInt);
       string(b, d.sharedFilter() == null ? "" : d.sharedFilter());
       byte[] record = RecordCodec.encode(d.message());
+      b.appendInt(record.length).appendBytes(record);
+    }
+    b.appendInt(s.incomingQos2().size());
+    s.incomingQos2().forEach(b::appendInt);
+    SessionStore.StoredWill will = armed != null ? armed : s.will();
+    if (will == null) {
+      b.appendByte(NO_WILL);
+    } else {
+      b.appendByte(armed != null ? WILL_ARMED : WILL_DUE).appendLong(will.dueAtMillis());
+      byte[] record = RecordCodec.encode(will.message());
       b.appendInt(record.length).appendBytes(record);
     }
     return b;
@@ -112,7 +143,27 @@ final class SessionWire {
               released,
               sent));
     }
-    return new SessionStore.StoredSession(tenant, clientId, expiry, subscriptions, messages);
+    Set<Integer> incomingQos2 = new LinkedHashSet<>();
+    SessionStore.StoredWill will = null;
+    if (pos[0] < b.length()) { // absent in forms written before they were replicated
+      int ids = integer(b, pos);
+      for (int i = 0; i < ids; i++) {
+        incomingQos2.add(integer(b, pos));
+      }
+      byte kind = b.getByte(pos[0]);
+      pos[0] += 1;
+      if (kind != NO_WILL) {
+        long time = b.getLong(pos[0]);
+        pos[0] += 8;
+        Message message = RecordCodec.decode(bytes(b, pos));
+        // a live connection's will: its node is gone, so the connection is lost from now on
+        will =
+            new SessionStore.StoredWill(
+                kind == WILL_ARMED ? System.currentTimeMillis() + time : time, message);
+      }
+    }
+    return new SessionStore.StoredSession(
+        tenant, clientId, expiry, subscriptions, messages, Set.copyOf(incomingQos2), will);
   }
 
   static void string(Buffer b, String s) {

@@ -360,7 +360,15 @@ public final class Session {
     return null;
   }
 
-  /** Puts back the incoming QoS 2 packet ids of a stored session at start-up. */
+  /**
+   * The incoming QoS 2 packet ids awaiting PUBREL: to hand the session to another node, where a
+   * resent PUBLISH with one of them is not routed again.
+   */
+  public java.util.Set<Integer> incomingQos2() {
+    return java.util.Set.copyOf(incomingQos2);
+  }
+
+  /** Puts back the incoming QoS 2 packet ids of a stored or handed-over session. */
   public void restoreIncomingQos2(java.util.Collection<Integer> packetIds) {
     incomingQos2.addAll(packetIds);
   }

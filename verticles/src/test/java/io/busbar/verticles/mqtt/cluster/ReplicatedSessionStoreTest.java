@@ -127,4 +127,73 @@ class ReplicatedSessionStoreTest {
     Thread.sleep(200);
     assertThat(on(() -> ReplicatedSessionStore.read(map, "t", "moved"))).isNotNull();
   }
+
+  /**
+   * Verifies that the replica carries the incoming QoS 2 packet ids awaiting PUBREL (durable before
+   * PUBREC / PUBCOMP may go) and the will: the live connection's, due its delay after the replica
+   * is read, or a delayed will with its due time; and that a session that is not persistent writes
+   * no replica for its will.
+   */
+  @Test
+  void replicaCarriesIncomingQos2AndWill() throws Exception {
+    var store = new ReplicatedSessionStore(SessionStore.none(), vertx, new SimpleMeterRegistry());
+    AsyncMap<String, Buffer> map =
+        on(
+            () ->
+                store.start().compose(v -> vertx.sharedData().getAsyncMap("busbar.mqtt.sessions")));
+    Message will =
+        new Message("t", "will/q2", Buffer.buffer("gone"), 1, false, null, "q2", Long.MAX_VALUE);
+    on(
+        () -> {
+          store.sessionSaved("t", "q2", 300);
+          store.willArmed("t", "q2", 15_000, will);
+          store.incomingQos2Received("t", "q2", 7);
+          return store.incomingQos2Received("t", "q2", 8);
+        });
+    long before = System.currentTimeMillis();
+    SessionStore.StoredSession replica = on(() -> ReplicatedSessionStore.read(map, "t", "q2"));
+    long after = System.currentTimeMillis();
+    assertThat(replica.incomingQos2()).containsExactlyInAnyOrder(7, 8);
+    assertThat(replica.will().message().topic()).isEqualTo("will/q2");
+    assertThat(replica.will().message().payload().toString()).isEqualTo("gone");
+    assertThat(replica.will().dueAtMillis()).isBetween(before + 15_000, after + 15_000);
+
+    on(
+        () -> {
+          store.willScheduled("t", "q2", new SessionStore.StoredWill(1_234_567L, will));
+          return store.incomingQos2Released("t", "q2", 8);
+        });
+    replica = on(() -> ReplicatedSessionStore.read(map, "t", "q2"));
+    assertThat(replica.incomingQos2()).containsExactly(7);
+    assertThat(replica.will().dueAtMillis()).isEqualTo(1_234_567L);
+
+    on(
+        () -> {
+          store.willCleared("t", "q2");
+          store.willCleared("t", "not-persistent");
+          return store.incomingQos2Released("t", "q2", 7);
+        });
+    replica = on(() -> ReplicatedSessionStore.read(map, "t", "q2"));
+    assertThat(replica.incomingQos2()).isEmpty();
+    assertThat(replica.will()).isNull();
+    assertThat(on(() -> ReplicatedSessionStore.read(map, "t", "not-persistent"))).isNull();
+  }
+
+  /** Verifies that a session handed over between nodes keeps its incoming QoS 2 packet ids. */
+  @Test
+  void wireFormKeepsIncomingQos2() {
+    var state =
+        new SessionStore.StoredSession(
+            "t",
+            "c",
+            60,
+            List.of(new Subscription("a/#", 2, false, false, 0, 0)),
+            List.of(new SessionStore.StoredMessage(3, delivery("m"), 0, true)),
+            java.util.Set.of(1, 65_535),
+            null);
+    SessionStore.StoredSession back = SessionWire.decode(SessionWire.encode(state));
+    assertThat(back.incomingQos2()).containsExactlyInAnyOrder(1, 65_535);
+    assertThat(back.will()).isNull();
+    assertThat(back.messages()).extracting(SessionStore.StoredMessage::seq).containsExactly(3L);
+  }
 }
