@@ -94,6 +94,13 @@ public final class Addresses {
   public static final String AUDIT = "busbar.audit";
 
   /**
+   * Published, local: JsonArray of the {@link #AUDIT} events one event-loop turn recorded, handed
+   * to this node's store in one message (a connection storm records one event per CONNECT; one
+   * message each cost a third of a CONNECT's CPU). Only {@code AuditTrail} publishes here.
+   */
+  public static final String AUDIT_STORE = AUDIT + ".store";
+
+  /**
    * Request: empty JsonObject; reply: JsonArray of {@code {id, online, since, reason}}: every
    * Sparkplug B edge node ({@code group:edge}) and device ({@code group:edge:device}) this node's
    * host application has seen, with its online state since its last birth or death.

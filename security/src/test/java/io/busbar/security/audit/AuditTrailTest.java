@@ -69,4 +69,39 @@ class AuditTrailTest {
         .completion()
         .onSuccess(v -> trail.record(event));
   }
+
+  /**
+   * Verifies that the events one context task records reach the store address as one JsonArray,
+   * after that task, and each event still reaches the audit address on its own.
+   */
+  @Test
+  void handsOneTurnsEventsToTheStoreInOneMessage(Vertx vertx, VertxTestContext ctx) {
+    AuditTrail trail = new AuditTrail(vertx.eventBus(), Addresses.AUDIT);
+    AuditEvent a = AuditEvent.denied(T, null, Action.CONNECT, null, "EXPIRED", "10.0.0.1");
+    AuditEvent b = AuditEvent.denied(T, null, Action.HTTP_DENIED, "/api", "MISSING_TOKEN", null);
+    java.util.concurrent.atomic.AtomicInteger single =
+        new java.util.concurrent.atomic.AtomicInteger();
+    vertx.eventBus().<JsonObject>consumer(Addresses.AUDIT, msg -> single.incrementAndGet());
+    vertx
+        .eventBus()
+        .<io.vertx.core.json.JsonArray>consumer(
+            Addresses.AUDIT_STORE,
+            msg ->
+                ctx.verify(
+                    () -> {
+                      assertThat(msg.body()).hasSize(2);
+                      assertThat(AuditEvent.fromJson(msg.body().getJsonObject(0))).isEqualTo(a);
+                      assertThat(AuditEvent.fromJson(msg.body().getJsonObject(1))).isEqualTo(b);
+                      assertThat(single.get()).isEqualTo(2);
+                      ctx.completeNow();
+                    }))
+        .completion()
+        .onSuccess(
+            v ->
+                vertx.runOnContext(
+                    x -> {
+                      trail.record(a);
+                      trail.record(b);
+                    }));
+  }
 }

@@ -11,6 +11,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -53,8 +54,8 @@ import org.slf4j.LoggerFactory;
  *       write. With an in-memory database "committed" protects against nothing.
  * </ul>
  *
- * <p>Audit: {@link Addresses#AUDIT} (a local consumer: each node keeps the trail of its own
- * decisions) goes through the same queue into the {@code audit} table ({@code
+ * <p>Audit: the batches of {@link Addresses#AUDIT_STORE} (a local consumer: each node keeps the
+ * trail of its own decisions) go through the same queue into the {@code audit} table ({@code
  * busbar.storage.audit.written}); a body that is not an audit event is counted in {@code
  * busbar.storage.dropped{reason=unexpected_type}}. {@link Addresses#STORAGE_AUDIT_QUERY} reads it,
  * newest first.
@@ -228,7 +229,7 @@ public final class StorageVerticle extends VerticleBase {
               ingestConsumers.add(bus.localConsumer(Addresses.DEAD_LETTERS, this::onDeadLetter));
               ingestConsumers.add(bus.localConsumer(Addresses.STORAGE_INGEST, pump::ingest));
               // each node keeps the audit trail of its own decisions
-              ingestConsumers.add(bus.localConsumer(Addresses.AUDIT, this::onAudit));
+              ingestConsumers.add(bus.localConsumer(Addresses.AUDIT_STORE, this::onAudit));
               queryConsumers.add(
                   bus.consumer(Addresses.STORAGE_TELEMETRY_QUERY, this::onTelemetryQuery));
               queryConsumers.add(
@@ -305,15 +306,19 @@ public final class StorageVerticle extends VerticleBase {
     pump.offered();
   }
 
+  /** A batch of audit events from an {@code AuditTrail} (a JsonArray of their JSON forms). */
   private void onAudit(Message<Object> message) {
-    AuditEvent event;
-    try {
-      event = AuditEvent.fromJson((JsonObject) message.body());
-    } catch (ClassCastException | IllegalArgumentException | NullPointerException e) {
+    if (!(message.body() instanceof JsonArray events)) {
       droppedUnexpectedType.increment();
       return;
     }
-    queue.offer(event);
+    for (Object json : events) {
+      try {
+        queue.offer(AuditEvent.fromJson((JsonObject) json));
+      } catch (ClassCastException | IllegalArgumentException | NullPointerException e) {
+        droppedUnexpectedType.increment();
+      }
+    }
     pump.offered();
   }
 

@@ -116,8 +116,11 @@ class StorageAuditTest {
   void refusesBadInput() throws Exception {
     double before =
         registry.find("busbar.storage.dropped").tag("reason", "unexpected_type").counter().count();
-    vertx.eventBus().publish(Addresses.AUDIT, new JsonObject().put("action", "NOPE"));
-    vertx.eventBus().publish(Addresses.AUDIT, "text");
+    vertx
+        .eventBus()
+        .publish(
+            Addresses.AUDIT_STORE, new JsonArray().add(new JsonObject().put("action", "NOPE")));
+    vertx.eventBus().publish(Addresses.AUDIT_STORE, "text");
     StorageTestSupport.awaitCondition(
         () ->
             registry
