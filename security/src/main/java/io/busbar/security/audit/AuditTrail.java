@@ -21,6 +21,12 @@ public final class AuditTrail {
 
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
+  /**
+   * How long events gather before they go to the store: one message (and one wake-up of the store's
+   * thread) per this many milliseconds at most, whatever the rate of decisions.
+   */
+  static final long HAND_OFF_MILLIS = 10;
+
   private final EventBus bus;
   private final String address;
   private final String storeAddress;
@@ -53,7 +59,7 @@ public final class AuditTrail {
       if (context == null) {
         handToStore();
       } else {
-        context.runOnContext(v -> handToStore());
+        context.owner().setTimer(HAND_OFF_MILLIS, t -> handToStore());
       }
     }
   }

@@ -71,8 +71,8 @@ class AuditTrailTest {
   }
 
   /**
-   * Verifies that the events one context task records reach the store address as one JsonArray,
-   * after that task, and each event still reaches the audit address on its own.
+   * Verifies that the events recorded within the hand-off time reach the store address as one
+   * JsonArray, and each event still reaches the audit address on its own.
    */
   @Test
   void handsOneTurnsEventsToTheStoreInOneMessage(Vertx vertx, VertxTestContext ctx) {
