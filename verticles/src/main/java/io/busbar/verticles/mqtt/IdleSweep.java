@@ -73,10 +73,9 @@ final class IdleSweep {
   }
 
   /** Closes every connection still open (the broker is stopping). */
-  io.vertx.core.Future<Void> closeAll() {
+  void closeAll() {
     for (MqttEndpoint e : new ArrayList<>(endpoints)) {
       e.close();
     }
-    return io.vertx.core.Future.succeededFuture();
   }
 }

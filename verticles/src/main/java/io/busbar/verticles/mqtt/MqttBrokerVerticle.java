@@ -143,6 +143,8 @@ public final class MqttBrokerVerticle extends VerticleBase {
     this.decoders = Objects.requireNonNull(decoders, "decoders");
     this.registry = Objects.requireNonNull(registry, "registry");
     this.sweep = new IdleSweep(config.connectTimeoutSeconds() * 1000L);
+    int backlog = (int) Math.min(Integer.MAX_VALUE, config.maxConnectionBacklogBytes());
+    this.backlogMarks = new WriteBufferWaterMark(backlog / 2, backlog);
   }
 
   /** The stores of one broker: memory only, or journals under {@code dataDir/mqtt}. */
@@ -289,8 +291,7 @@ public final class MqttBrokerVerticle extends VerticleBase {
    * mqtt.max-connection-backlog-bytes}: full at the limit, writable again at half).
    */
   private void mqttPipeline(Channel channel, ConnectHandler connects) {
-    int backlog = (int) Math.min(Integer.MAX_VALUE, config.maxConnectionBacklogBytes());
-    channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(backlog / 2, backlog));
+    channel.config().setWriteBufferWaterMark(backlogMarks);
     channel
         .pipeline()
         .addLast("flushBatching", new FlushConsolidationHandler(EXPLICIT_FLUSHES, true))
@@ -305,6 +306,9 @@ public final class MqttBrokerVerticle extends VerticleBase {
                 sweep,
                 config.serverKeepAliveSeconds()));
   }
+
+  /** The write-buffer water marks of every connection: one instance, not one per accept. */
+  private final WriteBufferWaterMark backlogMarks;
 
   /** Flush at the latest after this many writes within one event-loop turn. */
   private static final int EXPLICIT_FLUSHES = 256;
@@ -403,7 +407,8 @@ public final class MqttBrokerVerticle extends VerticleBase {
     }
     // each at most LingeringClose.LINGER_MILLIS: the clients read their 0x8B, none holds the stop;
     // then connections that never got to a session (a CONNECT pending) are closed too
-    Future<Void> disconnected = Future.join(lingering).transform(ar -> sweep.closeAll()).mapEmpty();
+    Future<Void> disconnected =
+        Future.join(lingering).<Void>mapEmpty().andThen(ar -> sweep.closeAll());
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
     }
