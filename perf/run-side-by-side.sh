@@ -8,6 +8,11 @@
 # Bench options (java -cp hub/target/busbar.jar io.busbar.perf.Bench --help): --duration, --scenario,
 # --publishers, --subscribers, --rate, --fanout-rate, --connections, --payload, --window, --warmup.
 # Nothing is pinned: generator and both brokers share the machine's cores.
+#
+# PAUSE_DAMON=1 turns the kernel's DAMON monitors (/sys/kernel/mm/damon/admin/kdamonds/*) off for
+# the run and back on after it (needs root). On this VM a kdamond samples all physical memory every
+# 500 ms for proactive reclaim; it stalls a JVM's threads (~1 GB resident) far more than Mosquitto's
+# (~65 MB) and sets Busbar's fixed-rate p99 (see perf/RESULTS.md, "DAMON"). The state is recorded.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/hub/target/busbar.jar"
@@ -35,8 +40,23 @@ cleanup() {
   [ -n "$busbar_pid" ] && kill "$busbar_pid" 2>/dev/null && wait "$busbar_pid" 2>/dev/null || true
   [ -n "$mosquitto_pid" ] && kill "$mosquitto_pid" 2>/dev/null && wait "$mosquitto_pid" 2>/dev/null || true
   rm -rf "$work"
+  for f in "${damon_paused[@]}"; do echo on > "$f" || true; done
 }
 trap cleanup EXIT
+
+damon_paused=()
+damon_state() {
+  local states
+  states="$(cat /sys/kernel/mm/damon/admin/kdamonds/*/state 2>/dev/null | paste -sd, -)"
+  echo "${states:-none}"
+}
+if [ "${PAUSE_DAMON:-0}" = 1 ]; then
+  for f in /sys/kernel/mm/damon/admin/kdamonds/*/state; do
+    [ -f "$f" ] && [ "$(cat "$f")" = on ] || continue
+    echo off > "$f" || { echo "run-side-by-side: cannot write $f (PAUSE_DAMON needs root)" >&2; exit 1; }
+    damon_paused+=("$f")
+  done
+fi
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -90,6 +110,7 @@ java -jar "$jar" token --device bench --role app --data-dir "$work/busbar" > "$w
 
 started="$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+damon_during="$(damon_state)"
 echo "run-side-by-side: busbar on $busbar_port (pid $busbar_pid), mosquitto on $mosquitto_port (pid $mosquitto_pid)" >&2
 
 # 10 s warm-up per scenario kind and broker (and a storm): Busbar's JIT compiler is still busy after
@@ -112,7 +133,7 @@ busbar_problems="$(grep -cE 'WARN|ERROR|Exception' "$work/busbar.log" || true)"
   echo "## Run of $started"
   echo
   echo "- Command: \`$command_line\` (commit \`$(cd "$root" && git rev-parse --short HEAD)\`$(cd "$root" && git diff --quiet HEAD -- . ':!perf/RESULTS.md' || echo ', with uncommitted changes'))"
-  echo "- Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), shared by the generator and both brokers, nothing pinned; load average before $load_before, after $load_after (other jobs ran on this machine)"
+  echo "- Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), shared by the generator and both brokers, nothing pinned; load average before $load_before, after $load_after (other jobs ran on this machine); kernel DAMON monitors during the run: $damon_during${PAUSE_DAMON:+ (PAUSE_DAMON=$PAUSE_DAMON)}"
   echo "- Java: $(java -version 2>&1 | head -1); Mosquitto: $("$mosquitto_bin" -h 2>&1 | head -1 | sed 's/mosquitto version //') with \`max_queued_messages 1000000\`, \`max_inflight_messages 65535\`, \`set_tcp_nodelay true\`, persistence off"
   echo "- Busbar: \`busbar.jar run\`, default JVM flags, fresh data dir, per-source connect rate limit off; resident memory at the end $busbar_rss KiB (Mosquitto $mosquitto_rss KiB); still running at the end: busbar $busbar_alive, mosquitto $mosquitto_alive; WARN/ERROR lines in its log: $busbar_problems"
   echo
