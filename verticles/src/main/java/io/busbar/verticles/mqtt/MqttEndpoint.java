@@ -1,5 +1,6 @@
 package io.busbar.verticles.mqtt;
 
+import io.busbar.verticles.mqtt.topic.TopicNames;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -62,14 +63,15 @@ import javax.net.ssl.SSLSession;
  *
  * <p>What it decides itself (MQTT 3.1.1 §3.1, 5.0 §3.1): the first packet must be a CONNECT (else
  * the connection is closed), a second CONNECT is a protocol error, an unsupported protocol level
- * gets CONNACK 0x01, a rejected client id 0x02 (5.0: 0x85), a 3.1.1 zero-length client id without
- * clean session 0x02; a 5.0 keep alive longer than the server's (or none) is cut to the server's
- * Server Keep Alive; a 5.0 password may come without a user name (§3.1.2.9). Packets that follow
- * the CONNECT before it is answered (the token is being checked) are held and handled after the
- * CONNACK, in order; the socket is not read meanwhile. Once it closes the connection (after the
- * client's DISCONNECT, a first packet that is not a CONNECT, …) it acts on nothing decoded after
- * that, even from the same read. PINGREQ is answered here. The keep-alive (1.5 × the keep alive,
- * MQTT §3.1.2.10) and the CONNECT timeout are checked by {@link IdleSweep}.
+ * gets CONNACK 0x01, a rejected client id (one the decoder refuses, or ill-formed UTF-8) 0x02 (5.0:
+ * 0x85), a 3.1.1 zero-length client id without clean session 0x02; a 5.0 keep alive longer than the
+ * server's (or none) is cut to the server's Server Keep Alive; a 5.0 password may come without a
+ * user name (§3.1.2.9). Packets that follow the CONNECT before it is answered (the token is being
+ * checked) are held and handled after the CONNACK, in order; the socket is not read meanwhile. Once
+ * it closes the connection (after the client's DISCONNECT, a first packet that is not a CONNECT, …)
+ * it acts on nothing decoded after that, even from the same read. PINGREQ is answered here. The
+ * keep-alive (1.5 × the keep alive, MQTT §3.1.2.10) and the CONNECT timeout are checked by {@link
+ * IdleSweep}.
  */
 final class MqttEndpoint extends ChannelInboundHandlerAdapter {
 
@@ -295,6 +297,15 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
                 h.hasUserName() ? p.userName() : "",
                 h.hasPassword() ? new String(p.passwordInBytes(), StandardCharsets.UTF_8) : null)
             : null;
+    if (!TopicNames.isWellFormed(clientId)) {
+      // MQTT 3.1.1 §1.5.3 / 5.0 §1.5.4: ill-formed UTF-8 (or U+0000) in the client id
+      refuse(
+          v5
+              ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
+              : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+          null);
+      return;
+    }
     if (clientId.isEmpty() && !cleanSession && !v5) {
       // MQTT 3.1.1 §3.1.3.1 [MQTT-3.1.3-8]: a zero-length id needs clean session
       refuse(MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED, null);

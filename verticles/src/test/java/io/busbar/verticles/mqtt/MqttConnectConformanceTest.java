@@ -596,6 +596,73 @@ class MqttConnectConformanceTest {
     }
   }
 
+  /** A client id that is not UTF-8: 0xFF never occurs in it (MQTT 3.1.1 §1.5.3, 5.0 §1.5.4). */
+  private static final byte[] ILL_FORMED = {'a', (byte) 0xFF, 'b'};
+
+  /**
+   * Verifies that a client id in ill-formed UTF-8 is refused: 5.0 CONNACK 0x85 client identifier
+   * not valid, 3.1.1 0x02 identifier rejected, then the close.
+   */
+  @Test
+  void refusesIllFormedUtf8ClientId() throws Exception {
+    for (boolean v5 : new boolean[] {true, false}) {
+      String user = BrokerFixture.uniqueId("utf8-id");
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      RawMqttClient.string(b, "MQTT");
+      b.write(v5 ? 5 : 4);
+      b.write(0xC2); // user name, password, clean start
+      b.write(0); // keep alive MSB
+      b.write(30); // keep alive LSB
+      if (v5) {
+        b.write(0); // no properties
+      }
+      RawMqttClient.binary(b, ILL_FORMED); // client identifier
+      RawMqttClient.string(b, user);
+      RawMqttClient.string(b, broker.appToken(user, "acme"));
+      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+        raw.send(RawMqttClient.packet(0x10, b.toByteArray()));
+        Packet connack = raw.await(Packet.CONNACK, 5000);
+        assertThat(connack).as(v5 ? "5.0" : "3.1.1").isNotNull();
+        assertThat(connack.body()[1] & 0xFF).isEqualTo(v5 ? 0x85 : 0x02);
+        assertThat(raw.closedByBroker(5000)).isTrue();
+      }
+    }
+  }
+
+  /**
+   * Verifies that a PUBLISH whose topic name is ill-formed UTF-8 ends that connection (5.0:
+   * DISCONNECT 0x90 topic name invalid; 3.1.1: closed without an answer).
+   */
+  @Test
+  void disconnectsIllFormedUtf8TopicName() throws Exception {
+    for (boolean v5 : new boolean[] {true, false}) {
+      String name = BrokerFixture.uniqueId("utf8-topic");
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      RawMqttClient.binary(b, ILL_FORMED); // topic name
+      b.write(0); // packet id MSB
+      b.write(9); // packet id LSB
+      if (v5) {
+        b.write(0); // no properties
+      }
+      b.writeBytes("x".getBytes(StandardCharsets.UTF_8));
+      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+        raw.send(
+            RawMqttClient.connect(
+                v5, name, true, 30, name, broker.appToken(name, "acme"), null, 0));
+        assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+        raw.send(RawMqttClient.packet(0x32, b.toByteArray())); // PUBLISH QoS 1
+        if (v5) {
+          Packet disconnect = raw.await(Packet.DISCONNECT, 5000);
+          assertThat(disconnect).isNotNull();
+          assertThat(disconnect.body()[0] & 0xFF).isEqualTo(0x90);
+          assertThat(raw.closedByBroker(5000)).isTrue();
+        } else {
+          assertClosedWithoutAnswer(raw, "ill-formed topic on 3.1.1");
+        }
+      }
+    }
+  }
+
   // ---- packets a connected client should not send ----
 
   /** Verifies that an AUTH packet (type 15) on a 3.1.1 connection closes it without an answer. */

@@ -115,25 +115,41 @@ public final class TopicNames {
     if (s == null || s.isEmpty()) {
       return Optional.of("topic must be at least one character long (MQTT §4.7.3)");
     }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\u0000') {
-        return Optional.of("topic must not contain U+0000 (MQTT §1.5.3)");
-      }
-      if (Character.isHighSurrogate(c)) {
-        if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
-          return Optional.of("topic is not well-formed UTF-8 (MQTT §1.5.3)");
-        }
-        i++;
-      } else if (Character.isLowSurrogate(c)) {
-        return Optional.of("topic is not well-formed UTF-8 (MQTT §1.5.3)");
-      }
+    if (!isWellFormed(s)) {
+      return Optional.of(
+          s.indexOf('\u0000') >= 0
+              ? "topic must not contain U+0000 (MQTT §1.5.3)"
+              : "topic is not well-formed UTF-8 (MQTT §1.5.3)");
     }
     if (s.length() > MAX_TOPIC_BYTES / 3
         && s.getBytes(StandardCharsets.UTF_8).length > MAX_TOPIC_BYTES) {
       return Optional.of("topic is longer than 65535 bytes (MQTT §4.7.3)");
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether an MQTT UTF-8 string (MQTT 3.1.1 §1.5.3, 5.0 §1.5.4) arrived well-formed: no U+0000, no
+   * unpaired surrogate, no U+FFFD. Netty's decoder turns each ill-formed byte sequence into U+FFFD,
+   * so a replacement character is taken for one; a client that sends a well-formed U+FFFD is
+   * refused too (no known client does: it stands for a decoding failure).
+   */
+  public static boolean isWellFormed(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\u0000' || c == '\uFFFD') {
+        return false;
+      }
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether {@code filter} is a shared subscription, {@code $share/{group}/{filter}}. */

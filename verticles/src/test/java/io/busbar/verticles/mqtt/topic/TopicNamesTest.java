@@ -19,9 +19,12 @@ class TopicNamesTest {
     assertThat(TopicNames.checkName(name)).isEmpty();
   }
 
-  /** Verifies that names with wildcards, NUL, no characters or lone surrogates are refused. */
+  /**
+   * Verifies that names with wildcards, NUL, no characters, lone surrogates or U+FFFD (what the
+   * decoder makes of ill-formed UTF-8) are refused.
+   */
   @ParameterizedTest
-  @ValueSource(strings = {"", "a/+", "#", "a/#", "a+b", "a\u0000b", "bad\uD800"})
+  @ValueSource(strings = {"", "a/+", "#", "a/#", "a+b", "a\u0000b", "bad\uD800", "bad\uFFFD"})
   void refusesInvalidNames(String name) {
     assertThat(TopicNames.checkName(name)).isPresent();
   }
