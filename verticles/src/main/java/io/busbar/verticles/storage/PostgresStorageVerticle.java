@@ -1,23 +1,18 @@
 package io.busbar.verticles.storage;
 
 import io.busbar.codecs.bus.Addresses;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,32 +72,16 @@ public final class PostgresStorageVerticle extends VerticleBase {
   /** Names this instance in ingest replies and in {@link Addresses#STORED_BY_HEADER}. */
   private final String instanceId = UUID.randomUUID().toString();
 
-  private final Counter droppedWriteFailed;
+  private final StoreBookkeeping bookkeeping;
   private final QueryGate queries;
-  private final Counter droppedBadTimestamp;
-  private final Counter droppedUnexpectedType;
-  private final Counter eventsWritten;
-  private final Counter deadLettersWritten;
-  private final Timer batchTimer;
-  private final Counter rollupHourly;
-  private final Counter rollupDaily;
-  private final Counter deletedReadings;
-  private final Counter deletedDeadLetters;
-  private final Timer maintenanceTimer;
-  private final Counter maintenanceFailed;
   private final LongSupplier clock;
   private Gauge queueDepth;
-
-  private final LogThrottle writeFailureLog = new LogThrottle(Duration.ofSeconds(5));
 
   private PostgresTelemetryStore store;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private long flushTimer = -1;
   private long maintenanceTimerId = -1;
   private WorkerExecutor exportThread;
-
-  /** Set while passes run; atomic: tests and the timer may call {@link #runMaintenance()}. */
-  private final AtomicBoolean maintaining = new AtomicBoolean();
 
   // event-loop state
   private final WritePump pump;
@@ -118,47 +97,12 @@ public final class PostgresStorageVerticle extends VerticleBase {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.config = Objects.requireNonNull(config, "config");
     this.registry = Objects.requireNonNull(registry, "registry");
-    this.droppedWriteFailed = tagged("busbar.storage.dropped", "reason", "write_failed");
-    this.droppedBadTimestamp = tagged("busbar.storage.dropped", "reason", "bad_timestamp");
-    this.droppedUnexpectedType = tagged("busbar.storage.dropped", "reason", "unexpected_type");
-    this.queue =
-        new StorageQueue(
-            registry,
-            config.queueCapacity(),
-            instanceId,
-            tagged("busbar.storage.dropped", "reason", "queue_full"),
-            droppedUnexpectedType);
+    // the same meters as StorageVerticle: dashboards work for either
+    this.bookkeeping =
+        new StoreBookkeeping(registry, config.queueCapacity(), instanceId, LOG, " to PostgreSQL");
+    this.queue = bookkeeping.queue();
     this.pump = new WritePump(queue, config.batchSize(), config.ackOnCommit(), this::writeBatch);
-    this.eventsWritten =
-        Counter.builder("busbar.storage.events.written")
-            .description("Events committed to the database")
-            .register(registry);
-    this.deadLettersWritten =
-        Counter.builder("busbar.storage.deadletters.written")
-            .description("Dead letters committed to the database")
-            .register(registry);
-    this.batchTimer =
-        Timer.builder("busbar.storage.batch")
-            .description("Time to append and commit one batch")
-            .register(registry);
     this.queries = new QueryGate(registry);
-    this.rollupHourly = tagged("busbar.storage.rollup.rows", "table", "1h");
-    this.rollupDaily = tagged("busbar.storage.rollup.rows", "table", "1d");
-    this.deletedReadings = tagged("busbar.storage.retention.deleted", "table", "telemetry");
-    this.deletedDeadLetters = tagged("busbar.storage.retention.deleted", "table", "dead_letters");
-    this.maintenanceTimer =
-        Timer.builder("busbar.storage.maintenance")
-            .description("Time of one rollup and retention run")
-            .register(registry);
-    this.maintenanceFailed =
-        Counter.builder("busbar.storage.maintenance.failed")
-            .description("Rollup and retention runs that failed (retried next interval)")
-            .register(registry);
-  }
-
-  /** The same meter names and tags as {@link StorageVerticle}: dashboards work for either. */
-  private Counter tagged(String name, String tag, String value) {
-    return Counter.builder(name).tag(tag, value).register(registry);
   }
 
   /**
@@ -176,8 +120,8 @@ public final class PostgresStorageVerticle extends VerticleBase {
               queueDepth = queue.registerDepthGauge(registry);
               var bus = vertx.eventBus();
               // local: in a cluster each node stores only what its own broker received
-              consumers.add(bus.localConsumer(Addresses.EVENTS, this::onEvents));
-              consumers.add(bus.localConsumer(Addresses.DEAD_LETTERS, this::onDeadLetter));
+              consumers.add(bus.localConsumer(Addresses.EVENTS, pump::offerEvents));
+              consumers.add(bus.localConsumer(Addresses.DEAD_LETTERS, pump::offerDeadLetter));
               consumers.add(bus.localConsumer(Addresses.STORAGE_INGEST, pump::ingest));
               consumers.add(
                   bus.consumer(Addresses.STORAGE_TELEMETRY_QUERY, this::onTelemetryQuery));
@@ -236,16 +180,6 @@ public final class PostgresStorageVerticle extends VerticleBase {
 
   // ---- ingestion ----
 
-  private void onEvents(Message<Object> message) {
-    queue.offerEvents(message);
-    pump.offered();
-  }
-
-  private void onDeadLetter(Message<Object> message) {
-    queue.offerDeadLetter(message);
-    pump.offered();
-  }
-
   /** Writes at most one batch; never fails (a failed batch is counted and its acks failed). */
   private Future<Void> writeBatch() {
     StorageQueue.Batch batch = queue.drain(config.batchSize());
@@ -254,22 +188,11 @@ public final class PostgresStorageVerticle extends VerticleBase {
         .write(batch.events(), batch.deadLetters())
         .transform(
             done -> {
+              // already on this verticle's event loop: acks are answered right here
               if (done.succeeded()) {
-                int skipped = done.result();
-                batchTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-                eventsWritten.increment(batch.events().size() - skipped);
-                deadLettersWritten.increment(batch.deadLetters().size());
-                droppedBadTimestamp.increment(skipped);
-                batch.acks().forEach(ack -> ack.message().reply(queue.ackBody(ack.events(), true)));
+                bookkeeping.batchWritten(batch, done.result(), started, Runnable::run);
               } else {
-                droppedWriteFailed.increment(batch.dataRows());
-                batch.acks().forEach(ack -> ack.message().fail(500, "storage write failed"));
-                if (writeFailureLog.tryAcquire()) {
-                  LOG.error(
-                      "Storage batch of {} rows could not be written to PostgreSQL, dropped",
-                      batch.rows(),
-                      done.cause());
-                }
+                bookkeeping.batchFailed(batch, done.cause(), Runnable::run);
               }
               return Future.<Void>succeededFuture();
             });
@@ -319,43 +242,13 @@ public final class PostgresStorageVerticle extends VerticleBase {
    * @return the summed result; fails with the database error of a failed pass
    */
   Future<Rollups.Result> runMaintenance() {
-    if (stopping || store == null || !maintaining.compareAndSet(false, true)) {
-      return Future.succeededFuture(new Rollups.Result(0, 0, 0, 0, true));
-    }
-    return maintenancePasses(new Rollups.Result(0, 0, 0, 0, false))
-        .onFailure(
-            e -> {
-              maintenanceFailed.increment();
-              LOG.error("Storage rollup/retention run failed; retrying next interval", e);
-            })
-        .eventually(
-            () -> {
-              maintaining.set(false);
-              return Future.succeededFuture();
-            });
-  }
-
-  private Future<Rollups.Result> maintenancePasses(Rollups.Result sum) {
-    if (sum.caughtUp() || stopping) {
-      return Future.succeededFuture(sum);
-    }
-    long started = System.nanoTime();
-    return store
-        .maintain(clock.getAsLong(), config.retention())
-        .compose(
-            pass -> {
-              maintenanceTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-              rollupHourly.increment(pass.hourlyRows());
-              rollupDaily.increment(pass.dailyRows());
-              deletedReadings.increment(pass.deletedReadings());
-              deletedDeadLetters.increment(pass.deletedDeadLetters());
-              return maintenancePasses(
-                  new Rollups.Result(
-                      sum.hourlyRows() + pass.hourlyRows(),
-                      sum.dailyRows() + pass.dailyRows(),
-                      sum.deletedReadings() + pass.deletedReadings(),
-                      sum.deletedDeadLetters() + pass.deletedDeadLetters(),
-                      pass.caughtUp()));
-            });
+    return bookkeeping.runMaintenance(
+        () -> stopping || store == null,
+        () -> {
+          long started = System.nanoTime();
+          return store
+              .maintain(clock.getAsLong(), config.retention())
+              .map(pass -> bookkeeping.passDone(started, pass));
+        });
   }
 }

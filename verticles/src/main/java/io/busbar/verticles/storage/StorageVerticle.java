@@ -5,7 +5,6 @@ import io.busbar.security.audit.AuditEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
@@ -14,14 +13,11 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -90,30 +86,15 @@ public final class StorageVerticle extends VerticleBase {
   private final StorageConfig config;
   private final MeterRegistry registry;
   private final LongSupplier clock;
-  private final StorageQueue queue;
 
   /** Names this instance in ingest replies and in {@link Addresses#STORED_BY_HEADER}. */
   private final String instanceId = UUID.randomUUID().toString();
 
-  private final AtomicBoolean maintaining = new AtomicBoolean();
-
-  private final Counter droppedWriteFailed;
+  private final StoreBookkeeping bookkeeping;
+  private final StorageQueue queue;
   private final QueryGate queries;
-  private final Counter droppedBadTimestamp;
-  private final Counter droppedUnexpectedType;
-  private final Counter eventsWritten;
-  private final Counter deadLettersWritten;
   private final Counter auditWritten;
-  private final Timer batchTimer;
-  private final Counter rollupHourly;
-  private final Counter rollupDaily;
-  private final Counter deletedReadings;
-  private final Counter deletedDeadLetters;
-  private final Timer maintenanceTimer;
-  private final Counter maintenanceFailed;
   private Gauge queueDepth;
-
-  private final LogThrottle writeFailureLog = new LogThrottle(Duration.ofSeconds(5));
 
   // set in start(); the executors run one task at a time, in submission order
   private TelemetryStore store;
@@ -137,72 +118,19 @@ public final class StorageVerticle extends VerticleBase {
     this.config = Objects.requireNonNull(config, "config");
     this.registry = Objects.requireNonNull(registry, "registry");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.droppedWriteFailed = dropped("write_failed");
-    this.droppedBadTimestamp = dropped("bad_timestamp");
-    this.droppedUnexpectedType = dropped("unexpected_type");
-    this.queue =
-        new StorageQueue(
-            registry,
-            config.queueCapacity(),
-            instanceId,
-            dropped("queue_full"),
-            droppedUnexpectedType);
+    this.bookkeeping = new StoreBookkeeping(registry, config.queueCapacity(), instanceId, LOG, "");
+    this.queue = bookkeeping.queue();
     this.pump =
         new WritePump(
             queue,
             config.batchSize(),
             config.ackOnCommit(),
             () -> writerThread.executeBlocking(this::writeBatch, true));
-    this.eventsWritten =
-        Counter.builder("busbar.storage.events.written")
-            .description("Events committed to the database")
-            .register(registry);
-    this.deadLettersWritten =
-        Counter.builder("busbar.storage.deadletters.written")
-            .description("Dead letters committed to the database")
-            .register(registry);
     this.auditWritten =
         Counter.builder("busbar.storage.audit.written")
             .description("Audit events committed to the database")
             .register(registry);
-    this.batchTimer =
-        Timer.builder("busbar.storage.batch")
-            .description("Time to append and commit one batch")
-            .register(registry);
     this.queries = new QueryGate(registry);
-    this.rollupHourly = rollupRows("1h");
-    this.rollupDaily = rollupRows("1d");
-    this.deletedReadings = retentionDeleted("telemetry");
-    this.deletedDeadLetters = retentionDeleted("dead_letters");
-    this.maintenanceTimer =
-        Timer.builder("busbar.storage.maintenance")
-            .description("Time of one rollup and retention run")
-            .register(registry);
-    this.maintenanceFailed =
-        Counter.builder("busbar.storage.maintenance.failed")
-            .description("Rollup and retention runs that failed (retried next interval)")
-            .register(registry);
-  }
-
-  private Counter rollupRows(String table) {
-    return Counter.builder("busbar.storage.rollup.rows")
-        .description("Rollup rows (re)computed")
-        .tag("table", table)
-        .register(registry);
-  }
-
-  private Counter retentionDeleted(String table) {
-    return Counter.builder("busbar.storage.retention.deleted")
-        .description("Rows deleted past their tenant's retention")
-        .tag("table", table)
-        .register(registry);
-  }
-
-  private Counter dropped(String reason) {
-    return Counter.builder("busbar.storage.dropped")
-        .description("Events and dead letters that were not stored")
-        .tag("reason", reason)
-        .register(registry);
   }
 
   /**
@@ -225,8 +153,8 @@ public final class StorageVerticle extends VerticleBase {
               // local consumers: in a cluster each node stores the events its broker decoded (the
               // node that received the PUBLISH owns the event, docs/cluster.md), so each is stored
               // once, not once per node
-              ingestConsumers.add(bus.localConsumer(Addresses.EVENTS, this::onEvents));
-              ingestConsumers.add(bus.localConsumer(Addresses.DEAD_LETTERS, this::onDeadLetter));
+              ingestConsumers.add(bus.localConsumer(Addresses.EVENTS, pump::offerEvents));
+              ingestConsumers.add(bus.localConsumer(Addresses.DEAD_LETTERS, pump::offerDeadLetter));
               ingestConsumers.add(bus.localConsumer(Addresses.STORAGE_INGEST, pump::ingest));
               // each node keeps the audit trail of its own decisions
               ingestConsumers.add(bus.localConsumer(Addresses.AUDIT_STORE, this::onAudit));
@@ -296,27 +224,17 @@ public final class StorageVerticle extends VerticleBase {
 
   // ---- ingestion (event loop) ----
 
-  private void onEvents(Message<Object> message) {
-    queue.offerEvents(message);
-    pump.offered();
-  }
-
-  private void onDeadLetter(Message<Object> message) {
-    queue.offerDeadLetter(message);
-    pump.offered();
-  }
-
   /** A batch of audit events from an {@code AuditTrail} (a JsonArray of their JSON forms). */
   private void onAudit(Message<Object> message) {
     if (!(message.body() instanceof JsonArray events)) {
-      droppedUnexpectedType.increment();
+      bookkeeping.droppedUnexpectedType().increment();
       return;
     }
     for (Object json : events) {
       try {
         queue.offer(AuditEvent.fromJson((JsonObject) json));
       } catch (ClassCastException | IllegalArgumentException | NullPointerException e) {
-        droppedUnexpectedType.increment();
+        bookkeeping.droppedUnexpectedType().increment();
       }
     }
     pump.offered();
@@ -338,24 +256,17 @@ public final class StorageVerticle extends VerticleBase {
     long started = System.nanoTime();
     try {
       int skipped = store.write(batch.events(), batch.deadLetters(), batch.audits());
-      batchTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-      eventsWritten.increment(batch.events().size() - skipped);
-      deadLettersWritten.increment(batch.deadLetters().size());
       auditWritten.increment(batch.audits().size());
-      droppedBadTimestamp.increment(skipped);
-      for (StorageQueue.IngestAck ack : batch.acks()) {
-        context.runOnContext(v -> ack.message().reply(queue.ackBody(ack.events(), true)));
-      }
+      bookkeeping.batchWritten(batch, skipped, started, this::onContext);
     } catch (SQLException | RuntimeException e) {
-      droppedWriteFailed.increment(batch.dataRows());
-      for (StorageQueue.IngestAck ack : batch.acks()) {
-        context.runOnContext(v -> ack.message().fail(500, "storage write failed"));
-      }
-      if (writeFailureLog.tryAcquire()) {
-        LOG.error("Storage batch of {} rows could not be written, dropped", batch.rows(), e);
-      }
+      bookkeeping.batchFailed(batch, e, this::onContext);
     }
     return batch.rows();
+  }
+
+  /** Runs {@code task} on this verticle's event loop: acks are answered there, not here. */
+  private void onContext(Runnable task) {
+    context.runOnContext(v -> task.run());
   }
 
   /**
@@ -420,48 +331,15 @@ public final class StorageVerticle extends VerticleBase {
    * @return the summed result; fails with the database error of a failed pass
    */
   Future<Rollups.Result> runMaintenance() {
-    if (stopping || store == null || !maintaining.compareAndSet(false, true)) {
-      return Future.succeededFuture(new Rollups.Result(0, 0, 0, 0, true));
-    }
-    return maintenancePasses(new Rollups.Result(0, 0, 0, 0, false))
-        .onFailure(
-            e -> {
-              maintenanceFailed.increment();
-              LOG.error("Storage rollup/retention run failed; retrying next interval", e);
-            })
-        .eventually(
-            () -> {
-              maintaining.set(false);
-              return Future.succeededFuture();
-            });
-  }
-
-  private Future<Rollups.Result> maintenancePasses(Rollups.Result sum) {
-    if (sum.caughtUp() || stopping) {
-      return Future.succeededFuture(sum);
-    }
-    return writerThread
-        .executeBlocking(
-            () -> {
-              long started = System.nanoTime();
-              Rollups.Result pass = store.maintain(clock.getAsLong(), config);
-              maintenanceTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-              rollupHourly.increment(pass.hourlyRows());
-              rollupDaily.increment(pass.dailyRows());
-              deletedReadings.increment(pass.deletedReadings());
-              deletedDeadLetters.increment(pass.deletedDeadLetters());
-              return pass;
-            },
-            true)
-        .compose(
-            pass ->
-                maintenancePasses(
-                    new Rollups.Result(
-                        sum.hourlyRows() + pass.hourlyRows(),
-                        sum.dailyRows() + pass.dailyRows(),
-                        sum.deletedReadings() + pass.deletedReadings(),
-                        sum.deletedDeadLetters() + pass.deletedDeadLetters(),
-                        pass.caughtUp())));
+    return bookkeeping.runMaintenance(
+        () -> stopping || store == null,
+        () ->
+            writerThread.executeBlocking(
+                () -> {
+                  long started = System.nanoTime();
+                  return bookkeeping.passDone(started, store.maintain(clock.getAsLong(), config));
+                },
+                true));
   }
 
   /** Runs a blocking query on the query thread, through the shared {@link QueryGate}. */

@@ -33,6 +33,18 @@ final class WritePump {
     this.writeBatch = writeBatch;
   }
 
+  /** Queues a batch published on {@code busbar.events} ({@link StorageQueue#offerEvents}). */
+  void offerEvents(Message<Object> message) {
+    queue.offerEvents(message);
+    offered();
+  }
+
+  /** Queues a dead letter published on {@code busbar.deadletters}. */
+  void offerDeadLetter(Message<Object> message) {
+    queue.offerDeadLetter(message);
+    offered();
+  }
+
   /** Rows were offered to the queue: a full batch is written now, a smaller one on the tick. */
   void offered() {
     if (queue.size() >= batchSize) {
