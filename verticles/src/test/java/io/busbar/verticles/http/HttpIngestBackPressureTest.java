@@ -83,9 +83,15 @@ class HttpIngestBackPressureTest {
     byte[] three = body("{\"metrics\":{\"a\":1,\"b\":2,\"c\":3}}");
     HttpResponse<String> first = post(token, three);
     assertThat(first.statusCode()).as(first.body()).isEqualTo(202);
+    int accepted = 1;
 
-    // three of four places taken until the next write: three more do not fit
+    // three of four places taken until the next write: three more do not fit (unless the store's
+    // 2 s write tick fell in between and emptied the queue: then they are taken, post again)
     HttpResponse<String> full = post(token, three);
+    while (full.statusCode() == 202 && accepted < 5) {
+      accepted++;
+      full = post(token, three);
+    }
     assertThat(full.statusCode()).as(full.body()).isEqualTo(503);
     assertThat(full.headers().firstValue("Content-Type")).hasValue(Problem.MEDIA_TYPE);
     assertThat(full.headers().firstValue("Retry-After")).hasValue("1");
@@ -106,7 +112,8 @@ class HttpIngestBackPressureTest {
         post(token, body("{\"metrics\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5}}"));
     assertThat(tooMany.statusCode()).as(tooMany.body()).isEqualTo(413);
     assertThat(outcome("too_large")).isEqualTo(1);
-    assertThat(registry.get("busbar.http.ingest.readings").counter().count()).isEqualTo(6);
+    assertThat(registry.get("busbar.http.ingest.readings").counter().count())
+        .isEqualTo(3 * (accepted + 1));
   }
 
   private static byte[] body(String json) {
