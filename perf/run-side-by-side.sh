@@ -135,7 +135,7 @@ busbar_problems="$(grep -cE 'WARN|ERROR|Exception' "$work/busbar.log" || true)"
   echo "- Command: \`$command_line\` (commit \`$(cd "$root" && git rev-parse --short HEAD)\`$(cd "$root" && git diff --quiet HEAD -- . ':!perf/RESULTS.md' || echo ', with uncommitted changes'))"
   echo "- Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), shared by the generator and both brokers, nothing pinned; load average before $load_before, after $load_after (other jobs ran on this machine); kernel DAMON monitors during the run: $damon_during${PAUSE_DAMON:+ (PAUSE_DAMON=$PAUSE_DAMON)}"
   echo "- Java: $(java -version 2>&1 | head -1); Mosquitto: $("$mosquitto_bin" -h 2>&1 | head -1 | sed 's/mosquitto version //') with \`max_queued_messages 1000000\`, \`max_inflight_messages 65535\`, \`set_tcp_nodelay true\`, persistence off"
-  echo "- Busbar: \`busbar.jar run\`, default JVM flags, fresh data dir, per-source connect rate limit off; resident memory at the end $busbar_rss KiB (Mosquitto $mosquitto_rss KiB); still running at the end: busbar $busbar_alive, mosquitto $mosquitto_alive; WARN/ERROR lines in its log: $busbar_problems"
+  echo "- Busbar: \`busbar.jar run\`, JVM flags: ${BUSBAR_JAVA_OPTS:-default}, fresh data dir, per-source connect rate limit off; resident memory at the end $busbar_rss KiB (Mosquitto $mosquitto_rss KiB); still running at the end: busbar $busbar_alive, mosquitto $mosquitto_alive; WARN/ERROR lines in its log: $busbar_problems"
   echo
   cat "$work/report.md"
 } >> "$results"
