@@ -225,6 +225,7 @@ public final class Bench implements Callable<Integer> {
     for (Scenario scenario : chosen) {
       for (ScenarioRunner runner : runners) {
         System.err.printf("bench: %s against %s…%n", scenario.id(), runner.name());
+        runner.prime(scenario);
         ScenarioResult result = runner.run(scenario);
         result
             .failure()
