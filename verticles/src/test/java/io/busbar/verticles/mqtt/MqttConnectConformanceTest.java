@@ -50,13 +50,7 @@ class MqttConnectConformanceTest {
   @Test
   void tellsServerKeepAliveToLongerKeepAlive() {
     String name = BrokerFixture.uniqueId("ka");
-    Mqtt5BlockingClient c =
-        MqttClient.builder()
-            .useMqttVersion5()
-            .identifier(name)
-            .serverHost("127.0.0.1")
-            .serverPort(broker.port)
-            .buildBlocking();
+    Mqtt5BlockingClient c = broker.v5Client(name);
     Mqtt5ConnAck ack =
         c.connectWith()
             .keepAlive(60)
@@ -76,13 +70,7 @@ class MqttConnectConformanceTest {
   @Test
   void acceptsPasswordWithoutUserName() {
     String name = BrokerFixture.uniqueId("pw");
-    Mqtt5BlockingClient c =
-        MqttClient.builder()
-            .useMqttVersion5()
-            .identifier(name)
-            .serverHost("127.0.0.1")
-            .serverPort(broker.port)
-            .buildBlocking();
+    Mqtt5BlockingClient c = broker.v5Client(name);
     Mqtt5ConnAck ack =
         c.connectWith()
             .simpleAuth()
@@ -92,13 +80,7 @@ class MqttConnectConformanceTest {
     assertThat(ack.getReasonCode().getCode()).isZero();
     c.disconnect();
 
-    Mqtt5BlockingClient none =
-        MqttClient.builder()
-            .useMqttVersion5()
-            .identifier(name)
-            .serverHost("127.0.0.1")
-            .serverPort(broker.port)
-            .buildBlocking();
+    Mqtt5BlockingClient none = broker.v5Client(name);
     assertThatThrownBy(none::connect)
         .isInstanceOfSatisfying(
             com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException.class,
@@ -177,13 +159,7 @@ class MqttConnectConformanceTest {
     first.subscribeWith().topicFilter("nameless/#").send();
     first.disconnect();
 
-    Mqtt5BlockingClient again =
-        MqttClient.builder()
-            .useMqttVersion5()
-            .identifier(assigned)
-            .serverHost("127.0.0.1")
-            .serverPort(broker.port)
-            .buildBlocking();
+    Mqtt5BlockingClient again = broker.v5Client(assigned);
     Mqtt5ConnAck back =
         again
             .connectWith()
