@@ -254,11 +254,8 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
       if (cause instanceof MqttUnacceptableProtocolVersionException) {
         refuse(MqttConnectReturnCode.CONNECTION_REFUSED_UNACCEPTABLE_PROTOCOL_VERSION, null);
       } else if (cause instanceof MqttIdentifierRejectedException) {
-        refuse(
-            m.variableHeader() instanceof MqttConnectVariableHeader h && h.version() == 5
-                ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
-                : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
-            null);
+        refuseClientId(
+            m.variableHeader() instanceof MqttConnectVariableHeader h && h.version() == 5);
       } else {
         close(); // a CONNECT the decoder could not read: nobody to answer yet
       }
@@ -299,11 +296,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
             : null;
     if (!TopicNames.isWellFormed(clientId)) {
       // MQTT 3.1.1 §1.5.3 / 5.0 §1.5.4: ill-formed UTF-8 (or U+0000) in the client id
-      refuse(
-          v5
-              ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
-              : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
-          null);
+      refuseClientId(v5);
       return;
     }
     if (clientId.isEmpty() && !cleanSession && !v5) {
@@ -473,6 +466,15 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
   /** Refuses the CONNECT with {@code code} and {@code properties} (5.0) and closes. */
   void reject(MqttConnectReturnCode code, MqttProperties properties) {
     refuse(code, properties);
+  }
+
+  /** A client id refused: 5.0 CONNACK 0x85 client identifier not valid, 3.1.1 0x02. */
+  private void refuseClientId(boolean v5) {
+    refuse(
+        v5
+            ? MqttConnectReturnCode.CONNECTION_REFUSED_CLIENT_IDENTIFIER_NOT_VALID
+            : MqttConnectReturnCode.CONNECTION_REFUSED_IDENTIFIER_REJECTED,
+        null);
   }
 
   private void refuse(MqttConnectReturnCode code, MqttProperties properties) {
