@@ -65,7 +65,7 @@ CONF
 busbar_port="$(free_port)"
 http_port="$(free_port)"
 BUSBAR_SECURITY_RATE_LIMIT_CONNECTS_PER_SECOND=0 \
-java ${BUSBAR_JAVA_OPTS:-} -jar "$jar" run --config "$work/busbar.yaml" --mqtt-port "$busbar_port" \
+JAVA_OPTS="${BUSBAR_JAVA_OPTS:-}" "$root/busbar" run --config "$work/busbar.yaml" --mqtt-port "$busbar_port" \
   --http-port "$http_port" --data-dir "$work/busbar" > "$work/busbar.log" 2>&1 &
 busbar_pid=$!
 for _ in $(seq 1 600); do

@@ -11,8 +11,8 @@
 #
 # PAUSE_DAMON=1 turns the kernel's DAMON monitors (/sys/kernel/mm/damon/admin/kdamonds/*) off for
 # the run and back on after it (needs root). On this VM a kdamond samples all physical memory every
-# 500 ms for proactive reclaim; it stalls a JVM's threads (~1 GB resident) far more than Mosquitto's
-# (~65 MB) and sets Busbar's fixed-rate p99 (see perf/RESULTS.md, "DAMON"). The state is recorded.
+# 500 ms for proactive reclaim; it stalls each process in proportion to its resident memory, which
+# is why conf/jvm.options keeps Busbar's heap small (see perf/RESULTS.md). The state is recorded.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/hub/target/busbar.jar"
@@ -92,14 +92,15 @@ CONF
 mosquitto_pid=$!
 wait_for_port "$mosquitto_port" "$mosquitto_pid" mosquitto "$work/mosquitto.log"
 
-# Busbar: one node with a fresh data directory; default JVM flags. The per-source CONNECT rate
+# Busbar: one node with a fresh data directory, started by ./busbar with the JVM flags of
+# conf/jvm.options (then BUSBAR_JAVA_OPTS, which may override them). The per-source CONNECT rate
 # limit (security.rate-limit.connects-per-second, burst 1000) is turned off: every connection of
 # the bench comes from 127.0.0.1, and the storm measures the cost of a CONNECT, not that limit
 # (Mosquitto has none).
 busbar_port="$(free_port)"
 http_port="$(free_port)"
 BUSBAR_SECURITY_RATE_LIMIT_CONNECTS_PER_SECOND=0 \
-java ${BUSBAR_JAVA_OPTS:-} -jar "$jar" run --mqtt-port "$busbar_port" --http-port "$http_port" \
+JAVA_OPTS="${BUSBAR_JAVA_OPTS:-}" "$root/busbar" run --mqtt-port "$busbar_port" --http-port "$http_port" \
   --data-dir "$work/busbar" > "$work/busbar.log" 2>&1 &
 busbar_pid=$!
 wait_for_port "$busbar_port" "$busbar_pid" busbar "$work/busbar.log"
@@ -135,7 +136,7 @@ busbar_problems="$(grep -cE 'WARN|ERROR|Exception' "$work/busbar.log" || true)"
   echo "- Command: \`$command_line\` (commit \`$(cd "$root" && git rev-parse --short HEAD)\`$(cd "$root" && git diff --quiet HEAD -- . ':!perf/RESULTS.md' || echo ', with uncommitted changes'))"
   echo "- Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), shared by the generator and both brokers, nothing pinned; load average before $load_before, after $load_after (other jobs ran on this machine); kernel DAMON monitors during the run: $damon_during${PAUSE_DAMON:+ (PAUSE_DAMON=$PAUSE_DAMON)}"
   echo "- Java: $(java -version 2>&1 | head -1); Mosquitto: $("$mosquitto_bin" -h 2>&1 | head -1 | sed 's/mosquitto version //') with \`max_queued_messages 1000000\`, \`max_inflight_messages 65535\`, \`set_tcp_nodelay true\`, persistence off"
-  echo "- Busbar: \`busbar.jar run\`, JVM flags: ${BUSBAR_JAVA_OPTS:-default}, fresh data dir, per-source connect rate limit off; resident memory at the end $busbar_rss KiB (Mosquitto $mosquitto_rss KiB); still running at the end: busbar $busbar_alive, mosquitto $mosquitto_alive; WARN/ERROR lines in its log: $busbar_problems"
+  echo "- Busbar: \`./busbar run\`, JVM flags: conf/jvm.options${BUSBAR_JAVA_OPTS:+ then $BUSBAR_JAVA_OPTS}, fresh data dir, per-source connect rate limit off; resident memory at the end $busbar_rss KiB (Mosquitto $mosquitto_rss KiB); still running at the end: busbar $busbar_alive, mosquitto $mosquitto_alive; WARN/ERROR lines in its log: $busbar_problems"
   echo
   cat "$work/report.md"
 } >> "$results"

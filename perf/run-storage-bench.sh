@@ -58,7 +58,7 @@ free_port() {
 
 start_node() { # data dir, log
   mqtt_port="$(free_port)"; http_port="$(free_port)"
-  java ${BUSBAR_JAVA_OPTS:-} -jar "$jar" run --mqtt-port "$mqtt_port" --http-port "$http_port" \
+  JAVA_OPTS="${BUSBAR_JAVA_OPTS:-}" "$root/busbar" run --mqtt-port "$mqtt_port" --http-port "$http_port" \
     --data-dir "$1" > "$2" 2>&1 &
   node_pid=$!
   for _ in $(seq 1 1200); do
