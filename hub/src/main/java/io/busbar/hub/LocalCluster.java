@@ -3,6 +3,7 @@ package io.busbar.hub;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,6 +105,11 @@ final class LocalCluster implements Runnable {
     private Process startNode(int i) throws IOException {
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      // the nodes run with this JVM's heap and collector flags (conf/jvm.options and JAVA_OPTS
+      // through ./busbar); agents and debug ports are not passed on
+      ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+          .filter(arg -> arg.startsWith("-X"))
+          .forEach(command::add);
       command.addAll(HAZELCAST_OPENS);
       command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
       command.add(demo && i == 1 ? "demo" : "run");
