@@ -332,38 +332,29 @@ class MqttConnectConformanceTest {
    */
   @Test
   void refusedConnectActsOnNoPipelinedPacket() throws Exception {
-    String watcherName = BrokerFixture.uniqueId("pipe-watch");
-    Mqtt5BlockingClient watcher =
-        broker.connectV5(watcherName, watcherName, broker.appToken(watcherName, "acme"));
-    Mqtt5BlockingClient.Mqtt5Publishes in =
-        watcher.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL);
-    watcher.subscribeWith().topicFilter("refused/#").send();
-    for (boolean v5 : new boolean[] {true, false}) {
-      String name = BrokerFixture.uniqueId("pipe-refused");
-      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-        raw.send(
-            concat(
-                RawMqttClient.connect(
-                    v5, name, true, 30, name, broker.expiredToken(name, "acme"), null, 0),
-                RawMqttClient.subscribe(v5, 1, "refused/#", 1),
-                RawMqttClient.publish(v5, "refused/" + name, 1, 2, false, true, bytes("no")),
-                PINGREQ));
-        Packet connack = raw.read(5000);
-        assertThat(connack).isNotNull();
-        assertThat(connack.type()).isEqualTo(Packet.CONNACK);
-        // 5.0: 0x86 bad user name or password; 3.1.1: 0x05 not authorized
-        assertThat(connack.body()[1] & 0xFF).isEqualTo(v5 ? 0x86 : 0x05);
-        assertThat(raw.read(5000)).as("nothing after the refusal").isNull();
-        assertThat(raw.closedByBroker(1000)).isTrue();
+    try (Watcher watcher = new Watcher("refused")) {
+      for (boolean v5 : new boolean[] {true, false}) {
+        String name = BrokerFixture.uniqueId("pipe-refused");
+        try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+          raw.send(
+              concat(
+                  RawMqttClient.connect(
+                      v5, name, true, 30, name, broker.expiredToken(name, "acme"), null, 0),
+                  RawMqttClient.subscribe(v5, 1, "refused/#", 1),
+                  RawMqttClient.publish(v5, "refused/" + name, 1, 2, false, true, bytes("no")),
+                  PINGREQ));
+          Packet connack = raw.read(5000);
+          assertThat(connack).isNotNull();
+          assertThat(connack.type()).isEqualTo(Packet.CONNACK);
+          // 5.0: 0x86 bad user name or password; 3.1.1: 0x05 not authorized
+          assertThat(connack.body()[1] & 0xFF).isEqualTo(v5 ? 0x86 : 0x05);
+          assertThat(raw.read(5000)).as("nothing after the refusal").isNull();
+          assertThat(raw.closedByBroker(1000)).isTrue();
+        }
       }
+      // the broker still serves, and the refused PUBLISHes reached nobody (they would be first)
+      watcher.assertNothingElseRouted();
     }
-    // the broker still serves, and the refused PUBLISHes reached nobody (they would be first)
-    watcher.publishWith().topic("refused/after").payload(bytes("after")).send();
-    Optional<Mqtt5Publish> got = in.receive(5, TimeUnit.SECONDS);
-    assertThat(got).isPresent();
-    assertThat(got.get().getTopic().toString()).isEqualTo("refused/after");
-    assertThat(in.receive(200, TimeUnit.MILLISECONDS)).isEmpty();
-    watcher.disconnect();
   }
 
   /**
@@ -374,39 +365,30 @@ class MqttConnectConformanceTest {
    */
   @Test
   void handlesConnectPublishDisconnectInOneWrite() throws Exception {
-    String watcherName = BrokerFixture.uniqueId("ff-watch");
-    Mqtt5BlockingClient watcher =
-        broker.connectV5(watcherName, watcherName, broker.appToken(watcherName, "acme"));
-    Mqtt5BlockingClient.Mqtt5Publishes in =
-        watcher.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL);
-    watcher.subscribeWith().topicFilter("ff/#").send();
-    for (boolean v5 : new boolean[] {true, false}) {
-      String name = BrokerFixture.uniqueId("ff");
-      RawMqttClient.Will will = new RawMqttClient.Will("ff/will/" + name, bytes("will"), 0, 0);
-      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-        raw.send(
-            concat(
-                RawMqttClient.connect(
-                    v5, name, true, 30, name, broker.appToken(name, "acme"), will, 0),
-                RawMqttClient.publish(v5, "ff/" + name, 0, 0, false, false, bytes("fired")),
-                RawMqttClient.disconnect(),
-                RawMqttClient.publish(v5, "ff/after/" + name, 0, 0, false, false, bytes("late"))));
-        Packet connack = raw.read(5000);
-        assertThat(connack).isNotNull();
-        assertThat(connack.type()).isEqualTo(Packet.CONNACK);
-        assertThat(connack.body()[1]).isZero();
-        assertThat(raw.closedByBroker(5000)).isTrue();
+    try (Watcher watcher = new Watcher("ff")) {
+      for (boolean v5 : new boolean[] {true, false}) {
+        String name = BrokerFixture.uniqueId("ff");
+        RawMqttClient.Will will = new RawMqttClient.Will("ff/will/" + name, bytes("will"), 0, 0);
+        try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+          raw.send(
+              concat(
+                  RawMqttClient.connect(
+                      v5, name, true, 30, name, broker.appToken(name, "acme"), will, 0),
+                  RawMqttClient.publish(v5, "ff/" + name, 0, 0, false, false, bytes("fired")),
+                  RawMqttClient.disconnect(),
+                  RawMqttClient.publish(
+                      v5, "ff/after/" + name, 0, 0, false, false, bytes("late"))));
+          Packet connack = raw.read(5000);
+          assertThat(connack).isNotNull();
+          assertThat(connack.type()).isEqualTo(Packet.CONNACK);
+          assertThat(connack.body()[1]).isZero();
+          assertThat(raw.closedByBroker(5000)).isTrue();
+        }
+        assertThat(watcher.next().getTopic().toString()).isEqualTo("ff/" + name);
       }
-      Optional<Mqtt5Publish> got = in.receive(5, TimeUnit.SECONDS);
-      assertThat(got).isPresent();
-      assertThat(got.get().getTopic().toString()).isEqualTo("ff/" + name);
+      // neither a will nor a PUBLISH sent after the DISCONNECT reached the watcher
+      watcher.assertNothingElseRouted();
     }
-    // neither a will nor a PUBLISH sent after the DISCONNECT reached the watcher
-    watcher.publishWith().topic("ff/end").payload(bytes("end")).send();
-    Optional<Mqtt5Publish> next = in.receive(5, TimeUnit.SECONDS);
-    assertThat(next).isPresent();
-    assertThat(next.get().getTopic().toString()).isEqualTo("ff/end");
-    watcher.disconnect();
   }
 
   /**
@@ -415,31 +397,23 @@ class MqttConnectConformanceTest {
    */
   @Test
   void actsOnNothingAfterDisconnectInTheSameWrite() throws Exception {
-    String watcherName = BrokerFixture.uniqueId("after-watch");
-    Mqtt5BlockingClient watcher =
-        broker.connectV5(watcherName, watcherName, broker.appToken(watcherName, "acme"));
-    Mqtt5BlockingClient.Mqtt5Publishes in =
-        watcher.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL);
-    watcher.subscribeWith().topicFilter("after/#").send();
-    for (boolean v5 : new boolean[] {true, false}) {
-      String name = BrokerFixture.uniqueId("after");
-      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-        raw.send(
-            RawMqttClient.connect(
-                v5, name, true, 30, name, broker.appToken(name, "acme"), null, 0));
-        assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
-        raw.send(
-            concat(
-                RawMqttClient.disconnect(),
-                RawMqttClient.publish(v5, "after/" + name, 0, 0, false, false, bytes("late"))));
-        assertThat(raw.closedByBroker(5000)).isTrue();
+    try (Watcher watcher = new Watcher("after")) {
+      for (boolean v5 : new boolean[] {true, false}) {
+        String name = BrokerFixture.uniqueId("after");
+        try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+          raw.send(
+              RawMqttClient.connect(
+                  v5, name, true, 30, name, broker.appToken(name, "acme"), null, 0));
+          assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+          raw.send(
+              concat(
+                  RawMqttClient.disconnect(),
+                  RawMqttClient.publish(v5, "after/" + name, 0, 0, false, false, bytes("late"))));
+          assertThat(raw.closedByBroker(5000)).isTrue();
+        }
       }
+      watcher.assertNothingElseRouted();
     }
-    watcher.publishWith().topic("after/end").payload(bytes("end")).send();
-    Optional<Mqtt5Publish> next = in.receive(5, TimeUnit.SECONDS);
-    assertThat(next).isPresent();
-    assertThat(next.get().getTopic().toString()).isEqualTo("after/end");
-    watcher.disconnect();
   }
 
   /**
@@ -763,5 +737,40 @@ class MqttConnectConformanceTest {
       i += size;
     }
     return null;
+  }
+
+  /** A 5.0 subscriber on {@code prefix/#} that sees what the broker routed there. */
+  private final class Watcher implements AutoCloseable {
+    private final String prefix;
+    private final Mqtt5BlockingClient client;
+    private final Mqtt5BlockingClient.Mqtt5Publishes in;
+
+    Watcher(String prefix) {
+      this.prefix = prefix;
+      String name = BrokerFixture.uniqueId(prefix + "-watch");
+      client = broker.connectV5(name, name, broker.appToken(name, "acme"));
+      in = client.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL);
+      client.subscribeWith().topicFilter(prefix + "/#").send();
+    }
+
+    Mqtt5Publish next() throws InterruptedException {
+      Optional<Mqtt5Publish> got = in.receive(5, TimeUnit.SECONDS);
+      assertThat(got).as("a message routed to " + prefix + "/#").isPresent();
+      return got.get();
+    }
+
+    /**
+     * Publishes a marker and expects it next and alone: the broker serves and routed nothing else.
+     */
+    void assertNothingElseRouted() throws InterruptedException {
+      client.publishWith().topic(prefix + "/end").payload(bytes("end")).send();
+      assertThat(next().getTopic().toString()).isEqualTo(prefix + "/end");
+      assertThat(in.receive(200, TimeUnit.MILLISECONDS)).as("nothing after the marker").isEmpty();
+    }
+
+    @Override
+    public void close() {
+      client.disconnect();
+    }
   }
 }
