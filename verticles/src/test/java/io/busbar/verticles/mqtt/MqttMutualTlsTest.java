@@ -9,11 +9,13 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
+import com.hivemq.client.mqtt.mqtt3.message.auth.Mqtt3SimpleAuth;
 import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.message.auth.Mqtt5SimpleAuth;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import io.busbar.security.revocation.RevocationList;
@@ -147,21 +149,8 @@ class MqttMutualTlsTest {
   void noCertificateIsRefusedWhenRequired() {
     String device = BrokerFixture.uniqueId("nocert");
     Mqtt5BlockingClient c = v5(certificateBroker, device, null, null);
-    Mqtt5ConnAckException e =
-        catchThrowableOfType(
-            Mqtt5ConnAckException.class,
-            () ->
-                c.connectWith()
-                    .simpleAuth()
-                    .username(device)
-                    .password(
-                        certificateBroker
-                            .deviceToken(device, TENANT)
-                            .getBytes(StandardCharsets.UTF_8))
-                    .applySimpleAuth()
-                    .send());
-    assertThat(e).isNotNull();
-    assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
+    assertThat(refusal(c, device, certificateBroker.deviceToken(device, TENANT)))
+        .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
 
     Mqtt3BlockingClient c3 = v3(certificateBroker, device, null);
     Mqtt3ConnAckException e3 = catchThrowableOfType(Mqtt3ConnAckException.class, c3::connect);
@@ -200,34 +189,11 @@ class MqttMutualTlsTest {
     String device = BrokerFixture.uniqueId("both");
     String other = BrokerFixture.uniqueId("other");
     Mqtt5BlockingClient c = v5(bothBroker, device, pki.client(device, null), null);
-    Mqtt5ConnAckException e =
-        catchThrowableOfType(
-            Mqtt5ConnAckException.class,
-            () ->
-                c.connectWith()
-                    .simpleAuth()
-                    .username(other)
-                    .password(
-                        bothBroker.deviceToken(other, TENANT).getBytes(StandardCharsets.UTF_8))
-                    .applySimpleAuth()
-                    .send());
-    assertThat(e).isNotNull();
-    assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
+    assertThat(refusal(c, other, bothBroker.deviceToken(other, TENANT)))
+        .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
 
     Mqtt3BlockingClient c3 = v3(bothBroker, device, pki.client(device, null));
-    Mqtt3ConnAckException e3 =
-        catchThrowableOfType(
-            Mqtt3ConnAckException.class,
-            () ->
-                c3.connectWith()
-                    .simpleAuth()
-                    .username(other)
-                    .password(
-                        bothBroker.deviceToken(other, TENANT).getBytes(StandardCharsets.UTF_8))
-                    .applySimpleAuth()
-                    .send());
-    assertThat(e3).isNotNull();
-    assertThat(e3.getMqttMessage().getReturnCode())
+    assertThat(refusal(c3, other, bothBroker.deviceToken(other, TENANT)))
         .isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED);
 
     Mqtt5BlockingClient certOnly = v5(bothBroker, device, pki.client(device, null), null);
@@ -238,20 +204,7 @@ class MqttMutualTlsTest {
         .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
 
     Mqtt5BlockingClient tokenOnly = v5(bothBroker, device, null, null);
-    Mqtt5ConnAckException noCert =
-        catchThrowableOfType(
-            Mqtt5ConnAckException.class,
-            () ->
-                tokenOnly
-                    .connectWith()
-                    .simpleAuth()
-                    .username(device)
-                    .password(
-                        bothBroker.deviceToken(device, TENANT).getBytes(StandardCharsets.UTF_8))
-                    .applySimpleAuth()
-                    .send());
-    assertThat(noCert).isNotNull();
-    assertThat(noCert.getMqttMessage().getReasonCode())
+    assertThat(refusal(tokenOnly, device, bothBroker.deviceToken(device, TENANT)))
         .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
     assertThat(bothBroker.counter("busbar.mqtt.connect.refused", "reason", "certificate_mismatch"))
         .as(
@@ -293,34 +246,11 @@ class MqttMutualTlsTest {
 
     String other = BrokerFixture.uniqueId("eother");
     Mqtt5BlockingClient contradiction = v5(eitherBroker, device, pki.client(device, null), null);
-    Mqtt5ConnAckException e =
-        catchThrowableOfType(
-            Mqtt5ConnAckException.class,
-            () ->
-                contradiction
-                    .connectWith()
-                    .simpleAuth()
-                    .password(
-                        eitherBroker.deviceToken(other, TENANT).getBytes(StandardCharsets.UTF_8))
-                    .applySimpleAuth()
-                    .send());
-    assertThat(e).isNotNull();
-    assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
+    assertThat(refusal(contradiction, null, eitherBroker.deviceToken(other, TENANT)))
+        .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
 
     Mqtt3BlockingClient c3 = v3(eitherBroker, device, pki.client(device, null));
-    Mqtt3ConnAckException e3 =
-        catchThrowableOfType(
-            Mqtt3ConnAckException.class,
-            () ->
-                c3.connectWith()
-                    .simpleAuth()
-                    .username(other)
-                    .password(
-                        eitherBroker.deviceToken(other, TENANT).getBytes(StandardCharsets.UTF_8))
-                    .applySimpleAuth()
-                    .send());
-    assertThat(e3).isNotNull();
-    assertThat(e3.getMqttMessage().getReturnCode())
+    assertThat(refusal(c3, other, eitherBroker.deviceToken(other, TENANT)))
         .isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED);
     assertThat(
             eitherBroker.counter("busbar.mqtt.connect.refused", "reason", "certificate_mismatch"))
@@ -461,6 +391,38 @@ class MqttMutualTlsTest {
       socket.startHandshake();
       return (X509Certificate) socket.getSession().getPeerCertificates()[0];
     }
+  }
+
+  /** The reason code of a CONNECT refused with this user name (none when null) and token. */
+  private static Mqtt5ConnAckReasonCode refusal(
+      Mqtt5BlockingClient c, String username, String token) {
+    Mqtt5SimpleAuth auth =
+        username == null
+            ? Mqtt5SimpleAuth.builder().password(token.getBytes(StandardCharsets.UTF_8)).build()
+            : Mqtt5SimpleAuth.builder()
+                .username(username)
+                .password(token.getBytes(StandardCharsets.UTF_8))
+                .build();
+    Mqtt5ConnAckException e =
+        catchThrowableOfType(
+            Mqtt5ConnAckException.class, () -> c.connectWith().simpleAuth(auth).send());
+    assertThat(e).as("the CONNECT is refused").isNotNull();
+    return e.getMqttMessage().getReasonCode();
+  }
+
+  /** The return code of a 3.1.1 CONNECT refused with this user name and token. */
+  private static Mqtt3ConnAckReturnCode refusal(
+      Mqtt3BlockingClient c, String username, String token) {
+    Mqtt3SimpleAuth auth =
+        Mqtt3SimpleAuth.builder()
+            .username(username)
+            .password(token.getBytes(StandardCharsets.UTF_8))
+            .build();
+    Mqtt3ConnAckException e =
+        catchThrowableOfType(
+            Mqtt3ConnAckException.class, () -> c.connectWith().simpleAuth(auth).send());
+    assertThat(e).as("the CONNECT is refused").isNotNull();
+    return e.getMqttMessage().getReturnCode();
   }
 
   private static void roundTrip(Mqtt5BlockingClient c, String device) {
