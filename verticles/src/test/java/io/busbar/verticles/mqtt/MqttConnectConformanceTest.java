@@ -9,6 +9,7 @@ import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.busbar.verticles.mqtt.RawMqttClient.Packet;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -400,11 +401,7 @@ class MqttConnectConformanceTest {
     try (Watcher watcher = new Watcher("after")) {
       for (boolean v5 : new boolean[] {true, false}) {
         String name = BrokerFixture.uniqueId("after");
-        try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-          raw.send(
-              RawMqttClient.connect(
-                  v5, name, true, 30, name, broker.appToken(name, "acme"), null, 0));
-          assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+        try (RawMqttClient raw = connectedRaw(v5, name)) {
           raw.send(
               concat(
                   RawMqttClient.disconnect(),
@@ -424,11 +421,7 @@ class MqttConnectConformanceTest {
   @Test
   void sendsNothingAfterItsDisconnect() throws Exception {
     String name = BrokerFixture.uniqueId("last-word");
-    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-      raw.send(
-          RawMqttClient.connect(
-              true, name, true, 30, name, broker.appToken(name, "acme"), null, 0));
-      assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+    try (RawMqttClient raw = connectedRaw(true, name)) {
       raw.send(
           concat(
               RawMqttClient.publishWithAlias("alias/zero", 0, bytes("x")),
@@ -595,11 +588,7 @@ class MqttConnectConformanceTest {
         b.write(0); // no properties
       }
       b.writeBytes("x".getBytes(StandardCharsets.UTF_8));
-      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-        raw.send(
-            RawMqttClient.connect(
-                v5, name, true, 30, name, broker.appToken(name, "acme"), null, 0));
-        assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+      try (RawMqttClient raw = connectedRaw(v5, name)) {
         raw.send(RawMqttClient.packet(0x32, b.toByteArray())); // PUBLISH QoS 1
         if (v5) {
           Packet disconnect = raw.await(Packet.DISCONNECT, 5000);
@@ -618,11 +607,7 @@ class MqttConnectConformanceTest {
   /** Verifies that an AUTH packet (type 15) on a 3.1.1 connection closes it without an answer. */
   @Test
   void closes311ConnectionOnAuth() throws Exception {
-    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-      raw.send(
-          RawMqttClient.connect(
-              false, "auth311", true, 30, "auth311", broker.appToken("auth311", "acme"), null, 0));
-      assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+    try (RawMqttClient raw = connectedRaw(false, "auth311")) {
       raw.send(new byte[] {(byte) 0xF0, 0x00}); // AUTH, no reason code (5.0 only)
       assertClosedWithoutAnswer(raw, "AUTH on 3.1.1");
     }
@@ -637,11 +622,7 @@ class MqttConnectConformanceTest {
   void ignoresAcknowledgementsOfUnknownPacketIds() throws Exception {
     for (boolean v5 : new boolean[] {true, false}) {
       String name = BrokerFixture.uniqueId("unknown-ids");
-      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
-        raw.send(
-            RawMqttClient.connect(
-                v5, name, true, 30, name, broker.appToken(name, "acme"), null, 0));
-        assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+      try (RawMqttClient raw = connectedRaw(v5, name)) {
         raw.send(
             concat(
                 RawMqttClient.ack(0x40, 101), // PUBACK
@@ -737,6 +718,20 @@ class MqttConnectConformanceTest {
       i += size;
     }
     return null;
+  }
+
+  /** A raw client connected with an app token (clean start, keep alive 30 s), CONNACK accepted. */
+  private RawMqttClient connectedRaw(boolean v5, String name) throws IOException {
+    RawMqttClient raw = RawMqttClient.open(broker.port);
+    try {
+      raw.send(
+          RawMqttClient.connect(v5, name, true, 30, name, broker.appToken(name, "acme"), null, 0));
+      assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+      return raw;
+    } catch (IOException | RuntimeException | Error e) {
+      raw.close();
+      throw e;
+    }
   }
 
   /** A 5.0 subscriber on {@code prefix/#} that sees what the broker routed there. */
