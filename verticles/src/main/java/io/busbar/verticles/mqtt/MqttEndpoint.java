@@ -445,6 +445,10 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
    */
   void startReading(Packets packets) {
     this.packets = packets;
+    // the CONNECT's credentials and properties have been read: a connection keeps none of them
+    // (a device's JWT is half a kilobyte, a sixth of what an idle connection holds)
+    auth = null;
+    connectProperties = MqttProperties.NO_PROPERTIES;
     ArrayDeque<Object> waiting = held;
     held = null;
     while (waiting != null && !waiting.isEmpty() && !closed) {
@@ -520,6 +524,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
     return keepAliveSeconds;
   }
 
+  /** The CONNECT's properties, until {@link #startReading}; then none. */
   MqttProperties connectProperties() {
     return connectProperties;
   }
@@ -528,6 +533,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
     return will;
   }
 
+  /** The CONNECT's user name and password, until {@link #startReading}; then {@code null}. */
   MqttAuth auth() {
     return auth;
   }

@@ -22,12 +22,15 @@ final class TopicAliases {
 
   private final int inboundMaximum;
   private final int outboundMaximum;
-  private final Map<Integer, String> inbound = new HashMap<>();
-  private final Map<String, Integer> outbound = new HashMap<>();
+  private final Map<Integer, String> inbound;
+  private final Map<String, Integer> outbound;
 
   TopicAliases(int inboundMaximum, int outboundMaximum) {
     this.inboundMaximum = inboundMaximum;
     this.outboundMaximum = outboundMaximum;
+    // a direction without aliases never adds one: no map per connection for it (3.1.1 has none)
+    this.inbound = inboundMaximum > 0 ? new HashMap<>() : Map.of();
+    this.outbound = outboundMaximum > 0 ? new HashMap<>() : Map.of();
   }
 
   /**

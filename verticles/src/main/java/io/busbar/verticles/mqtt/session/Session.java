@@ -34,7 +34,8 @@ public final class Session {
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
   private final Map<Integer, Inflight> inflight = new LinkedHashMap<>();
   private final Set<Integer> incomingQos2 = new HashSet<>();
-  private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+  // sized on the first message queued: most sessions keep up and never queue one
+  private final ArrayDeque<Queued> queue = new ArrayDeque<>(0);
   private final int maxQueued;
   private final QueuePolicy policy;
   private final Consumer<Delivery> onDrop;
