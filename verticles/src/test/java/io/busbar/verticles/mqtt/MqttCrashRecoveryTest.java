@@ -103,6 +103,45 @@ class MqttCrashRecoveryTest {
   }
 
   /**
+   * An app token of tenant acme for {@code device}, signed with the keys of the node on {@code
+   * dir}.
+   */
+  private static String token(Path dir, String device) throws Exception {
+    try (BrokerFixture keys = BrokerFixture.start(durable(BrokerFixture.tempDir()), dir)) {
+      return keys.appToken(device, "acme");
+    }
+  }
+
+  /**
+   * A QoS 1 will on {@code wills/<clientId>}, sent {@code delaySeconds} after the connection ends.
+   */
+  private static Will will(String clientId, String payload, int delaySeconds) {
+    return new Will("wills/" + clientId, payload.getBytes(StandardCharsets.UTF_8), 1, delaySeconds);
+  }
+
+  /** A clean 5.0 client subscribed to {@code wills/#} at QoS 1, and what it receives. */
+  private record WillWatcher(Mqtt5BlockingClient client, Mqtt5Publishes wills) {
+    static WillWatcher on(BrokerFixture node, String id, String token) {
+      Mqtt5BlockingClient c = node.connectV5(id, "", token);
+      Mqtt5Publishes in = c.publishes(MqttGlobalPublishFilter.ALL);
+      c.subscribeWith().topicFilter("wills/#").qos(MqttQos.AT_LEAST_ONCE).send();
+      return new WillWatcher(c, in);
+    }
+  }
+
+  /**
+   * Opens {@code client}'s persistent 5.0 session (expiry 300 s, keep alive 60 s, maybe with a
+   * will) and asserts the CONNACK accepts it.
+   */
+  private static Packet connectPersistent(
+      RawMqttClient client, String clientId, String token, Will will) throws Exception {
+    client.send(RawMqttClient.connect(true, clientId, false, 60, "", token, will, 300));
+    Packet connack = client.await(Packet.CONNACK, 5000);
+    assertThat(connack.body()[1]).as("CONNACK reason code").isZero();
+    return connack;
+  }
+
+  /**
    * Verifies that a QoS 2 PUBLISH acknowledged with PUBREC but not yet released is not routed a
    * second time when the client resends it (DUP) after a kill -9 of the broker, and that its PUBREL
    * then gets PUBCOMP 0x00 (MQTT 5.0 §4.3.3, §4.4).
@@ -113,16 +152,13 @@ class MqttCrashRecoveryTest {
     Node node = Node.start(dir);
     String token;
     try {
-      try (BrokerFixture keys = BrokerFixture.start(durable(BrokerFixture.tempDir()), dir)) {
-        token = keys.appToken("exactly", "acme");
-      }
+      token = token(dir, "exactly"); // the node made its signing key in dir
       Mqtt5Publishes[] subIn = new Mqtt5Publishes[1];
       Mqtt5BlockingClient sub = persistent(node.port(), "q2-sub", token, subIn);
       sub.subscribeWith().topicFilter("q2/#").qos(MqttQos.EXACTLY_ONCE).send();
       sub.disconnect(); // offline: the message waits in its (durable) session
       try (RawMqttClient pub = RawMqttClient.open(node.port())) {
-        pub.send(RawMqttClient.connect(true, "q2-pub", false, 60, "", token, null, 300));
-        assertThat(pub.await(Packet.CONNACK, 5000).body()[1]).isZero();
+        connectPersistent(pub, "q2-pub", token, null);
         pub.send(RawMqttClient.publish(true, "q2/a", 2, 7, false, false, "once".getBytes()));
         Packet pubrec = pub.await(Packet.PUBREC, 5000);
         assertThat(pubrec).isNotNull();
@@ -134,8 +170,7 @@ class MqttCrashRecoveryTest {
     }
     try (BrokerFixture after = BrokerFixture.start(durable(dir), dir)) {
       try (RawMqttClient pub = RawMqttClient.open(after.port)) {
-        pub.send(RawMqttClient.connect(true, "q2-pub", false, 60, "", token, null, 300));
-        Packet connack = pub.await(Packet.CONNACK, 5000);
+        Packet connack = connectPersistent(pub, "q2-pub", token, null);
         assertThat(connack.body()[0] & 0x01).as("session present").isEqualTo(1);
         // §4.4: the client resends the unacknowledged PUBLISH with DUP set
         pub.send(RawMqttClient.publish(true, "q2/a", 2, 7, true, false, "once".getBytes()));
@@ -165,21 +200,9 @@ class MqttCrashRecoveryTest {
     Node node = Node.start(dir);
     String token;
     try {
-      try (BrokerFixture keys = BrokerFixture.start(durable(BrokerFixture.tempDir()), dir)) {
-        token = keys.appToken("dying", "acme");
-      }
+      token = token(dir, "dying"); // the node made its signing key in dir
       try (RawMqttClient dying = RawMqttClient.open(node.port())) {
-        dying.send(
-            RawMqttClient.connect(
-                true,
-                "dying-1",
-                false,
-                60,
-                "",
-                token,
-                new Will("wills/dying-1", "gone".getBytes(StandardCharsets.UTF_8), 1, 3),
-                300));
-        assertThat(dying.await(Packet.CONNACK, 5000).body()[1]).isZero();
+        connectPersistent(dying, "dying-1", token, will("dying-1", "gone", 3));
       } // the socket closes without DISCONNECT: the will is due in 3 s
       Thread.sleep(500); // the broker notices the close and journals the will timer
       node.kill();
@@ -187,16 +210,15 @@ class MqttCrashRecoveryTest {
       node.kill();
     }
     try (BrokerFixture after = BrokerFixture.start(durable(dir), dir)) {
-      Mqtt5BlockingClient watcher = after.connectV5("will-watch", "", token);
-      Mqtt5Publishes in = watcher.publishes(MqttGlobalPublishFilter.ALL);
-      watcher.subscribeWith().topicFilter("wills/#").qos(MqttQos.AT_LEAST_ONCE).send();
+      WillWatcher watcher = WillWatcher.on(after, "will-watch", token);
+      Mqtt5Publishes in = watcher.wills();
       Optional<Mqtt5Publish> will = in.receive(8, TimeUnit.SECONDS);
       assertThat(will).isPresent();
       assertThat(will.get().getTopic().toString()).isEqualTo("wills/dying-1");
       assertThat(new String(will.get().getPayloadAsBytes(), StandardCharsets.UTF_8))
           .isEqualTo("gone");
       assertThat(in.receive(1, TimeUnit.SECONDS)).isEmpty(); // once
-      watcher.disconnect();
+      watcher.client().disconnect();
     }
   }
 
@@ -211,38 +233,16 @@ class MqttCrashRecoveryTest {
     Node node = Node.start(dir);
     String token;
     try {
-      try (BrokerFixture keys = BrokerFixture.start(durable(BrokerFixture.tempDir()), dir)) {
-        token = keys.appToken("live", "acme");
-      }
+      token = token(dir, "live"); // the node made its signing key in dir
       Mqtt5Publishes[] watchIn = new Mqtt5Publishes[1];
       Mqtt5BlockingClient watcher = persistent(node.port(), "live-watch", token, watchIn);
       watcher.subscribeWith().topicFilter("wills/#").qos(MqttQos.AT_LEAST_ONCE).send();
       watcher.disconnect();
       try (RawMqttClient live = RawMqttClient.open(node.port());
           RawMqttClient calm = RawMqttClient.open(node.port())) {
-        live.send(
-            RawMqttClient.connect(
-                true,
-                "live-1",
-                false,
-                60,
-                "",
-                token,
-                new Will("wills/live-1", "crashed".getBytes(StandardCharsets.UTF_8), 1, 0),
-                300));
-        assertThat(live.await(Packet.CONNACK, 5000).body()[1]).isZero();
+        connectPersistent(live, "live-1", token, will("live-1", "crashed", 0));
         // a connection that ends normally leaves no will behind
-        calm.send(
-            RawMqttClient.connect(
-                true,
-                "calm-1",
-                false,
-                60,
-                "",
-                token,
-                new Will("wills/calm-1", "never".getBytes(StandardCharsets.UTF_8), 1, 0),
-                300));
-        assertThat(calm.await(Packet.CONNACK, 5000).body()[1]).isZero();
+        connectPersistent(calm, "calm-1", token, will("calm-1", "never", 0));
         calm.send(RawMqttClient.disconnect());
         Thread.sleep(500); // the journal has both
         node.kill(); // live-1 is still connected
@@ -258,17 +258,7 @@ class MqttCrashRecoveryTest {
       assertThat(drain(watchIn[0], 2000)).containsExactly("crashed");
       watcher.disconnect();
       // live-1 comes back and stays connected through a graceful stop: no will then
-      live.send(
-          RawMqttClient.connect(
-              true,
-              "live-1",
-              false,
-              60,
-              "",
-              token,
-              new Will("wills/live-1", "crashed".getBytes(StandardCharsets.UTF_8), 1, 0),
-              300));
-      assertThat(live.await(Packet.CONNACK, 5000).body()[1]).isZero();
+      connectPersistent(live, "live-1", token, will("live-1", "crashed", 0));
       Thread.sleep(300);
     } finally {
       after.close(); // DISCONNECT 0x8B to live-1, no will
@@ -293,36 +283,24 @@ class MqttCrashRecoveryTest {
     try (BrokerFixture first = BrokerFixture.start(durable(dir), dir)) {
       token = first.appToken("back", "acme");
       try (RawMqttClient c = RawMqttClient.open(first.port)) {
-        c.send(
-            RawMqttClient.connect(
-                true,
-                "back-1",
-                false,
-                60,
-                "",
-                token,
-                new Will("wills/back-1", "gone".getBytes(StandardCharsets.UTF_8), 1, 3),
-                300));
-        assertThat(c.await(Packet.CONNACK, 5000).body()[1]).isZero();
+        connectPersistent(c, "back-1", token, will("back-1", "gone", 3));
       }
       Thread.sleep(300);
     }
     try (BrokerFixture second = BrokerFixture.start(durable(dir), dir)) {
-      Mqtt5BlockingClient watcher = second.connectV5("will-watch-2", "", token);
-      Mqtt5Publishes in = watcher.publishes(MqttGlobalPublishFilter.ALL);
-      watcher.subscribeWith().topicFilter("wills/#").qos(MqttQos.AT_LEAST_ONCE).send();
+      WillWatcher watcher = WillWatcher.on(second, "will-watch-2", token);
+      Mqtt5Publishes in = watcher.wills();
       Mqtt5Publishes[] backIn = new Mqtt5Publishes[1];
       Mqtt5BlockingClient back = persistent(second.port, "back-1", token, backIn);
       assertThat(in.receive(4, TimeUnit.SECONDS)).isEmpty();
       back.disconnect(); // normal DISCONNECT: no will
-      watcher.disconnect();
+      watcher.client().disconnect();
     }
     try (BrokerFixture third = BrokerFixture.start(durable(dir), dir)) {
-      Mqtt5BlockingClient watcher = third.connectV5("will-watch-3", "", token);
-      Mqtt5Publishes in = watcher.publishes(MqttGlobalPublishFilter.ALL);
-      watcher.subscribeWith().topicFilter("wills/#").qos(MqttQos.AT_LEAST_ONCE).send();
+      WillWatcher watcher = WillWatcher.on(third, "will-watch-3", token);
+      Mqtt5Publishes in = watcher.wills();
       assertThat(in.receive(4, TimeUnit.SECONDS)).isEmpty();
-      watcher.disconnect();
+      watcher.client().disconnect();
     }
   }
 }
