@@ -180,6 +180,12 @@ final class BrokerFixture implements AutoCloseable {
     return c;
   }
 
+  /** A connected MQTT 5 client of a new app device of tenant acme (its id, user and subject). */
+  Mqtt5BlockingClient connectApp() {
+    String name = uniqueId("app");
+    return connectV5(name, name, appToken(name, "acme"));
+  }
+
   Mqtt3BlockingClient connectV3(String clientId, String user, String token) {
     Mqtt3BlockingClient c = v3Client(clientId);
     c.connectWith()

@@ -38,11 +38,6 @@ class MqttLifecycleTest {
     broker.close();
   }
 
-  private static Mqtt5BlockingClient app() {
-    String name = BrokerFixture.uniqueId("app");
-    return broker.connectV5(name, name, broker.appToken(name, "acme"));
-  }
-
   /**
    * Verifies that a second connection with the same client id takes the session over and the first
    * one gets DISCONNECT 0x8E session taken over (MQTT 5.0 §3.1.4).
@@ -118,7 +113,7 @@ class MqttLifecycleTest {
    */
   @Test
   void publishesWillOnAbnormalClose() throws Exception {
-    Mqtt5BlockingClient watcher = app();
+    Mqtt5BlockingClient watcher = broker.connectApp();
     Mqtt5Publishes in = watcher.publishes(MqttGlobalPublishFilter.ALL);
     watcher.subscribeWith().topicFilter("wills/#").send();
     String token = broker.appToken("mortal", "acme");
@@ -148,7 +143,7 @@ class MqttLifecycleTest {
    */
   @Test
   void delaysWillAndCancelsOnReturn() throws Exception {
-    Mqtt5BlockingClient watcher = app();
+    Mqtt5BlockingClient watcher = broker.connectApp();
     Mqtt5Publishes in = watcher.publishes(MqttGlobalPublishFilter.ALL);
     watcher.subscribeWith().topicFilter("delayed/#").send();
     String token = broker.appToken("slow", "acme");
@@ -186,7 +181,7 @@ class MqttLifecycleTest {
    */
   @Test
   void closesSilentClientAfterOneAndAHalfKeepAlive() throws Exception {
-    Mqtt5BlockingClient watcher = app();
+    Mqtt5BlockingClient watcher = broker.connectApp();
     Mqtt5Publishes in = watcher.publishes(MqttGlobalPublishFilter.ALL);
     watcher.subscribeWith().topicFilter("silent/#").send();
     String token = broker.appToken("quiet", "acme");
@@ -217,7 +212,7 @@ class MqttLifecycleTest {
    */
   @Test
   void disconnectsSilent5ClientWithKeepAliveTimeoutAndPublishesWill() throws Exception {
-    Mqtt5BlockingClient watcher = app();
+    Mqtt5BlockingClient watcher = broker.connectApp();
     Mqtt5Publishes in = watcher.publishes(MqttGlobalPublishFilter.ALL);
     watcher.subscribeWith().topicFilter("silent5/#").send();
     String token = broker.appToken("quiet5", "acme");
@@ -256,7 +251,7 @@ class MqttLifecycleTest {
    */
   @Test
   void closesConnectionOnSecondConnect() throws Exception {
-    Mqtt5BlockingClient watcher = app();
+    Mqtt5BlockingClient watcher = broker.connectApp();
     Mqtt5Publishes in = watcher.publishes(MqttGlobalPublishFilter.ALL);
     watcher.subscribeWith().topicFilter("twice/#").send();
     String token = broker.appToken("twice", "acme");

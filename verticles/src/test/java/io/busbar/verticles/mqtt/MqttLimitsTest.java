@@ -39,18 +39,13 @@ class MqttLimitsTest {
     broker.close();
   }
 
-  private static Mqtt5BlockingClient app() {
-    String name = BrokerFixture.uniqueId("app");
-    return broker.connectV5(name, name, broker.appToken(name, "acme"));
-  }
-
   /**
    * Verifies that a 5.0 PUBLISH larger than the maximum packet size gets DISCONNECT 0x95 and the
    * connection closed, while another client keeps working (MQTT 5.0 §3.2.2.3.6, §4.13).
    */
   @Test
   void disconnectsOversizedPublish() throws Exception {
-    Mqtt5BlockingClient bystander = app();
+    Mqtt5BlockingClient bystander = broker.connectApp();
     Mqtt5Publishes in = bystander.publishes(MqttGlobalPublishFilter.ALL);
     bystander.subscribeWith().topicFilter("big/#").send();
     try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
@@ -64,7 +59,7 @@ class MqttLimitsTest {
       assertThat(disconnect.body()[0] & 0xFF).isEqualTo(0x95);
       assertThat(raw.closedByBroker(5000)).isTrue();
     }
-    Mqtt5BlockingClient other = app();
+    Mqtt5BlockingClient other = broker.connectApp();
     other.publishWith().topic("big/ok").payload("small".getBytes()).send();
     assertThat(in.receive(5, TimeUnit.SECONDS)).isPresent();
     assertThat(in.receive(200, TimeUnit.MILLISECONDS)).isEmpty();
@@ -124,7 +119,7 @@ class MqttLimitsTest {
         .send();
     tiny.subscribeWith().topicFilter("sized/#").qos(MqttQos.AT_LEAST_ONCE).send();
     double before = broker.counter("busbar.mqtt.messages.oversized");
-    Mqtt5BlockingClient pub = app();
+    Mqtt5BlockingClient pub = broker.connectApp();
     pub.publishWith().topic("sized/big").qos(MqttQos.AT_LEAST_ONCE).payload(new byte[500]).send();
     pub.publishWith()
         .topic("sized/small")
@@ -145,8 +140,8 @@ class MqttLimitsTest {
    */
   @Test
   void publishesSysStatistics() throws Exception {
-    Mqtt5BlockingClient ops = app();
-    Mqtt5BlockingClient all = app();
+    Mqtt5BlockingClient ops = broker.connectApp();
+    Mqtt5BlockingClient all = broker.connectApp();
     Mqtt5Publishes in = ops.publishes(MqttGlobalPublishFilter.ALL);
     Mqtt5Publishes allIn = all.publishes(MqttGlobalPublishFilter.ALL);
     all.subscribeWith().topicFilter("#").send();
@@ -181,7 +176,7 @@ class MqttLimitsTest {
    */
   @Test
   void resolvesInboundTopicAliases() throws Exception {
-    Mqtt5BlockingClient sub = app();
+    Mqtt5BlockingClient sub = broker.connectApp();
     Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL);
     sub.subscribeWith().topicFilter("alias/#").send();
     try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
@@ -229,7 +224,7 @@ class MqttLimitsTest {
         .applySimpleAuth()
         .send();
     c.subscribeWith().topicFilter("out/#").send();
-    Mqtt5BlockingClient pub = app();
+    Mqtt5BlockingClient pub = broker.connectApp();
     String[] topics = {"out/a", "out/b", "out/c", "out/a", "out/b", "out/c", "out/a"};
     for (String t : topics) {
       pub.publishWith().topic(t).qos(MqttQos.AT_LEAST_ONCE).payload(t.getBytes()).send();
@@ -246,7 +241,7 @@ class MqttLimitsTest {
   /** Verifies the configured topic limits: a filter with too many levels gets SUBACK 0x8F. */
   @Test
   void enforcesTopicLimits() {
-    Mqtt5BlockingClient c = app();
+    Mqtt5BlockingClient c = broker.connectApp();
     com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException e =
         org.assertj.core.api.Assertions.catchThrowableOfType(
             com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException.class,
@@ -437,7 +432,7 @@ class MqttLimitsTest {
    */
   @Test
   void hostileBytesCloseOnlyThatConnection() throws Exception {
-    Mqtt5BlockingClient good = app();
+    Mqtt5BlockingClient good = broker.connectApp();
     Mqtt5Publishes in = good.publishes(MqttGlobalPublishFilter.ALL);
     good.subscribeWith().topicFilter("calm/#").send();
     String token = broker.appToken("hostile", "acme");

@@ -34,15 +34,10 @@ class MqttQos2Test {
     broker.close();
   }
 
-  private static Mqtt5BlockingClient app() {
-    String name = BrokerFixture.uniqueId("app");
-    return broker.connectV5(name, name, broker.appToken(name, "acme"));
-  }
-
   /** Verifies that a QoS 2 message reaches 5.0 and 3.1.1 QoS 2 subscribers once, at QoS 2. */
   @Test
   void deliversQos2OnceToEachSubscriber() throws Exception {
-    Mqtt5BlockingClient sub5 = app();
+    Mqtt5BlockingClient sub5 = broker.connectApp();
     Mqtt5Publishes in5 = sub5.publishes(MqttGlobalPublishFilter.ALL);
     sub5.subscribeWith().topicFilter("q2/a/#").qos(MqttQos.EXACTLY_ONCE).send();
     Mqtt3BlockingClient sub3 =
@@ -50,7 +45,7 @@ class MqttQos2Test {
     Mqtt3BlockingClient.Mqtt3Publishes in3 = sub3.publishes(MqttGlobalPublishFilter.ALL);
     sub3.subscribeWith().topicFilter("q2/+/x").qos(MqttQos.EXACTLY_ONCE).send();
 
-    Mqtt5BlockingClient pub = app();
+    Mqtt5BlockingClient pub = broker.connectApp();
     pub.publishWith().topic("q2/a/x").qos(MqttQos.EXACTLY_ONCE).payload("once".getBytes()).send();
 
     Optional<Mqtt5Publish> got5 = in5.receive(5, TimeUnit.SECONDS);
@@ -72,7 +67,7 @@ class MqttQos2Test {
    */
   @Test
   void retransmittedQos2IsRoutedOnce() throws Exception {
-    Mqtt5BlockingClient sub = app();
+    Mqtt5BlockingClient sub = broker.connectApp();
     Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL);
     sub.subscribeWith().topicFilter("q2/dup").qos(MqttQos.EXACTLY_ONCE).send();
 
@@ -105,7 +100,7 @@ class MqttQos2Test {
       raw.send(RawMqttClient.subscribe(false, 1, "q2/out", 2));
       assertThat(raw.await(Packet.SUBACK, 5000).body()[2]).isEqualTo((byte) 2);
 
-      Mqtt5BlockingClient pub = app();
+      Mqtt5BlockingClient pub = broker.connectApp();
       pub.publishWith().topic("q2/out").qos(MqttQos.EXACTLY_ONCE).payload("x".getBytes()).send();
       Packet publish = raw.await(Packet.PUBLISH, 5000);
       assertThat(publish.qos()).isEqualTo(2);

@@ -36,11 +36,6 @@ class MqttV5FeaturesTest {
     broker.close();
   }
 
-  private static Mqtt5BlockingClient app() {
-    String name = BrokerFixture.uniqueId("app");
-    return broker.connectV5(name, name, broker.appToken(name, "acme"));
-  }
-
   private static String text(Mqtt5Publish p) {
     return new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8);
   }
@@ -51,10 +46,10 @@ class MqttV5FeaturesTest {
    */
   @Test
   void passesPropertiesThrough() throws Exception {
-    Mqtt5BlockingClient sub = app();
+    Mqtt5BlockingClient sub = broker.connectApp();
     Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL);
     sub.subscribeWith().topicFilter("props/x").qos(MqttQos.AT_LEAST_ONCE).send();
-    Mqtt5BlockingClient pub = app();
+    Mqtt5BlockingClient pub = broker.connectApp();
     pub.publishWith()
         .topic("props/x")
         .qos(MqttQos.AT_LEAST_ONCE)
@@ -92,10 +87,10 @@ class MqttV5FeaturesTest {
    */
   @Test
   void refusesInvalidUtf8Payload() throws Exception {
-    Mqtt5BlockingClient sub = app();
+    Mqtt5BlockingClient sub = broker.connectApp();
     Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL);
     sub.subscribeWith().topicFilter("pfi/#").send();
-    Mqtt5BlockingClient pub = app();
+    Mqtt5BlockingClient pub = broker.connectApp();
     com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException e =
         org.assertj.core.api.Assertions.catchThrowableOfType(
             com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException.class,
@@ -141,12 +136,12 @@ class MqttV5FeaturesTest {
    */
   @Test
   void noLocal() throws Exception {
-    Mqtt5BlockingClient self = app();
+    Mqtt5BlockingClient self = broker.connectApp();
     Mqtt5Publishes in = self.publishes(MqttGlobalPublishFilter.ALL);
     self.subscribeWith().topicFilter("nolocal/t").noLocal(true).send();
     self.publishWith().topic("nolocal/t").payload("mine".getBytes()).send();
     assertThat(in.receive(300, TimeUnit.MILLISECONDS)).isEmpty();
-    Mqtt5BlockingClient other = app();
+    Mqtt5BlockingClient other = broker.connectApp();
     other.publishWith().topic("nolocal/t").payload("theirs".getBytes()).send();
     assertThat(text(in.receive(5, TimeUnit.SECONDS).orElseThrow())).isEqualTo("theirs");
     other.disconnect();
@@ -156,13 +151,13 @@ class MqttV5FeaturesTest {
   /** Verifies retain-as-published: live deliveries keep RETAIN=1 for such a subscription only. */
   @Test
   void retainAsPublished() throws Exception {
-    Mqtt5BlockingClient keep = app();
-    Mqtt5BlockingClient plain = app();
+    Mqtt5BlockingClient keep = broker.connectApp();
+    Mqtt5BlockingClient plain = broker.connectApp();
     Mqtt5Publishes keepIn = keep.publishes(MqttGlobalPublishFilter.ALL);
     Mqtt5Publishes plainIn = plain.publishes(MqttGlobalPublishFilter.ALL);
     keep.subscribeWith().topicFilter("rap/t").retainAsPublished(true).send();
     plain.subscribeWith().topicFilter("rap/t").send();
-    Mqtt5BlockingClient pub = app();
+    Mqtt5BlockingClient pub = broker.connectApp();
     pub.publishWith().topic("rap/t").retain(true).payload("r".getBytes()).send();
     assertThat(keepIn.receive(5, TimeUnit.SECONDS).orElseThrow().isRetain()).isTrue();
     assertThat(plainIn.receive(5, TimeUnit.SECONDS).orElseThrow().isRetain()).isFalse();
@@ -178,7 +173,7 @@ class MqttV5FeaturesTest {
    */
   @Test
   void retainHandling() throws Exception {
-    Mqtt5BlockingClient pub = app();
+    Mqtt5BlockingClient pub = broker.connectApp();
     pub.publishWith()
         .topic("rh/t")
         .retain(true)
@@ -186,7 +181,7 @@ class MqttV5FeaturesTest {
         .payload("kept".getBytes())
         .send();
 
-    Mqtt5BlockingClient c = app();
+    Mqtt5BlockingClient c = broker.connectApp();
     Mqtt5Publishes in = c.publishes(MqttGlobalPublishFilter.ALL);
     c.subscribeWith().topicFilter("rh/t").retainHandling(Mqtt5RetainHandling.DO_NOT_SEND).send();
     assertThat(in.receive(300, TimeUnit.MILLISECONDS)).isEmpty();
@@ -223,7 +218,7 @@ class MqttV5FeaturesTest {
       raw.await(RawMqttClient.Packet.CONNACK, 5000);
       raw.send(RawMqttClient.subscribeWithId(1, "rawsubid/#", 0, 5));
       raw.await(RawMqttClient.Packet.SUBACK, 5000);
-      Mqtt5BlockingClient pub = app();
+      Mqtt5BlockingClient pub = broker.connectApp();
       pub.publishWith().topic("rawsubid/a").payload("x".getBytes()).send();
       RawMqttClient.Packet p = raw.await(RawMqttClient.Packet.PUBLISH, 5000);
       byte[] body = p.body();
@@ -242,16 +237,16 @@ class MqttV5FeaturesTest {
    */
   @Test
   void sharedSubscriptionsRoundRobin() throws Exception {
-    Mqtt5BlockingClient w1 = app();
-    Mqtt5BlockingClient w2 = app();
-    Mqtt5BlockingClient all = app();
+    Mqtt5BlockingClient w1 = broker.connectApp();
+    Mqtt5BlockingClient w2 = broker.connectApp();
+    Mqtt5BlockingClient all = broker.connectApp();
     Mqtt5Publishes in1 = w1.publishes(MqttGlobalPublishFilter.ALL);
     Mqtt5Publishes in2 = w2.publishes(MqttGlobalPublishFilter.ALL);
     Mqtt5Publishes inAll = all.publishes(MqttGlobalPublishFilter.ALL);
     w1.subscribeWith().topicFilter("$share/workers/jobs/#").qos(MqttQos.AT_LEAST_ONCE).send();
     w2.subscribeWith().topicFilter("$share/workers/jobs/#").qos(MqttQos.AT_LEAST_ONCE).send();
     all.subscribeWith().topicFilter("jobs/#").qos(MqttQos.AT_LEAST_ONCE).send();
-    Mqtt5BlockingClient pub = app();
+    Mqtt5BlockingClient pub = broker.connectApp();
     for (int i = 0; i < 10; i++) {
       pub.publishWith()
           .topic("jobs/" + i)
@@ -286,13 +281,13 @@ class MqttV5FeaturesTest {
    */
   @Test
   void sharedSubscriptionRedeliversWhenMemberLeaves() throws Exception {
-    Mqtt5BlockingClient w1 = app();
-    Mqtt5BlockingClient w2 = app();
+    Mqtt5BlockingClient w1 = broker.connectApp();
+    Mqtt5BlockingClient w2 = broker.connectApp();
     Mqtt5Publishes in1 = w1.publishes(MqttGlobalPublishFilter.ALL, true);
     Mqtt5Publishes in2 = w2.publishes(MqttGlobalPublishFilter.ALL, true);
     w1.subscribeWith().topicFilter("$share/crew/tasks").qos(MqttQos.AT_LEAST_ONCE).send();
     w2.subscribeWith().topicFilter("$share/crew/tasks").qos(MqttQos.AT_LEAST_ONCE).send();
-    Mqtt5BlockingClient pub = app();
+    Mqtt5BlockingClient pub = broker.connectApp();
     pub.publishWith().topic("tasks").qos(MqttQos.AT_LEAST_ONCE).payload("t1".getBytes()).send();
     pub.publishWith().topic("tasks").qos(MqttQos.AT_LEAST_ONCE).payload("t2".getBytes()).send();
     Mqtt5Publish p1 = in1.receive(5, TimeUnit.SECONDS).orElseThrow();
@@ -341,7 +336,7 @@ class MqttV5FeaturesTest {
         .applySimpleAuth()
         .send();
     c.subscribeWith().topicFilter("narrow/#").qos(MqttQos.AT_LEAST_ONCE).send();
-    Mqtt5BlockingClient pub = app();
+    Mqtt5BlockingClient pub = broker.connectApp();
     for (int i = 0; i < 3; i++) {
       pub.publishWith()
           .topic("narrow/" + i)
