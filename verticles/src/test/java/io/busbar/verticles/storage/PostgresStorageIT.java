@@ -21,20 +21,14 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.duckdb.DuckDBDriver;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -387,101 +381,7 @@ class PostgresStorageIT extends StorageQueryContract {
    */
   @Test
   void exportsWindowToParquet(@TempDir Path dir) throws Exception {
-    StorageTestSupport.publish(
-        vertx,
-        event("export-1", "temp", 1_000, Value.of(20.5)),
-        event("export-1", "state", 2_000, Value.of("RUN")),
-        event("export-1", "door", 3_000, Value.of(true)),
-        event("export-1", "temp", 9_000, Value.of(99.0)),
-        event("export-2", "temp", 2_000, Value.of(1.0)));
-    awaitTelemetry(vertx, new JsonObject().put("device", "export-1"), 4);
-    Path file = dir.resolve("it's export.parquet");
-
-    JsonObject reply =
-        vertx
-            .eventBus()
-            .<JsonObject>request(
-                Addresses.STORAGE_EXPORT,
-                new JsonObject()
-                    .put("device", "export-1")
-                    .put("from", 1_000)
-                    .put("to", 9_000)
-                    .put("path", file.toString()))
-            .await(20, TimeUnit.SECONDS)
-            .body();
-
-    assertThat(reply.getLong("rows")).isEqualTo(3L);
-    assertThat(reply.getLong("bytes")).isEqualTo(Files.size(file)).isPositive();
-    List<String> rows = new ArrayList<>();
-    try (Connection duck = new DuckDBDriver().connect("jdbc:duckdb:", new Properties());
-        Statement statement = duck.createStatement();
-        ResultSet rs =
-            statement.executeQuery(
-                "SELECT device, metric, epoch_ms(ts), num, txt, bool, quality, typeof(ts)"
-                    + " FROM read_parquet('"
-                    + file.toString().replace("'", "''")
-                    + "') ORDER BY ts")) {
-      while (rs.next()) {
-        rows.add(
-            rs.getString(1)
-                + "|"
-                + rs.getString(2)
-                + "|"
-                + rs.getLong(3)
-                + "|"
-                + rs.getObject(4)
-                + "|"
-                + rs.getObject(5)
-                + "|"
-                + rs.getObject(6)
-                + "|"
-                + rs.getString(7)
-                + "|"
-                + rs.getString(8));
-      }
-    }
-    assertThat(rows)
-        .containsExactly(
-            "export-1|temp|1000|20.5|null|null|GOOD|TIMESTAMP",
-            "export-1|state|2000|null|RUN|null|GOOD|TIMESTAMP",
-            "export-1|door|3000|null|null|true|GOOD|TIMESTAMP");
-
-    // an empty window is an empty file, not an error
-    JsonObject empty =
-        vertx
-            .eventBus()
-            .<JsonObject>request(
-                Addresses.STORAGE_EXPORT,
-                new JsonObject()
-                    .put("device", "nobody")
-                    .put("from", 0)
-                    .put("to", 10)
-                    .put("path", dir.resolve("empty.parquet").toString()))
-            .await(20, TimeUnit.SECONDS)
-            .body();
-    assertThat(empty.getLong("rows")).isZero();
-
-    assertThat(
-            fail(
-                    Addresses.STORAGE_EXPORT,
-                    new JsonObject().put("to", 5).put("path", file.toString()))
-                .getMessage())
-        .contains("from");
-    assertThat(
-            fail(
-                    Addresses.STORAGE_EXPORT,
-                    new JsonObject().put("from", 0).put("to", 5).put("path", "relative.parquet"))
-                .getMessage())
-        .contains("path");
-    assertThat(
-            fail(
-                    Addresses.STORAGE_EXPORT,
-                    new JsonObject()
-                        .put("from", 0)
-                        .put("to", 5)
-                        .put("path", dir.resolve("missing/x.parquet").toString()))
-                .getMessage())
-        .contains("path");
+    StorageTestSupport.assertExportsWindowToParquet(vertx, dir);
   }
 
   private static Event reading(String tenant, String device, long ts, double value) {
