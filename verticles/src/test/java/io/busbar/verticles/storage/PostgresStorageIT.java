@@ -11,7 +11,6 @@ import io.busbar.codecs.bus.BusCodecs;
 import io.busbar.codecs.model.DeadLetter;
 import io.busbar.codecs.model.Event;
 import io.busbar.codecs.model.EventBatch;
-import io.busbar.codecs.model.Quality;
 import io.busbar.codecs.model.Value;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -28,7 +27,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -254,25 +252,18 @@ class PostgresStorageIT extends StorageQueryContract {
     assertThat(awaitTelemetry(vertx, query, 21)).hasSize(21);
   }
 
-  /** 2024-05-01T00:00:00Z. */
-  private static final long D0 = 1_714_521_600_000L;
-
-  private static final long MINUTE = 60_000L;
-  private static final long HOUR = 60 * MINUTE;
-  private static final long DAY = 24 * HOUR;
-
   /**
-   * Verifies, as StorageRollupTest does for DuckDB and with the same figures, that after a rollup
-   * and retention run hour and day buckets answer exactly what the raw rows answered before, that
-   * raw rows past each tenant's retention are gone and counted, that a late reading into a
-   * rolled-up hour is folded in by the next run, and that a second node's run finds nothing left.
+   * Verifies, as StorageRollupTest does for DuckDB ({@link RollupScenario}), that after a rollup
+   * and retention run hour and day buckets answer exactly what the raw rows answered before, on
+   * both nodes, that raw rows past each tenant's retention are gone and counted, that a late
+   * reading into a rolled-up hour is folded in by the other node's next run, and that a run after
+   * that finds nothing left.
    */
   @Test
   void rollupsKeepAnswersAfterRetentionDeletesRawRows() throws Exception {
     // a database of its own: retention must not touch the other tests' rows
     server.createDatabase(vertx, "rollups");
     MeterRegistry registry = new SimpleMeterRegistry();
-    AtomicLong now = new AtomicLong(D0 + 3 * DAY + 30 * MINUTE);
     PostgresStorageConfig config =
         new PostgresStorageConfig(
                 server.url("rollups"), 2, 10_000, 1_000, Duration.ofMillis(20), false)
@@ -282,87 +273,25 @@ class PostgresStorageIT extends StorageQueryContract {
     Vertx other = Vertx.vertx();
     try {
       BusCodecs.register(node.eventBus());
-      PostgresStorageVerticle storage = new PostgresStorageVerticle(config, registry, now::get);
+      PostgresStorageVerticle storage =
+          new PostgresStorageVerticle(config, registry, () -> RollupScenario.NOW);
       node.deployVerticle(storage).await(30, TimeUnit.SECONDS);
       PostgresStorageVerticle second =
-          new PostgresStorageVerticle(config, new SimpleMeterRegistry(), now::get);
+          new PostgresStorageVerticle(config, new SimpleMeterRegistry(), () -> RollupScenario.NOW);
       other.deployVerticle(second).await(30, TimeUnit.SECONDS);
 
-      // three days, one reading every 10 minutes, for a default tenant and a short-retention one
-      List<Event> events = new ArrayList<>();
-      for (int i = 0; i < 3 * 144; i++) {
-        long ts = D0 + i * 10 * MINUTE;
-        events.add(reading("acme", "roll-1", ts, i));
-        events.add(reading("short", "roll-2", ts, 1000 - i));
-      }
-      node.eventBus().publish(Addresses.EVENTS, new EventBatch(events));
-      StorageTestSupport.awaitCondition(
-          () -> registry.get("busbar.storage.events.written").counter().count() == 864);
-
-      JsonArray hourlyBefore = buckets(node, "roll-1", "1h", "avg");
-      JsonArray dailyBefore = daily(node);
-      assertThat(hourlyBefore).hasSize(72);
-
+      RollupScenario.publishThreeDays(node, registry);
+      RollupScenario.Before before = RollupScenario.before(node);
       Rollups.Result result = storage.runMaintenance().await(30, TimeUnit.SECONDS);
-
-      assertThat(result.hourlyRows()).isEqualTo(144);
-      assertThat(result.dailyRows()).isEqualTo(6);
-      // roll-1 keeps one day: ts < D0+2d+30min goes (291 rows); roll-2 keeps 12 h: ts < D0+2d+12h30
-      assertThat(result.deletedReadings()).isEqualTo(291 + 363);
-      assertThat(raw(node, "roll-1")).hasSize(432 - 291);
-      assertThat(raw(node, "roll-2")).hasSize(432 - 363);
-      assertThat(
-              registry
-                  .get("busbar.storage.retention.deleted")
-                  .tag("table", "telemetry")
-                  .counter()
-                  .count())
-          .isEqualTo(654);
-      assertThat(registry.get("busbar.storage.rollup.rows").tag("table", "1h").counter().count())
-          .isEqualTo(144);
-
-      assertThat(buckets(node, "roll-1", "1h", "avg")).isEqualTo(hourlyBefore);
-      assertThat(daily(node)).isEqualTo(dailyBefore);
+      RollupScenario.assertRolledUpAndRetained(node, registry, result, before);
       // the other node reads the same rollups
-      assertThat(buckets(other, "roll-1", "1h", "avg")).isEqualTo(hourlyBefore);
-      // finer buckets need raw rows: the deleted first day is gone at 1m
-      assertThat(buckets(node, "roll-1", "1m", "avg").getJsonObject(0).getLong("ts"))
-          .isEqualTo(D0 + 2 * DAY + 30 * MINUTE);
+      assertThat(RollupScenario.buckets(other, "roll-1", "1h", "avg")).isEqualTo(before.hourly());
 
-      // a late reading into an hour that is already rolled up and inside the shortest retention
-      long lateHour = D0 + 2 * DAY + 20 * HOUR;
-      node.eventBus()
-          .publish(
-              Addresses.EVENTS,
-              new EventBatch(List.of(reading("acme", "roll-1", lateHour + 1, 5000))));
-      StorageTestSupport.awaitCondition(
-          () -> registry.get("busbar.storage.events.written").counter().count() == 865);
+      RollupScenario.publishLateReading(node, registry);
       // the other node runs maintenance this time: the state is in the database, not in a node
       Rollups.Result late = second.runMaintenance().await(30, TimeUnit.SECONDS);
       assertThat(late.hourlyRows()).isPositive();
-
-      JsonArray lateHourCount =
-          request(
-              node,
-              Addresses.STORAGE_TELEMETRY_QUERY,
-              new JsonObject()
-                  .put("device", "roll-1")
-                  .put("bucket", "1h")
-                  .put("agg", "count")
-                  .put("from", lateHour)
-                  .put("to", lateHour + HOUR));
-      assertThat(lateHourCount.getJsonObject(0).getLong("value")).isEqualTo(7L);
-      JsonArray lateDayMax =
-          request(
-              node,
-              Addresses.STORAGE_TELEMETRY_QUERY,
-              new JsonObject()
-                  .put("device", "roll-1")
-                  .put("bucket", "1d")
-                  .put("agg", "max")
-                  .put("from", D0 + 2 * DAY)
-                  .put("to", D0 + 3 * DAY));
-      assertThat(lateDayMax.getJsonObject(0).getDouble("value")).isEqualTo(5000.0);
+      RollupScenario.assertLateReadingFolded(node);
 
       // nothing new: a run rolls up no hour and deletes nothing
       Rollups.Result idle = storage.runMaintenance().await(30, TimeUnit.SECONDS);
@@ -382,38 +311,6 @@ class PostgresStorageIT extends StorageQueryContract {
   @Test
   void exportsWindowToParquet(@TempDir Path dir) throws Exception {
     StorageTestSupport.assertExportsWindowToParquet(vertx, dir);
-  }
-
-  private static Event reading(String tenant, String device, long ts, double value) {
-    return new Event(tenant, device, "temp", ts, Value.of(value), Quality.GOOD, "°C", "t");
-  }
-
-  private static JsonArray daily(Vertx node) throws Exception {
-    JsonArray daily = new JsonArray();
-    for (String agg : List.of("avg", "min", "max", "last", "count")) {
-      daily.add(buckets(node, "roll-1", "1d", agg));
-      daily.add(buckets(node, "roll-2", "1d", agg));
-    }
-    return daily;
-  }
-
-  private static JsonArray buckets(Vertx node, String device, String bucket, String agg)
-      throws Exception {
-    return request(
-        node,
-        Addresses.STORAGE_TELEMETRY_QUERY,
-        new JsonObject()
-            .put("device", device)
-            .put("bucket", bucket)
-            .put("agg", agg)
-            .put("limit", 10_000));
-  }
-
-  private static JsonArray raw(Vertx node, String device) throws Exception {
-    return request(
-        node,
-        Addresses.STORAGE_TELEMETRY_QUERY,
-        new JsonObject().put("device", device).put("limit", 10_000));
   }
 
   private ReplyException fail(String address, Object body) {
