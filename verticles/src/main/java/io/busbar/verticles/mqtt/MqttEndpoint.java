@@ -446,7 +446,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
   void startReading(Packets packets) {
     this.packets = packets;
     // the CONNECT's credentials and properties have been read: a connection keeps none of them
-    // (a device's JWT is half a kilobyte, a sixth of what an idle connection holds)
+    // (a device's JWT is about 500 bytes, a seventh of what an idle connection held with it)
     auth = null;
     connectProperties = MqttProperties.NO_PROPERTIES;
     ArrayDeque<Object> waiting = held;
