@@ -19,6 +19,7 @@ import io.netty.handler.codec.mqtt.MqttMessageIdAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
 import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
@@ -161,6 +162,12 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
   private MqttAuth auth;
 
   /**
+   * Whether a 5.0 client accepts reason strings and user properties on acknowledgements (its
+   * Request Problem Information, default 1; 3.1.1 has neither).
+   */
+  private boolean problemInformation = true;
+
+  /**
    * @param connects gets the endpoint when its CONNECT was read (on the broker's context)
    * @param serverKeepAliveSeconds the longest keep alive a 5.0 client may use; 0 accepts any
    */
@@ -272,6 +279,9 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
     clientId = p.clientIdentifier() == null ? "" : p.clientIdentifier();
     cleanSession = h.isCleanSession();
     connectProperties = h.properties();
+    problemInformation =
+        Mqtt5Properties.integer(connectProperties, MqttPropertyType.REQUEST_PROBLEM_INFORMATION, 1)
+            != 0;
     keepAliveSeconds = h.keepAliveTimeSeconds();
     if (v5
         && serverKeepAliveSeconds > 0
@@ -640,7 +650,26 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
     send(
         new MqttMessage(
             new MqttFixedHeader(type, false, qos, false, 0),
-            new MqttPubReplyMessageVariableHeader(packetId, code, properties)));
+            new MqttPubReplyMessageVariableHeader(packetId, code, problemDetails(properties))));
+  }
+
+  /**
+   * {@code properties} without Reason String and User Properties when the client asked for none:
+   * MQTT 5.0 §3.1.2.11.7 [MQTT-3.1.2-29] allows them then only on PUBLISH, CONNACK and DISCONNECT.
+   */
+  private MqttProperties problemDetails(MqttProperties properties) {
+    if (problemInformation || properties.isEmpty()) {
+      return properties;
+    }
+    MqttProperties kept = new MqttProperties();
+    for (MqttProperties.MqttProperty<?> p : properties.listAll()) {
+      int id = p.propertyId();
+      if (id != MqttPropertyType.REASON_STRING.value()
+          && id != MqttPropertyType.USER_PROPERTY.value()) {
+        kept.add(p);
+      }
+    }
+    return kept;
   }
 
   void subscribeAcknowledge(
@@ -652,7 +681,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
     send(
         new MqttSubAckMessage(
             new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
-            new MqttMessageIdAndPropertiesVariableHeader(packetId, properties),
+            new MqttMessageIdAndPropertiesVariableHeader(packetId, problemDetails(properties)),
             new MqttSubAckPayload(values)));
   }
 
@@ -672,7 +701,7 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
     send(
         new MqttUnsubAckMessage(
             new MqttFixedHeader(MqttMessageType.UNSUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
-            new MqttMessageIdAndPropertiesVariableHeader(packetId, properties),
+            new MqttMessageIdAndPropertiesVariableHeader(packetId, problemDetails(properties)),
             new MqttUnsubAckPayload(values)));
   }
 
@@ -680,7 +709,8 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
     send(
         new MqttMessage(
             new MqttFixedHeader(MqttMessageType.AUTH, false, MqttQoS.AT_MOST_ONCE, false, 0),
-            new MqttReasonCodeAndPropertiesVariableHeader(code.value(), properties)));
+            new MqttReasonCodeAndPropertiesVariableHeader(
+                code.value(), problemDetails(properties))));
   }
 
   /**

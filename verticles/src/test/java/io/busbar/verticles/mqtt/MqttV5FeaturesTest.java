@@ -1,14 +1,17 @@
 package io.busbar.verticles.mqtt;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient.Mqtt5Publishes;
 import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperty;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -356,5 +359,48 @@ class MqttV5FeaturesTest {
     third.get().acknowledge();
     pub.disconnect();
     c.disconnect();
+  }
+
+  /**
+   * Verifies that a client that sets Request Problem Information to 0 gets its refused PUBLISH's
+   * PUBACK 0x87 without a Reason String, while one that did not gets it with one (MQTT 5.0
+   * §3.1.2.11.7, [MQTT-3.1.2-29]).
+   */
+  @Test
+  void requestProblemInformationZeroDropsReasonStrings() {
+    String device = BrokerFixture.uniqueId("quiet");
+    String token = broker.deviceToken(device, "acme");
+    Mqtt5BlockingClient quiet = broker.v5Client(device);
+    quiet
+        .connectWith()
+        .restrictions()
+        .requestProblemInformation(false)
+        .applyRestrictions()
+        .simpleAuth()
+        .username(device)
+        .password(token.getBytes(StandardCharsets.UTF_8))
+        .applySimpleAuth()
+        .send();
+    Mqtt5BlockingClient chatty = broker.connectV5(device + "-2", device, token);
+    try {
+      assertThat(refusedPuback(quiet).getReasonString()).isEmpty();
+      assertThat(refusedPuback(chatty).getReasonString()).isPresent();
+    } finally {
+      quiet.disconnect();
+      chatty.disconnect();
+    }
+  }
+
+  /** The PUBACK of a QoS 1 PUBLISH outside the device's ACL: 0x87. */
+  private static com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAck refusedPuback(
+      Mqtt5BlockingClient device) {
+    Mqtt5PubAckException e =
+        catchThrowableOfType(
+            Mqtt5PubAckException.class,
+            () ->
+                device.publishWith().topic("features/not-mine").qos(MqttQos.AT_LEAST_ONCE).send());
+    assertThat(e).isNotNull();
+    assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
+    return e.getMqttMessage();
   }
 }
