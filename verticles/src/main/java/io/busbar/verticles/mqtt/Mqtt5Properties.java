@@ -25,6 +25,33 @@ final class Mqtt5Properties {
     return Integer.toUnsignedLong(i);
   }
 
+  /**
+   * What makes a 5.0 CONNECT's properties a Protocol Error (MQTT 5.0 §3.1.2.11), or {@code null}: a
+   * Receive Maximum or Maximum Packet Size of 0, a Request Problem or Response Information other
+   * than 0 or 1, Authentication Data without an Authentication Method. (A property given twice is
+   * one too, but the decoder keeps only the last.)
+   */
+  static String connectProtocolError(MqttProperties props) {
+    if (integer(props, MqttPropertyType.RECEIVE_MAXIMUM, 1) == 0) {
+      return "receive maximum 0"; // §3.1.2.11.3
+    }
+    if (integer(props, MqttPropertyType.MAXIMUM_PACKET_SIZE, 1) == 0) {
+      return "maximum packet size 0"; // §3.1.2.11.4
+    }
+    if (integer(props, MqttPropertyType.REQUEST_RESPONSE_INFORMATION, 0) > 1) {
+      return "request response information must be 0 or 1"; // §3.1.2.11.6
+    }
+    if (integer(props, MqttPropertyType.REQUEST_PROBLEM_INFORMATION, 1) > 1) {
+      return "request problem information must be 0 or 1"; // §3.1.2.11.7
+    }
+    if (props != null
+        && props.getProperty(MqttPropertyType.AUTHENTICATION_DATA.value()) != null
+        && string(props, MqttPropertyType.AUTHENTICATION_METHOD) == null) {
+      return "authentication data without an authentication method"; // §3.1.2.11.10
+    }
+    return null;
+  }
+
   /** A string property, or {@code null}. */
   static String string(MqttProperties props, MqttPropertyType type) {
     if (props == null) {

@@ -304,6 +304,14 @@ final class MqttEndpoint extends ChannelInboundHandlerAdapter {
                 h.hasUserName() ? p.userName() : "",
                 h.hasPassword() ? new String(p.passwordInBytes(), StandardCharsets.UTF_8) : null)
             : null;
+    String propertyError = v5 ? Mqtt5Properties.connectProtocolError(connectProperties) : null;
+    if (propertyError != null) {
+      // MQTT 5.0 §3.1.2.11 / §4.13.1: a Protocol Error in the CONNECT, CONNACK 0x82 and close
+      refuse(
+          MqttConnectReturnCode.CONNECTION_REFUSED_PROTOCOL_ERROR,
+          Mqtt5Properties.reasonString(propertyError));
+      return;
+    }
     if (!TopicNames.isWellFormed(clientId)) {
       // MQTT 3.1.1 §1.5.3 / 5.0 §1.5.4: ill-formed UTF-8 (or U+0000) in the client id
       refuseClientId(v5);

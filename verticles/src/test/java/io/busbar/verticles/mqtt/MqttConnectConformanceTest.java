@@ -539,6 +539,41 @@ class MqttConnectConformanceTest {
     }
   }
 
+  /**
+   * Verifies that CONNECT property values MQTT 5.0 §3.1.2.11 calls a Protocol Error get CONNACK
+   * 0x82 and the close: Receive Maximum 0 (which would otherwise leave the client no window for QoS
+   * 1/2 deliveries), Maximum Packet Size 0, Request Problem Information 2, Authentication Data
+   * without a method. The same CONNECT with valid values is accepted.
+   */
+  @Test
+  void refusesConnectPropertyProtocolErrors() throws Exception {
+    byte[][] errors = {
+      {0x21, 0, 0}, // receive maximum 0
+      {0x27, 0, 0, 0, 0}, // maximum packet size 0
+      {0x17, 2}, // request problem information 2
+      {0x16, 0, 1, 7}, // authentication data, no method
+    };
+    for (byte[] properties : errors) {
+      String id = BrokerFixture.uniqueId("props");
+      try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+        raw.send(RawMqttClient.connectWithProperties(id, broker.appToken(id, "acme"), properties));
+        Packet connack = raw.await(Packet.CONNACK, 5000);
+        String what = String.format("property 0x%02x", properties[0]);
+        assertThat(connack).as(what).isNotNull();
+        assertThat(connack.body()[1] & 0xFF).as(what).isEqualTo(0x82);
+        assertThat(raw.closedByBroker(5000)).as(what).isTrue();
+      }
+    }
+    String id = BrokerFixture.uniqueId("props-ok");
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      // receive maximum 1, request problem information 1
+      raw.send(
+          RawMqttClient.connectWithProperties(
+              id, broker.appToken(id, "acme"), new byte[] {0x21, 0, 1, 0x17, 1}));
+      assertThat(raw.await(Packet.CONNACK, 5000).body()[1]).isZero();
+    }
+  }
+
   /** A client id that is not UTF-8: 0xFF never occurs in it (MQTT 3.1.1 §1.5.3, 5.0 §1.5.4). */
   private static final byte[] ILL_FORMED = {'a', (byte) 0xFF, 'b'};
 

@@ -195,6 +195,32 @@ final class RawMqttClient implements AutoCloseable {
       String password,
       Will will,
       int sessionExpirySeconds) {
+    byte[] properties = new byte[0];
+    if (v5 && sessionExpirySeconds > 0) {
+      properties = new byte[5];
+      properties[0] = 0x11; // session expiry interval
+      System.arraycopy(int4(sessionExpirySeconds), 0, properties, 1, 4);
+    }
+    return connect(v5, clientId, cleanStart, keepAliveSeconds, user, password, will, properties);
+  }
+
+  /**
+   * A clean-start 5.0 CONNECT with keep alive 30 s, user name = client id, and {@code properties}
+   * as given (encoded property identifiers and values, under 128 bytes), for property errors.
+   */
+  static byte[] connectWithProperties(String clientId, String password, byte[] properties) {
+    return connect(true, clientId, true, 30, clientId, password, null, properties);
+  }
+
+  private static byte[] connect(
+      boolean v5,
+      String clientId,
+      boolean cleanStart,
+      int keepAliveSeconds,
+      String user,
+      String password,
+      Will will,
+      byte[] properties) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     string(b, "MQTT"); // protocol name
     b.write(v5 ? 5 : 4); // protocol level
@@ -215,13 +241,8 @@ final class RawMqttClient implements AutoCloseable {
     b.write(keepAliveSeconds >> 8); // keep alive MSB
     b.write(keepAliveSeconds & 0xFF); // keep alive LSB
     if (v5) {
-      if (sessionExpirySeconds > 0) {
-        b.write(5); // property length
-        b.write(0x11); // session expiry interval
-        b.writeBytes(int4(sessionExpirySeconds));
-      } else {
-        b.write(0); // no properties
-      }
+      b.write(properties.length); // property length (one byte: under 128)
+      b.writeBytes(properties);
     }
     string(b, clientId); // client identifier
     if (will != null) {
