@@ -784,11 +784,19 @@ final class MqttConnection implements Outlet, MqttEndpoint.Packets {
   @Override
   public void onDisconnect(MqttDisconnectReasonCode code, MqttProperties properties) {
     ConnectHandler.logDisconnect(endpoint, code);
+    long expiry =
+        v5 ? Mqtt5Properties.integer(properties, MqttPropertyType.SESSION_EXPIRY_INTERVAL, -1) : -1;
+    if (expiry > 0 && !session.isPersistent()) {
+      // MQTT 5.0 §3.14.2.2.2: after an interval of 0 a non-zero one makes the DISCONNECT invalid,
+      // a Protocol Error; the connection ends as without a DISCONNECT, so the will stands
+      protocolViolation(
+          MqttDisconnectReasonCode.PROTOCOL_ERROR,
+          "session expiry interval on DISCONNECT after 0 on CONNECT");
+      return;
+    }
     // MQTT 5.0 §3.14.2.1: 0x04 asks for the will; every other reason discards it
     publishWill = code == MqttDisconnectReasonCode.WITH_WILL_MESSAGE;
     if (v5 && session.isPersistent()) {
-      long expiry =
-          Mqtt5Properties.integer(properties, MqttPropertyType.SESSION_EXPIRY_INTERVAL, -1);
       if (expiry >= 0) {
         // §3.14.2.2.2: a session that had expiry > 0 may change it on DISCONNECT
         session.expiryIntervalSeconds(Math.min(expiry, broker.config().maxSessionExpirySeconds()));

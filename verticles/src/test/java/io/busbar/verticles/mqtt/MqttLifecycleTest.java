@@ -244,6 +244,41 @@ class MqttLifecycleTest {
   }
 
   /**
+   * Verifies that a DISCONNECT setting a non-zero Session Expiry Interval after 0 on the CONNECT is
+   * not a valid DISCONNECT: the broker answers DISCONNECT 0x82 protocol error and publishes the
+   * will, as for any end that is not a DISCONNECT of the client's (MQTT 5.0 §3.14.2.2.2).
+   */
+  @Test
+  void refusesSessionExpiryOnDisconnectAfterZero() throws Exception {
+    Mqtt5BlockingClient watcher = broker.connectApp();
+    Mqtt5Publishes in = watcher.publishes(MqttGlobalPublishFilter.ALL);
+    watcher.subscribeWith().topicFilter("expiry0/#").send();
+    String token = broker.appToken("late-expiry", "acme");
+    try (RawMqttClient c = RawMqttClient.open(broker.port)) {
+      c.send(
+          RawMqttClient.connect(
+              true,
+              "late-expiry-1",
+              true,
+              30,
+              "late-expiry",
+              token,
+              new Will("expiry0/late", "invalid".getBytes(StandardCharsets.UTF_8), 0, 0),
+              0));
+      assertThat(c.await(Packet.CONNACK, 5000).body()[1]).isZero();
+      // DISCONNECT 0x00 with properties: session expiry interval 60 s
+      c.send(RawMqttClient.packet(0xE0, new byte[] {0x00, 5, 0x11, 0, 0, 0, 60}));
+      Packet disconnect = c.await(Packet.DISCONNECT, 5000);
+      assertThat(disconnect).isNotNull();
+      assertThat(disconnect.body()[0] & 0xFF).as("protocol error").isEqualTo(0x82);
+    }
+    Optional<Mqtt5Publish> will = in.receive(5, TimeUnit.SECONDS);
+    assertThat(will).isPresent();
+    assertThat(will.get().getTopic().toString()).isEqualTo("expiry0/late");
+    watcher.disconnect();
+  }
+
+  /**
    * Verifies that a second CONNECT on a live 5.0 connection gets DISCONNECT 0x82 protocol error and
    * the close, and on a 3.1.1 connection the close without an answer (MQTT 5.0 §3.1.0, 3.1.1 §3.1.0
    * [MQTT-3.1.0-2]); either way the will is published, as for any close that is not a DISCONNECT of
