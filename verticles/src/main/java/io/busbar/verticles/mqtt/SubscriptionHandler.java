@@ -60,11 +60,17 @@ final class SubscriptionHandler {
   }
 
   void onSubscribe(MqttSubscribeMessage m) {
-    int subscriptionId =
+    long requestedId =
         v5
-            ? (int)
-                Mqtt5Properties.integer(m.properties(), MqttPropertyType.SUBSCRIPTION_IDENTIFIER, 0)
-            : 0;
+            ? Mqtt5Properties.integer(m.properties(), MqttPropertyType.SUBSCRIPTION_IDENTIFIER, -1)
+            : -1;
+    if (requestedId == 0) {
+      // MQTT 5.0 §3.8.2.1.2: identifiers run from 1; 0 is a protocol error
+      protocolViolation.accept(
+          MqttDisconnectReasonCode.PROTOCOL_ERROR, "subscription identifier 0");
+      return;
+    }
+    int subscriptionId = (int) Math.max(0, requestedId);
     List<MqttSubAckReasonCode> codes = new ArrayList<>();
     List<Delivery> retained = new ArrayList<>();
     for (MqttTopicSubscription ts : m.topicSubscriptions()) {

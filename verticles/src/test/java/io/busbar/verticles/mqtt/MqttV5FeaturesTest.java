@@ -403,4 +403,22 @@ class MqttV5FeaturesTest {
     assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
     return e.getMqttMessage();
   }
+
+  /**
+   * Verifies that a SUBSCRIBE with Subscription Identifier 0 is a protocol error: DISCONNECT 0x82
+   * and no SUBACK (MQTT 5.0 §3.8.2.1.2: identifiers run from 1 to 268,435,455).
+   */
+  @Test
+  void refusesSubscriptionIdentifierZero() throws Exception {
+    String id = BrokerFixture.uniqueId("subid0");
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(RawMqttClient.connect(true, id, true, 30, id, broker.appToken(id, "acme"), null, 0));
+      assertThat(raw.await(RawMqttClient.Packet.CONNACK, 5000).body()[1]).isZero();
+      raw.send(RawMqttClient.subscribeWithId(1, "features/subid0/#", 1, 0));
+      RawMqttClient.Packet answer = raw.read(5000);
+      assertThat(answer).isNotNull();
+      assertThat(answer.type()).isEqualTo(RawMqttClient.Packet.DISCONNECT);
+      assertThat(answer.body()[0] & 0xFF).isEqualTo(0x82);
+    }
+  }
 }
