@@ -231,6 +231,13 @@ final class MqttConnection implements Outlet, MqttEndpoint.Packets {
       inboundUnacknowledged++;
     }
     if (v5) {
+      if (Mqtt5Properties.integer(m.properties(), MqttPropertyType.SUBSCRIPTION_IDENTIFIER, -1)
+          >= 0) {
+        // MQTT 5.0 §3.3.4 [MQTT-3.3.4-6]: a client's PUBLISH carries no subscription identifier
+        protocolViolation(
+            MqttDisconnectReasonCode.PROTOCOL_ERROR, "subscription identifier in a PUBLISH");
+        return;
+      }
       int alias =
           (int)
               Mqtt5Properties.integer(

@@ -421,4 +421,23 @@ class MqttV5FeaturesTest {
       assertThat(answer.body()[0] & 0xFF).isEqualTo(0x82);
     }
   }
+
+  /**
+   * Verifies that a client's PUBLISH carrying a Subscription Identifier is a protocol error,
+   * DISCONNECT 0x82 (MQTT 5.0 §3.3.4 [MQTT-3.3.4-6]).
+   */
+  @Test
+  void refusesSubscriptionIdentifierInPublish() throws Exception {
+    String id = BrokerFixture.uniqueId("pubsubid");
+    try (RawMqttClient raw = RawMqttClient.open(broker.port)) {
+      raw.send(RawMqttClient.connect(true, id, true, 30, id, broker.appToken(id, "acme"), null, 0));
+      assertThat(raw.await(RawMqttClient.Packet.CONNACK, 5000).body()[1]).isZero();
+      raw.send(
+          RawMqttClient.publishWithProperties(
+              "features/pubsubid", new byte[] {0x0B, 5}, "x".getBytes(StandardCharsets.UTF_8)));
+      RawMqttClient.Packet answer = raw.await(RawMqttClient.Packet.DISCONNECT, 5000);
+      assertThat(answer).isNotNull();
+      assertThat(answer.body()[0] & 0xFF).isEqualTo(0x82);
+    }
+  }
 }

@@ -296,12 +296,17 @@ final class RawMqttClient implements AutoCloseable {
 
   /** A 5.0 QoS 0 PUBLISH with a topic alias property (0x23, two-byte integer). */
   static byte[] publishWithAlias(String topic, int alias, byte[] payload) {
+    // topic name may be empty when the alias is known
+    return publishWithProperties(
+        topic, new byte[] {0x23, (byte) (alias >> 8), (byte) alias}, payload);
+  }
+
+  /** A 5.0 QoS 0 PUBLISH with {@code properties} as given (encoded, under 128 bytes). */
+  static byte[] publishWithProperties(String topic, byte[] properties, byte[] payload) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
-    string(b, topic); // topic name, may be empty when the alias is known
-    b.write(3); // property length
-    b.write(0x23); // topic alias
-    b.write(alias >> 8);
-    b.write(alias & 0xFF);
+    string(b, topic);
+    b.write(properties.length); // property length
+    b.writeBytes(properties);
     b.writeBytes(payload);
     return packet(0x30, b.toByteArray());
   }
