@@ -4,7 +4,6 @@ import static io.busbar.verticles.storage.StorageTestSupport.awaitTelemetry;
 import static io.busbar.verticles.storage.StorageTestSupport.event;
 import static io.busbar.verticles.storage.StorageTestSupport.request;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.busbar.codecs.bus.Addresses;
 import io.busbar.codecs.bus.BusCodecs;
@@ -177,26 +176,39 @@ class PostgresStorageIT extends StorageQueryContract {
    */
   @Test
   void badRequestsAre400() throws Exception {
-    assertThat(fail(Addresses.STORAGE_TELEMETRY_QUERY, "not json").getMessage()).contains("JSON");
-    assertThat(fail(Addresses.STORAGE_TELEMETRY_QUERY, new JsonObject()).getMessage())
+    assertThat(
+            StorageTestSupport.badRequest(vertx, Addresses.STORAGE_TELEMETRY_QUERY, "not json")
+                .getMessage())
+        .contains("JSON");
+    assertThat(
+            StorageTestSupport.badRequest(
+                    vertx, Addresses.STORAGE_TELEMETRY_QUERY, new JsonObject())
+                .getMessage())
         .contains("device");
     assertThat(
-            fail(
+            StorageTestSupport.badRequest(
+                    vertx,
                     Addresses.STORAGE_TELEMETRY_QUERY,
                     new JsonObject().put("device", "d").put("limit", 0))
                 .getMessage())
         .contains("limit");
     assertThat(
-            fail(
+            StorageTestSupport.badRequest(
+                    vertx,
                     Addresses.STORAGE_TELEMETRY_QUERY,
                     new JsonObject().put("device", "d").put("cursor", "%%%"))
                 .getMessage())
         .contains("cursor");
     assertThat(
-            fail(Addresses.STORAGE_DEAD_LETTERS_QUERY, new JsonObject().put("limit", 10_001))
+            StorageTestSupport.badRequest(
+                    vertx,
+                    Addresses.STORAGE_DEAD_LETTERS_QUERY,
+                    new JsonObject().put("limit", 10_001))
                 .getMessage())
         .contains("limit");
-    assertThat(fail(Addresses.STORAGE_INGEST, new JsonObject()).getMessage())
+    assertThat(
+            StorageTestSupport.badRequest(vertx, Addresses.STORAGE_INGEST, new JsonObject())
+                .getMessage())
         .contains("EventBatch");
     // still serving
     assertThat(
@@ -311,16 +323,6 @@ class PostgresStorageIT extends StorageQueryContract {
   @Test
   void exportsWindowToParquet(@TempDir Path dir) throws Exception {
     StorageTestSupport.assertExportsWindowToParquet(vertx, dir);
-  }
-
-  private ReplyException fail(String address, Object body) {
-    ReplyException failure =
-        catchThrowableOfType(
-            ReplyException.class,
-            () -> vertx.eventBus().request(address, body).await(10, TimeUnit.SECONDS));
-    assertThat(failure).isNotNull();
-    assertThat(failure.failureCode()).isEqualTo(400);
-    return failure;
   }
 
   private static EventBatch batch(String device, long firstTs, int count) {

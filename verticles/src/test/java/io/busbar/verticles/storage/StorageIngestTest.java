@@ -135,15 +135,7 @@ class StorageIngestTest {
     vertx
         .deployVerticle(new StorageVerticle(StorageConfig.inMemory(), new SimpleMeterRegistry()))
         .await(20, TimeUnit.SECONDS);
-    ReplyException failure =
-        catchThrowableOfType(
-            ReplyException.class,
-            () ->
-                vertx
-                    .eventBus()
-                    .request(Addresses.STORAGE_INGEST, "hello")
-                    .await(10, TimeUnit.SECONDS));
-    assertThat(failure.failureCode()).isEqualTo(400);
+    StorageTestSupport.badRequest(vertx, Addresses.STORAGE_INGEST, "hello");
   }
 
   private static JsonObject ingest(Vertx vertx, EventBatch batch) throws Exception {

@@ -139,16 +139,17 @@ final class StorageTestSupport {
   }
 
   private static void assertExportRefused(Vertx vertx, JsonObject request, String field) {
+    assertThat(badRequest(vertx, Addresses.STORAGE_EXPORT, request).getMessage()).contains(field);
+  }
+
+  /** The failure of a request to {@code address} that must be refused 400 (asserted). */
+  static ReplyException badRequest(Vertx vertx, String address, Object body) {
     ReplyException failure =
         catchThrowableOfType(
             ReplyException.class,
-            () ->
-                vertx
-                    .eventBus()
-                    .request(Addresses.STORAGE_EXPORT, request)
-                    .await(10, TimeUnit.SECONDS));
-    assertThat(failure).as("%s", request).isNotNull();
+            () -> vertx.eventBus().request(address, body).await(10, TimeUnit.SECONDS));
+    assertThat(failure).as("%s", body).isNotNull();
     assertThat(failure.failureCode()).isEqualTo(400);
-    assertThat(failure.getMessage()).contains(field);
+    return failure;
   }
 }
